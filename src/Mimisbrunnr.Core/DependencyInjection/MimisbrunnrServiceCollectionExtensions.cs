@@ -1,0 +1,41 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Mimisbrunnr.DependencyInjection;
+
+/// <summary>Registers Mimisbrunnr in a service collection.</summary>
+public static class MimisbrunnrServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the Mimisbrunnr engine: norn registry and service, routing, per-norn dispatch and HTTP delivery. Choose a
+    /// store on the returned builder (<c>UseInMemoryStore()</c>, <c>UseSqliteStore(...)</c>, ...). Options are
+    /// validated when the host starts.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Configures <see cref="MimisbrunnrOptions"/>, after configuration binding.</param>
+    /// <returns>A builder for providers.</returns>
+    public static IMimisbrunnrBuilder AddMimisbrunnr(this IServiceCollection services, Action<MimisbrunnrOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var builder = new MimisbrunnrBuilder(services);
+        services.TryAddSingleton(TimeProvider.System);
+        var options = services.AddOptions<MimisbrunnrOptions>().ValidateDataAnnotations().ValidateOnStart();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.TryAddSingleton<MimisbrunnrMarker>();
+        NornServices.Add(builder);
+        DispatchServices.Add(builder);
+        return builder;
+    }
+
+    private sealed class MimisbrunnrBuilder(IServiceCollection services) : IMimisbrunnrBuilder
+    {
+        public IServiceCollection Services { get; } = services;
+    }
+}
+
+/// <summary>Registered by <c>AddMimisbrunnr()</c>, so that hosting code can tell whether it was called.</summary>
+public sealed class MimisbrunnrMarker;

@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Mimisbrunnr.Diagnostics;
+
+/// <summary>
+/// The <c>Mimisbrunnr</c> meter: events received, deliveries, drops, cut-offs, queue depth, active norns and delivery
+/// duration. Created through <see cref="IMeterFactory"/> so that tests can observe it per container.
+/// </summary>
+public sealed class MimisbrunnrMetrics
+{
+    /// <summary>The meter name.</summary>
+    public const string MeterName = "Mimisbrunnr";
+
+    private readonly Counter<long> _eventsReceived;
+    private readonly Counter<long> _deliveries;
+    private readonly Counter<long> _drops;
+    private readonly Counter<long> _cutOffs;
+    private readonly UpDownCounter<long> _queueDepth;
+    private readonly Histogram<double> _deliveryDuration;
+
+    /// <summary>Creates the instruments.</summary>
+    /// <param name="meterFactory">The host's meter factory.</param>
+    public MimisbrunnrMetrics(IMeterFactory meterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        Meter = meterFactory.Create(MeterName);
+        _eventsReceived = Meter.CreateCounter<long>(
+            "mimisbrunnr.events.received", "{event}", "Events received, by outcome (routed, no_norns, no_device_id).");
+        _deliveries = Meter.CreateCounter<long>(
+            "mimisbrunnr.deliveries", "{delivery}", "Delivery attempts that finished, by destination type and outcome.");
+        _drops = Meter.CreateCounter<long>(
+            "mimisbrunnr.drops", "{event}", "Events dropped, by reason (queue_full, cut_off, expired, deleted, shutdown, failed).");
+        _cutOffs = Meter.CreateCounter<long>("mimisbrunnr.cutoffs", "{cutoff}", "Norns cut off because their buffer was full.");
+        _queueDepth = Meter.CreateUpDownCounter<long>("mimisbrunnr.queue.depth", "{event}", "Events buffered across all norns.");
+        _deliveryDuration = Meter.CreateHistogram<double>(
+            "mimisbrunnr.delivery.duration", "s", "Duration of one delivery, retries included, by destination type and outcome.");
+    }
+
+    /// <summary>The meter (for observable instruments added by other components).</summary>
+    public Meter Meter { get; }
+
+    /// <summary>Counts a received event.</summary>
+    /// <param name="outcome"><c>routed</c>, <c>no_norns</c> or <c>no_device_id</c>.</param>
+    public void EventReceived(string outcome)
+    {
+        if (_eventsReceived.Enabled)
+        {
+            _eventsReceived.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+        }
+    }
+
+    /// <summary>Counts a finished delivery and records its duration.</summary>
+    /// <param name="destinationType"><c>http</c> or <c>sqs</c>.</param>
+    /// <param name="outcome"><c>success</c>, <c>failure</c> or <c>gone</c>.</param>
+    /// <param name="duration">How long it took, retries included.</param>
+    public void Delivered(string destinationType, string outcome, TimeSpan duration)
+    {
+        if (_deliveries.Enabled || _deliveryDuration.Enabled)
+        {
+            var tags = new TagList
+            {
+                { "destination.type", destinationType },
+                { "outcome", outcome },
+            };
+            _deliveries.Add(1, tags);
+            _deliveryDuration.Record(duration.TotalSeconds, tags);
+        }
+    }
+
+    /// <summary>Counts dropped events.</summary>
+    /// <param name="reason"><c>queue_full</c>, <c>cut_off</c>, <c>expired</c>, <c>deleted</c>, <c>shutdown</c> or <c>failed</c>.</param>
+    /// <param name="count">How many.</param>
+    public void Dropped(string reason, long count = 1)
+    {
+        if (count > 0 && _drops.Enabled)
+        {
+            _drops.Add(count, new KeyValuePair<string, object?>("reason", reason));
+        }
+    }
+
+    /// <summary>Counts a cut-off.</summary>
+    public void CutOff() => _cutOffs.Add(1);
+
+    /// <summary>Tracks the number of buffered events.</summary>
+    /// <param name="delta">The change.</param>
+    public void QueueDepthChanged(long delta) => _queueDepth.Add(delta);
+}
+
+/// <summary>Drop reasons, as recorded in the <c>reason</c> tag.</summary>
+public static class DropReasons
+{
+    /// <summary>The norn's buffer was full (the event that started the cut-off, and the buffered ones emptied).</summary>
+    public const string QueueFull = "queue_full";
+
+    /// <summary>The norn was cut off.</summary>
+    public const string CutOff = "cut_off";
+
+    /// <summary>The norn had expired.</summary>
+    public const string Expired = "expired";
+
+    /// <summary>The norn was deleted while events were buffered.</summary>
+    public const string Deleted = "deleted";
+
+    /// <summary>The host stopped before the event could be delivered.</summary>
+    public const string Shutdown = "shutdown";
+
+    /// <summary>Delivery failed after its retries, or with a final error.</summary>
+    public const string Failed = "failed";
+}
+
+/// <summary>The <c>Mimisbrunnr</c> activity source for traces.</summary>
+public static class MimisbrunnrActivitySource
+{
+    /// <summary>The source name.</summary>
+    public const string Name = "Mimisbrunnr";
+
+    /// <summary>The source.</summary>
+    public static ActivitySource Instance { get; } = new(Name);
+}

@@ -1,0 +1,36 @@
+using Mimisbrunnr.Norns;
+using Mimisbrunnr.Routing;
+
+namespace Mimisbrunnr.Dispatch;
+
+/// <summary>
+/// Takes an event for one norn into that norn's bounded buffer. Never blocks: a full buffer starts the norn's
+/// cut-off. Implemented by the per-norn dispatcher pool.
+/// </summary>
+public interface INornEventSink
+{
+    /// <summary>Offers an event to a norn's buffer.</summary>
+    /// <param name="norn">The norn (current registered version).</param>
+    /// <param name="routedEvent">The event.</param>
+    /// <returns>What happened to the event.</returns>
+    EnqueueOutcome TryEnqueue(RegisteredNorn norn, RoutedEvent routedEvent);
+}
+
+/// <summary>The outcome of <see cref="INornEventSink.TryEnqueue"/>.</summary>
+public enum EnqueueOutcome
+{
+    /// <summary>The event is buffered for delivery.</summary>
+    Enqueued,
+
+    /// <summary>The buffer was full: the event was dropped and the norn's cut-off started.</summary>
+    QueueFull,
+
+    /// <summary>The norn is cut off: the event was dropped.</summary>
+    CutOff,
+
+    /// <summary>The norn has expired: the event was dropped.</summary>
+    Expired,
+
+    /// <summary>The host is shutting down and accepts no more events.</summary>
+    Stopped,
+}

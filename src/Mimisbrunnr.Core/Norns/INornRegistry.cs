@@ -1,0 +1,54 @@
+using Mimisbrunnr.Wrp;
+
+namespace Mimisbrunnr.Norns;
+
+/// <summary>
+/// The in-memory index of live norns on this host: device id → norns in O(1), lock-free for readers, kept in step
+/// with the store's change feed.
+/// </summary>
+public interface INornRegistry
+{
+    /// <summary>The number of norns in the index.</summary>
+    int Count { get; }
+
+    /// <summary>The norns of a device (possibly including some that expired since the last sweep).</summary>
+    /// <param name="deviceId">The canonical device id.</param>
+    /// <returns>The norns; empty when there are none. Never allocates.</returns>
+    IReadOnlyList<RegisteredNorn> GetByDevice(DeviceId deviceId);
+
+    /// <summary>Finds a norn by id.</summary>
+    /// <param name="id">The norn id.</param>
+    /// <returns>The current version, or <see langword="null"/>.</returns>
+    RegisteredNorn? Find(string id);
+
+    /// <summary>Raised after a norn was added, replaced or removed (on the thread that applied the change).</summary>
+    event EventHandler<NornRegistryChangedEventArgs>? Changed;
+
+    /// <summary>
+    /// Removes a norn from the store and the index on the system's behalf (the destination answered 410 Gone, or the
+    /// norn expired).
+    /// </summary>
+    /// <param name="id">The norn id.</param>
+    /// <param name="cancellationToken">Cancels the store call.</param>
+    /// <returns>A task that completes when the norn is gone.</returns>
+    ValueTask RemoveAsync(string id, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Describes a change of the registry.</summary>
+public sealed class NornRegistryChangedEventArgs : EventArgs
+{
+    /// <summary>Creates the arguments.</summary>
+    /// <param name="id">The norn id.</param>
+    /// <param name="removed">Whether the norn was removed (otherwise added or replaced).</param>
+    public NornRegistryChangedEventArgs(string id, bool removed)
+    {
+        Id = id;
+        Removed = removed;
+    }
+
+    /// <summary>The norn id.</summary>
+    public string Id { get; }
+
+    /// <summary>Whether the norn was removed; otherwise it was added or replaced.</summary>
+    public bool Removed { get; }
+}
