@@ -1,0 +1,116 @@
+using System.Text;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+using Mimisbrunnr.DependencyInjection;
+using Mimisbrunnr.Hosting;
+using Mimisbrunnr.Server;
+using Mimisbrunnr.Sqlite;
+
+// Mimisbrunnr as a service of its own: SQLite store, Basic users (and optionally JWT bearer), the /norns and
+// /events endpoints, Caduceus registration when configured, and /health.
+var builder = WebApplication.CreateBuilder(args);
+if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+{
+    builder.WebHost.UseUrls("http://localhost:6600");
+}
+
+var configuration = builder.Configuration;
+var storeKind = configuration["Mimisbrunnr:Store"] ?? "Sqlite";
+var connectionString = configuration.GetConnectionString("Norns") ?? "Data Source=mimisbrunnr.db";
+var mimisbrunnr = builder.Services.AddMimisbrunnr().BindConfiguration(configuration);
+switch (storeKind.ToUpperInvariant())
+{
+    case "SQLITE":
+        mimisbrunnr.UseSqliteStore(connectionString);
+        break;
+    default:
+        Console.Error.WriteLine($"Invalid configuration: Mimisbrunnr:Store '{storeKind}' is not supported (use Sqlite).");
+        return 2;
+}
+
+var authentication = builder.Services.AddAuthentication(options =>
+{
+    options.DefaultScheme = "MimisbrunnrUsers";
+    options.DefaultChallengeScheme = BasicAuthenticationHandler.SchemeName;
+});
+authentication.AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(BasicAuthenticationHandler.SchemeName, null);
+var jwt = configuration.GetSection("Server:Jwt");
+var useJwt = !string.IsNullOrEmpty(jwt["Authority"]) || !string.IsNullOrEmpty(jwt["SigningKey"]);
+if (useJwt)
+{
+    authentication.AddJwtBearer(options =>
+    {
+        options.Authority = jwt["Authority"];
+        options.Audience = jwt["Audience"];
+        options.MapInboundClaims = false;
+        if (!string.IsNullOrEmpty(jwt["SigningKey"]))
+        {
+            options.TokenValidationParameters = new TokenValidationParameters
+            {
+                ValidateIssuer = !string.IsNullOrEmpty(jwt["Issuer"]),
+                ValidIssuer = jwt["Issuer"],
+                ValidateAudience = !string.IsNullOrEmpty(jwt["Audience"]),
+                ValidAudience = jwt["Audience"],
+                IssuerSigningKey = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(jwt["SigningKey"]!)),
+                NameClaimType = "sub",
+            };
+        }
+    });
+}
+
+// One policy scheme picks Bearer or Basic by the Authorization header.
+authentication.AddPolicyScheme("MimisbrunnrUsers", "Basic or Bearer", options =>
+    options.ForwardDefaultSelector = context =>
+        useJwt && context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            ? JwtBearerDefaults.AuthenticationScheme
+            : BasicAuthenticationHandler.SchemeName);
+builder.Services.AddAuthorization();
+builder.Services.AddHealthChecks().AddMimisbrunnr();
+
+WebApplication app;
+try
+{
+    app = builder.Build();
+    app.UseAuthentication();
+    app.UseAuthorization();
+    app.MapMimisbrunnr(configuration["Mimisbrunnr:Prefix"] ?? string.Empty);
+    app.MapHealthChecks("/health");
+    await app.StartAsync();
+}
+catch (Exception ex) when (ex is OptionsValidationException or InvalidOperationException)
+{
+    Console.Error.WriteLine("Invalid configuration: " + ex.Message);
+    return 2;
+}
+
+var users = configuration.GetSection("Server:Users").GetChildren().Select(c => c.Key).ToList();
+var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Mimisbrunnr.Server");
+#pragma warning disable CA1848, CA1873 // Start-up lines, written once.
+log.LogInformation("Mimisbrunnr listening on {Urls}", string.Join(", ", app.Urls));
+log.LogInformation("Store: {Store} ({ConnectionString})", storeKind, Redact(connectionString));
+log.LogInformation("Caduceus registration: {Registration}",
+    string.IsNullOrEmpty(configuration["Mimisbrunnr:Webhook:RegistrationUrl"]) ? "off" : "on, " + configuration["Mimisbrunnr:Webhook:RegistrationUrl"]);
+log.LogInformation("Basic users: {Users}; JWT bearer: {Jwt}", users.Count == 0 ? "(none)" : string.Join(", ", users), useJwt ? "on" : "off");
+#pragma warning restore CA1848, CA1873
+if (app.Environment.IsDevelopment())
+{
+    var url = app.Urls.FirstOrDefault() ?? "http://localhost:6600";
+    Console.WriteLine($"""
+
+        Try it (development user 'dev', password 'dev'; events secret 'dev-secret'):
+          curl -u dev:dev -H 'Content-Type: application/json' \
+               -d '{"deviceId":"mac:112233445566","ttl":3600,"destination":{"http":{"url":"http://127.0.0.1:9000/hook","secret":"s3cret"}}}' \
+               {url}/norns
+          curl -u dev:dev {url}/norns
+        See README.md for posting a signed event.
+
+        """);
+}
+
+await app.WaitForShutdownAsync();
+return 0;
+
+static string Redact(string connectionString) =>
+    string.Join(';', connectionString.Split(';').Where(part => !part.TrimStart().StartsWith("Password", StringComparison.OrdinalIgnoreCase)));

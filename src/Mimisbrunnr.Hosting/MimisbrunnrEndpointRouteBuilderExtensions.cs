@@ -1,0 +1,83 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Mimisbrunnr.DependencyInjection;
+
+namespace Mimisbrunnr.Hosting;
+
+/// <summary>Maps the Mimisbrunnr HTTP API into an ASP.NET Core app.</summary>
+public static class MimisbrunnrEndpointRouteBuilderExtensions
+{
+    /// <summary>
+    /// Maps <c>POST/GET {prefix}/norns</c>, <c>GET/PUT/DELETE {prefix}/norns/{id}</c> and <c>POST {prefix}/events</c>.
+    /// </summary>
+    /// <param name="endpoints">The app or a route group.</param>
+    /// <param name="prefix">A path prefix such as <c>/api/v1</c>; empty maps at the root.</param>
+    /// <returns>
+    /// The mapped endpoints: apply host policies to <see cref="MimisbrunnrEndpoints.Norns"/> (for example
+    /// <c>.RequireAuthorization("consumers")</c>); <see cref="MimisbrunnrEndpoints.Events"/> is authenticated by its
+    /// HMAC signature.
+    /// </returns>
+    /// <exception cref="InvalidOperationException"><c>AddMimisbrunnr()</c> was not called, or the events options are invalid.</exception>
+    public static MimisbrunnrEndpoints MapMimisbrunnr(this IEndpointRouteBuilder endpoints, string prefix = "")
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(prefix);
+        var services = endpoints.ServiceProvider;
+        if (services.GetService<MimisbrunnrMarker>() is null)
+        {
+            throw new InvalidOperationException(
+                "Mimisbrunnr services are not registered. Call services.AddMimisbrunnr() (and choose a store) before app.MapMimisbrunnr().");
+        }
+
+        // Fail at start, not at the first event, when the events endpoint has no way to tell forged events.
+        var events = services.GetRequiredService<IOptionsMonitor<MimisbrunnrEventsOptions>>().CurrentValue;
+        if (string.IsNullOrEmpty(events.Secret) && !events.AllowUnsigned)
+        {
+            throw new InvalidOperationException(
+                "Mimisbrunnr:Events:Secret is not set. Set the secret shared with Caduceus, or set "
+                + "Mimisbrunnr:Events:AllowUnsigned=true to accept unsigned events (development only).");
+        }
+
+        var root = endpoints.MapGroup(prefix);
+        var norns = root.MapGroup("/norns").WithTags("Norns");
+        norns.MapPost("/", NornEndpoints.CreateAsync).WithName("Mimisbrunnr.CreateNorn");
+        norns.MapGet("/", NornEndpoints.ListAsync).WithName("Mimisbrunnr.ListNorns");
+        norns.MapGet("/{id}", NornEndpoints.GetAsync).WithName("Mimisbrunnr.GetNorn");
+        norns.MapPut("/{id}", NornEndpoints.UpdateAsync).WithName("Mimisbrunnr.UpdateNorn");
+        norns.MapDelete("/{id}", NornEndpoints.DeleteAsync).WithName("Mimisbrunnr.DeleteNorn");
+
+        var ingest = root.MapPost("/events", EventEndpoint.HandleAsync)
+            .WithName("Mimisbrunnr.PostEvents")
+            .WithTags("Events")
+            .DisableAntiforgery();
+        return new MimisbrunnrEndpoints(root, norns, ingest);
+    }
+}
+
+/// <summary>The endpoints <see cref="MimisbrunnrEndpointRouteBuilderExtensions.MapMimisbrunnr"/> mapped.</summary>
+public sealed class MimisbrunnrEndpoints : IEndpointConventionBuilder
+{
+    private readonly RouteGroupBuilder _root;
+
+    internal MimisbrunnrEndpoints(RouteGroupBuilder root, RouteGroupBuilder norns, RouteHandlerBuilder events)
+    {
+        _root = root;
+        Norns = norns;
+        Events = events;
+    }
+
+    /// <summary>The <c>/norns</c> group: add authorization policies, rate limiting or CORS here.</summary>
+    public RouteGroupBuilder Norns { get; }
+
+    /// <summary>The <c>POST /events</c> endpoint (authenticated by its HMAC signature, not by the host's scheme).</summary>
+    public RouteHandlerBuilder Events { get; }
+
+    /// <inheritdoc />
+    public void Add(Action<EndpointBuilder> convention) => ((IEndpointConventionBuilder)_root).Add(convention);
+
+    /// <inheritdoc />
+    public void Finally(Action<EndpointBuilder> finallyConvention) => ((IEndpointConventionBuilder)_root).Finally(finallyConvention);
+}

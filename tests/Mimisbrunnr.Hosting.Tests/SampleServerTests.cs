@@ -1,0 +1,179 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using Mimisbrunnr.Testing.Http;
+using Mimisbrunnr.Wrp;
+
+namespace Mimisbrunnr.Hosting.Tests;
+
+/// <summary>Starts samples/Mimisbrunnr.Server as a process with the configuration keys the README documents.</summary>
+public sealed class SampleServerTests : IAsyncLifetime
+{
+    private readonly TempDatabase _database = new();
+    private SinkServer _sink = null!;
+
+    public async ValueTask InitializeAsync() => _sink = await SinkServer.StartAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _sink.DisposeAsync();
+        _database.Dispose();
+    }
+
+    [Fact]
+    public async Task Sample_server_answers_norns_and_events_with_the_documented_keys()
+    {
+        var port = FreePort();
+        using var server = StartServer(
+            $"--urls=http://127.0.0.1:{port}",
+            $"--ConnectionStrings:Norns=Data Source={_database.Path}",
+            "--Mimisbrunnr:Events:Secret=process-secret",
+            "--Mimisbrunnr:Destinations:AllowPrivateNetworks=true",
+            "--Mimisbrunnr:MaxTtl=600",
+            "--Server:Users:alice=wonderland");
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+        await WaitUntilUpAsync(client, server.Process);
+        client.DefaultRequestHeaders.Authorization =
+            new AuthenticationHeaderValue("Basic", Convert.ToBase64String("alice:wonderland"u8.ToArray()));
+
+        using var tooLong = await client.PostAsync("norns", Json(NornJson.Http("mac:112233445566", _sink.Url("/s"), ttl: 601)));
+        Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
+        using var created = await client.PostAsync("norns", Json(NornJson.Http("mac:112233445566", _sink.Url("/s"), ttl: 600)));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+
+        var body = WrpMsgPack.Encode(EventFlowTests.Event("mac:112233445566"));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "events") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/msgpack");
+        request.Headers.Add("X-Webpa-Signature", TestHost.Sign("process-secret", body));
+        using var accepted = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        Assert.Single(await _sink.WaitForRequestsAsync(1, "/s"));
+
+        using var anonymous = new HttpClient { BaseAddress = client.BaseAddress };
+        using var unauthorized = await anonymous.GetAsync("norns");
+        Assert.Equal(HttpStatusCode.Unauthorized, unauthorized.StatusCode);
+    }
+
+    [Fact]
+    public async Task Sample_server_without_a_secret_exits_non_zero_with_a_readable_message()
+    {
+        using var server = StartServer($"--urls=http://127.0.0.1:{FreePort()}", $"--ConnectionStrings:Norns=Data Source={_database.Path}");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await server.Process.WaitForExitAsync(timeout.Token);
+        Assert.NotEqual(0, server.Process.ExitCode);
+        Assert.Contains("Mimisbrunnr:Events:Secret", server.Errors, StringComparison.Ordinal);
+    }
+
+    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task WaitUntilUpAsync(HttpClient client, Process process)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            Assert.False(process.HasExited, "the sample server exited early");
+            try
+            {
+                using var response = await client.GetAsync("health");
+                return;
+            }
+            catch (HttpRequestException)
+            {
+                await Task.Delay(200);
+            }
+        }
+
+        Assert.Fail("the sample server did not answer within 60 s");
+    }
+
+    private static RunningServer StartServer(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetTempPath(),
+        };
+        start.ArgumentList.Add(ServerAssembly());
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // Production environment: nothing comes from appsettings.Development.json.
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment.Remove("ASPNETCORE_URLS");
+        return new RunningServer(Process.Start(start)!);
+    }
+
+    private static string ServerAssembly()
+    {
+        var configuration = AppContext.BaseDirectory.Contains("/Debug/", StringComparison.Ordinal) ? "Debug" : "Release";
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Mimisbrunnr.sln")))
+            {
+                var path = Path.Combine(dir.FullName, "samples", "Mimisbrunnr.Server", "bin", configuration, "net10.0", "Mimisbrunnr.Server.dll");
+                Assert.True(File.Exists(path), $"build the sample server first: {path} is missing");
+                return path;
+            }
+        }
+
+        throw new InvalidOperationException("repository root not found");
+    }
+
+    private sealed class RunningServer : IDisposable
+    {
+        private readonly StringBuilder _errors = new();
+
+        public RunningServer(Process process)
+        {
+            Process = process;
+            process.ErrorDataReceived += (_, e) =>
+            {
+                lock (_errors)
+                {
+                    _errors.AppendLine(e.Data);
+                }
+            };
+            process.OutputDataReceived += (_, _) => { };
+            process.BeginErrorReadLine();
+            process.BeginOutputReadLine();
+        }
+
+        public Process Process { get; }
+
+        public string Errors
+        {
+            get
+            {
+                Process.WaitForExit();
+                lock (_errors)
+                {
+                    return _errors.ToString();
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            if (!Process.HasExited)
+            {
+                Process.Kill(entireProcessTree: true);
+                Process.WaitForExit(10_000);
+            }
+
+            Process.Dispose();
+        }
+    }
+}

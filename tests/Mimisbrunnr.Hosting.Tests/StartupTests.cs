@@ -1,0 +1,31 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Mimisbrunnr.DependencyInjection;
+
+namespace Mimisbrunnr.Hosting.Tests;
+
+public sealed class StartupTests
+{
+    [Fact]
+    public void MapMimisbrunnr_without_AddMimisbrunnr_names_the_missing_call()
+    {
+        var app = WebApplication.CreateSlimBuilder().Build();
+        var error = Assert.Throws<InvalidOperationException>(() => app.MapMimisbrunnr());
+        Assert.Contains("AddMimisbrunnr()", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_host_without_an_events_secret_refuses_to_start_unless_unsigned_is_allowed()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Services.AddMimisbrunnr().UseInMemoryStore();
+        var app = builder.Build();
+        var error = Assert.Throws<InvalidOperationException>(() => app.MapMimisbrunnr());
+        Assert.Contains("Mimisbrunnr:Events:Secret", error.Message, StringComparison.Ordinal);
+
+        var allowed = WebApplication.CreateSlimBuilder();
+        allowed.Services.AddMimisbrunnr().UseInMemoryStore().ConfigureEvents(o => o.AllowUnsigned = true);
+        var ok = allowed.Build();
+        Assert.NotNull(ok.MapMimisbrunnr());
+    }
+}
