@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Text;
+using System.Diagnostics.CodeAnalysis;
 
 namespace Mimisbrunnr.Wrp;
 
@@ -35,6 +36,37 @@ internal static class WrpJsonBase64
         }
 
         return TryDecodeLikeGo(source, destination, out written, out errorIndex);
+    }
+
+    /// <summary>
+    /// The common case in one step: padded base64 without white space, decoded straight into an array of the exact
+    /// size. Returns <see langword="false"/> (possibly having allocated) when the text needs <see cref="TryDecode"/>.
+    /// </summary>
+    public static bool TryDecodeExact(ReadOnlySpan<byte> source, [NotNullWhen(true)] out byte[]? bytes)
+    {
+        bytes = null;
+        if (source.IsEmpty)
+        {
+            bytes = [];
+            return true;
+        }
+
+        if (source.Length % 4 != 0 || source.IndexOfAny(Whitespace) >= 0)
+        {
+            return false;
+        }
+
+        var padding = source[^1] != '=' ? 0 : source[^2] != '=' ? 1 : 2;
+        var decoded = new byte[source.Length / 4 * 3 - padding];
+        if (Base64.DecodeFromUtf8(source, decoded, out var consumed, out var written) != OperationStatus.Done
+            || consumed != source.Length
+            || written != decoded.Length)
+        {
+            return false;
+        }
+
+        bytes = decoded;
+        return true;
     }
 
     private static bool TryDecodeLikeGo(ReadOnlySpan<byte> source, Span<byte> destination, out int written, out int errorIndex)

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Text;
-using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 
@@ -177,30 +176,16 @@ internal static class WrpJsonDecoder
             Accept = accept,
             Status = status,
             RequestDeliveryResponse = rdr,
-            Headers = NoNulls(state.Headers.ToArray()),
+            Headers = state.Headers.ToArray(),
             Metadata = metadata,
             Path = path,
             Payload = state.Payload.ToArray(),
             ServiceName = serviceName,
             Url = url,
-            PartnerIds = NoNulls(state.PartnerIds.ToArray()),
+            PartnerIds = state.PartnerIds.ToArray(),
             SessionId = sessionId,
             QualityOfService = qos,
         };
-    }
-
-    // An element no array ever wrote is Go's zero value, "".
-    private static string[]? NoNulls(string[]? list)
-    {
-        if (list is not null)
-        {
-            for (var i = 0; i < list.Length; i++)
-            {
-                list[i] ??= string.Empty;
-            }
-        }
-
-        return list;
     }
 
     // A string field: null leaves the value as it was (Go: null into a string is a no-op).
@@ -271,8 +256,8 @@ internal static class WrpJsonDecoder
     }
 
     // headers and partner_ids ([]string): null sets nil; [] an empty list; a null element decodes as a no-op into the
-    // element Go reuses (see GoSlice).
-    private static void ReadStringList(ref Utf8JsonReader reader, string name, int offset, ref GoSlice<string> list)
+    // element Go reuses (see WrpJsonStringSlice).
+    private static void ReadStringList(ref Utf8JsonReader reader, string name, int offset, ref WrpJsonStringSlice list)
     {
         if (reader.TokenType == JsonTokenType.Null)
         {
@@ -294,12 +279,15 @@ internal static class WrpJsonDecoder
                 break;
             }
 
-            ref var element = ref list.At(count++);
             if (reader.TokenType == JsonTokenType.String)
             {
-                element = WrpJsonStrings.Decode(reader.ValueSpan, reader.ValueIsEscaped);
+                list.Set(count++, WrpJsonStrings.Decode(reader.ValueSpan, reader.ValueIsEscaped));
             }
-            else if (reader.TokenType != JsonTokenType.Null)
+            else if (reader.TokenType == JsonTokenType.Null)
+            {
+                list.Set(count++, null);
+            }
+            else
             {
                 throw TypeError(ref reader, name + " element", "a string", offset);
             }
@@ -350,7 +338,7 @@ internal static class WrpJsonDecoder
     }
 
     // payload ([]byte): a base64 string, an array of numbers 0..255, or null.
-    private static void ReadPayload(ref Utf8JsonReader reader, int offset, ref GoSlice<byte> payload)
+    private static void ReadPayload(ref Utf8JsonReader reader, int offset, ref WrpJsonByteSlice payload)
     {
         switch (reader.TokenType)
         {
@@ -375,22 +363,24 @@ internal static class WrpJsonDecoder
                 break;
             }
 
-            ref var element = ref payload.At(count++);
             if (reader.TokenType == JsonTokenType.Number)
             {
                 // Go's strconv.ParseUint: digits only, and the value must fit a uint8.
                 var text = reader.ValueSpan;
-                if (!Utf8Parser.TryParse(text, out byte value, out var consumed) || consumed != text.Length
-                    || text.IndexOfAnyExceptInRange((byte)'0', (byte)'9') >= 0)
+                if (!AllDigits(text) || !Utf8Parser.TryParse(text, out byte value, out var consumed) || consumed != text.Length)
                 {
                     throw new WrpFormatException(
                         $"payload element: cannot decode number {Encoding.UTF8.GetString(text)} as a byte (0..255)",
                         offset + reader.TokenStartIndex);
                 }
 
-                element = value;
+                payload.Set(count++, value);
             }
-            else if (reader.TokenType != JsonTokenType.Null)
+            else if (reader.TokenType == JsonTokenType.Null)
+            {
+                payload.Set(count++, null);
+            }
+            else
             {
                 throw TypeError(ref reader, "payload element", "a number 0..255", offset);
             }
@@ -399,9 +389,28 @@ internal static class WrpJsonDecoder
         payload.End(count);
     }
 
-    private static void ReadBase64(ref Utf8JsonReader reader, int offset, ref GoSlice<byte> payload)
+    private static bool AllDigits(ReadOnlySpan<byte> text)
+    {
+        foreach (var b in text)
+        {
+            if (b is < (byte)'0' or > (byte)'9')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static void ReadBase64(ref Utf8JsonReader reader, int offset, ref WrpJsonByteSlice payload)
     {
         var raw = reader.ValueSpan;
+        if (!reader.ValueIsEscaped && WrpJsonBase64.TryDecodeExact(raw, out var exact))
+        {
+            payload.SetExact(exact);
+            return;
+        }
+
         byte[]? rented = null;
         try
         {
@@ -559,110 +568,18 @@ internal static class WrpJsonDecoder
         Qos,
     }
 
-    /// <summary>The pooled buffers of one decode.</summary>
+    /// <summary>The list and payload buffers of one decode.</summary>
     private struct State
     {
-        public GoSlice<string> Headers;
-        public GoSlice<string> PartnerIds;
-        public GoSlice<byte> Payload;
+        public WrpJsonStringSlice Headers;
+        public WrpJsonStringSlice PartnerIds;
+        public WrpJsonByteSlice Payload;
 
         public void Return()
         {
             Headers.Return();
             PartnerIds.Return();
             Payload.Return();
-        }
-    }
-
-    /// <summary>
-    /// A Go slice being decoded into, including the part of its backing array past its length.
-    /// </summary>
-    /// <remarks>
-    /// When a key repeats, Go decodes the second array into the same slice: it reuses the backing array, so a JSON
-    /// <c>null</c> element (a no-op for a string or a byte) leaves whatever an earlier array put at that index, and
-    /// zero where nothing did. <c>[]</c> and <c>null</c> replace the slice, as does a base64 string for the payload.
-    /// This mirrors that: the buffer holds every element written since the last replacement and is zero (null for
-    /// strings, read as "") elsewhere.
-    /// </remarks>
-    private struct GoSlice<T>
-    {
-        private T[]? _buffer;
-        private int _extent;
-        private int _length;
-        private bool _present;
-
-        public void SetNull()
-        {
-            Clear();
-            _present = false;
-            _length = 0;
-        }
-
-        /// <summary>Element <paramref name="index"/> of the array being decoded, keeping its old value.</summary>
-        public ref T At(int index)
-        {
-            EnsureCapacity(index + 1);
-            _extent = Math.Max(_extent, index + 1);
-            return ref _buffer![index];
-        }
-
-        public void End(int length)
-        {
-            _present = true;
-            _length = length;
-            if (length == 0)
-            {
-                Clear();
-            }
-        }
-
-        /// <summary>Replaces the slice with a new one of at most <paramref name="capacity"/> elements to fill.</summary>
-        public Span<T> Replace(int capacity)
-        {
-            Clear();
-            EnsureCapacity(capacity);
-            _extent = capacity;
-            return _buffer.AsSpan(0, capacity);
-        }
-
-        public readonly T[]? ToArray() =>
-            !_present ? null : _length == 0 ? [] : _buffer.AsSpan(0, _length).ToArray();
-
-        public void Return()
-        {
-            if (_buffer is not null)
-            {
-                ArrayPool<T>.Shared.Return(_buffer, clearArray: RuntimeHelpers.IsReferenceOrContainsReferences<T>());
-                _buffer = null;
-            }
-        }
-
-        private void Clear()
-        {
-            if (_buffer is not null)
-            {
-                Array.Clear(_buffer, 0, _extent);
-            }
-
-            _extent = 0;
-        }
-
-        private void EnsureCapacity(int capacity)
-        {
-            if (_buffer is not null && _buffer.Length >= capacity)
-            {
-                return;
-            }
-
-            var bigger = ArrayPool<T>.Shared.Rent(Math.Max(capacity, Math.Max(8, (_buffer?.Length ?? 0) * 2)));
-            Array.Clear(bigger);
-            if (_buffer is not null)
-            {
-                _buffer.AsSpan(0, _extent).CopyTo(bigger);
-                Return();
-            }
-
-            _buffer = bigger;
         }
     }
 }

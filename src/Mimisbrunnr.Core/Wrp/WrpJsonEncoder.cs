@@ -214,7 +214,7 @@ internal static class WrpJsonEncoder
             }
 
             var sorted = keys.AsSpan(0, filled);
-            sorted.Sort(default(Utf8OrdinalComparer));
+            SortByUtf8(sorted);
             output.Write(",\"metadata\":{"u8);
             for (var i = 0; i < sorted.Length; i++)
             {
@@ -236,10 +236,31 @@ internal static class WrpJsonEncoder
         }
     }
 
-    /// <summary>Orders strings by their UTF-8 bytes (see <see cref="WrpJsonStrings.CompareUtf8"/>).</summary>
-    private readonly struct Utf8OrdinalComparer : IComparer<string>
+    // A cached delegate: Span.Sort with a struct IComparer boxes it on every call, and Array.Sort wraps an IComparer
+    // in a new delegate.
+    private static readonly Comparison<string> ByUtf8 = WrpJsonStrings.CompareUtf8;
+
+    private static void SortByUtf8(Span<string> keys)
     {
-        public int Compare(string? x, string? y) => WrpJsonStrings.CompareUtf8(x, y);
+        if (keys.Length > 16)
+        {
+            keys.Sort(ByUtf8);
+            return;
+        }
+
+        // Insertion sort: metadata maps are small, and this avoids the introsort set-up.
+        for (var i = 1; i < keys.Length; i++)
+        {
+            var key = keys[i];
+            var j = i - 1;
+            while (j >= 0 && WrpJsonStrings.CompareUtf8(keys[j], key) > 0)
+            {
+                keys[j + 1] = keys[j];
+                j--;
+            }
+
+            keys[j + 1] = key;
+        }
     }
 
     /// <summary>A cursor over the destination span.</summary>

@@ -161,6 +161,31 @@ public class WrpJsonTests
     }
 
     [Fact]
+    public void Encode_into_a_buffer_writer_allocates_nothing()
+    {
+        var message = new WrpMessage
+        {
+            Type = MessageType.SimpleEvent,
+            Source = "mac:112233445566/service-name/ignored/12344",
+            Destination = "event:device-status/foo",
+            TransactionUuid = "60dfdf5b-98c5-4e91-95fd-1fa6cb114cf5",
+            Status = 1,
+            Headers = ["key1:value1", "<key2>:välue2"],
+            Metadata = Enumerable.Range(0, 20).ToDictionary(i => $"/key/{(i * 7) % 20}", i => "value😀"),
+            Payload = "{\"key\": \"hello world\"}"u8.ToArray(),
+            PartnerIds = ["partner1", "partner2"],
+            QualityOfService = 10,
+        };
+        var writer = new ArrayBufferWriter<byte>(4096);
+
+        Assert.Equal(0, Allocations.SteadyState(() =>
+        {
+            writer.ResetWrittenCount();
+            WrpJson.Encode(message, writer);
+        }));
+    }
+
+    [Fact]
     public void Decode_matches_keys_case_insensitively_as_go_does()
     {
         var message = Decode("""{"MSG_TYPE":4,"Source":"self:","DeSt":"event:x","\u017Fession_id":"s","\u0051os":5}""");
@@ -283,6 +308,23 @@ public class WrpJsonTests
     [InlineData("[[1]]")]
     public void Decode_rejects_payload_arrays_go_rejects(string payload) =>
         AssertRejected($$"""{"msg_type":4,"payload":{{payload}}}""");
+
+    [Fact]
+    public void Decode_handles_long_lists_and_payload_arrays()
+    {
+        var headers = Enumerable.Range(0, 100).Select(i => $"h{i}").ToArray();
+        var bytes = Enumerable.Range(0, 300).Select(i => (byte)i).ToArray();
+        var json = $$"""{"msg_type":4,"headers":[{{string.Join(",", headers.Select(h => $"\"{h}\""))}}],"payload":[{{string.Join(",", bytes)}}]}""";
+
+        var message = Decode(json);
+
+        Assert.Equal(headers, message.Headers);
+        Assert.Equal(bytes, message.Payload);
+
+        // A repeated key with null elements past an earlier long array keeps that array's elements.
+        var again = Decode($$"""{"msg_type":4,"headers":[{{string.Join(",", headers.Select(h => $"\"{h}\""))}}],"headers":["x"{{string.Concat(Enumerable.Repeat(",null", 99))}},null]}""");
+        Assert.Equal(["x", .. headers[1..], string.Empty], again.Headers!);
+    }
 
     [Fact]
     public void Decode_lets_the_last_duplicate_key_win()
