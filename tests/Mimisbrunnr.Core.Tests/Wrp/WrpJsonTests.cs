@@ -149,6 +149,20 @@ public class WrpJsonTests
     }
 
     [Fact]
+    public void Encode_sorts_any_dictionary_type_by_utf8_bytes()
+    {
+        // SortedDictionary orders by UTF-16 (the emoji first); the encoder re-sorts by UTF-8 bytes.
+        var metadata = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["\uE000"] = "1", ["😀"] = "2", ["a"] = "3" };
+
+        Assert.Equal(
+            "{\"msg_type\":4,\"metadata\":{\"a\":\"3\",\"\uE000\":\"1\",\"😀\":\"2\"}}",
+            Encode(new WrpMessage { Type = MessageType.SimpleEvent, Metadata = metadata }));
+        Assert.Equal(
+            "{\"msg_type\":4,\"metadata\":{\"a\":\"3\",\"\uE000\":\"1\",\"😀\":\"2\"}}",
+            Encode(new WrpMessage { Type = MessageType.SimpleEvent, Metadata = new System.Collections.ObjectModel.ReadOnlyDictionary<string, string>(metadata) }));
+    }
+
+    [Fact]
     public void Encode_into_a_buffer_writer_writes_the_same_bytes()
     {
         var message = Decode(Example);

@@ -165,6 +165,7 @@ public class WrpValidatorTests
         (Event(headers: ["ok", "bad\uDC80"]), "headers"),
         (Event(metadata: new Dictionary<string, string> { ["\uDCC3"] = "v" }), "metadata"),
         (Event(metadata: new Dictionary<string, string> { ["k"] = "v\uDE00" }), "metadata"),
+        (Event(metadata: new SortedDictionary<string, string> { ["k"] = "v", ["l"] = "\uDE00" }), "metadata"),
         (Event(partnerIds: ["\uD83D"]), "partner_ids"),
         (Event(sessionId: "x\uDCFFy"), "session_id"),
         (new WrpMessage { Type = MessageType.ServiceRegistration, ServiceName = "s", Url = "\uDC80" }, "url"),
