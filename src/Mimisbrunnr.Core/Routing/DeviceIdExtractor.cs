@@ -80,7 +80,7 @@ public sealed class DeviceIdExtractor
             : destination;
     }
 
-    /// <summary>The second-to-last <c>/</c> segment of <paramref name="dest"/>, parsed as a device id.</summary>
+    /// <summary>The second-to-last <c>/</c> segment of <paramref name="dest"/> (never its first), parsed as a device id.</summary>
     private static bool TryFromDestination(string dest, out DeviceId deviceId)
     {
         var span = dest.AsSpan();
@@ -91,9 +91,16 @@ public sealed class DeviceIdExtractor
             return false;
         }
 
+        // The segment must not be the first one, which is the scheme and event name (event:device-status).
         var head = span[..last];
-        var segment = head[(head.LastIndexOf('/') + 1)..];
-        return DeviceId.TryParse(segment.ToString(), out deviceId);
+        var previous = head.LastIndexOf('/');
+        if (previous < 0)
+        {
+            deviceId = default;
+            return false;
+        }
+
+        return DeviceId.TryParse(head[(previous + 1)..].ToString(), out deviceId);
     }
 
     private static CompiledRule[] Compile(IEnumerable<DeviceIdRule> rules) =>
