@@ -71,7 +71,7 @@ public sealed partial class NornRegistry : INornRegistry
         {
             var index = _index;
             var existing = index.ById.GetValueOrDefault(norn.Id);
-            if (existing is not null && (norn.UpdatedAt < existing.Norn.UpdatedAt || existing.Norn.Equals(norn)))
+            if (existing is not null && (norn.UpdatedAt < existing.Norn.UpdatedAt || SameVersion(existing.Norn, norn)))
             {
                 return false;
             }
@@ -178,7 +178,7 @@ public sealed partial class NornRegistry : INornRegistry
         foreach (var norn in norns)
         {
             var existing = old.ById.GetValueOrDefault(norn.Id);
-            var registered = existing is not null && existing.Norn.Equals(norn) ? existing : Create(norn, existing);
+            var registered = existing is not null && SameVersion(existing.Norn, norn) ? existing : Create(norn, existing);
             if (registered is null || !byId.TryAdd(registered.Id, registered))
             {
                 continue;
@@ -275,6 +275,44 @@ public sealed partial class NornRegistry : INornRegistry
         }
     }
 
+    /// <summary>Whether two versions of a norn hold the same data (filters compared by content).</summary>
+    private static bool SameVersion(Norn a, Norn b) =>
+        a.UpdatedAt == b.UpdatedAt
+        && a.ExpiresAt == b.ExpiresAt
+        && a.CreatedAt == b.CreatedAt
+        && string.Equals(a.Id, b.Id, StringComparison.Ordinal)
+        && string.Equals(a.DeviceId, b.DeviceId, StringComparison.Ordinal)
+        && string.Equals(a.Owner, b.Owner, StringComparison.Ordinal)
+        && a.Destination == b.Destination
+        && SameFilter(a.Filter, b.Filter);
+
+    private static bool SameFilter(NornFilter? a, NornFilter? b)
+    {
+        if (a is null || b is null)
+        {
+            return a is null && b is null;
+        }
+
+        var aEvents = a.Events ?? [];
+        var bEvents = b.Events ?? [];
+        if (!aEvents.SequenceEqual(bEvents, StringComparer.Ordinal))
+        {
+            return false;
+        }
+
+        var aCount = a.Metadata?.Count ?? 0;
+        if (aCount != (b.Metadata?.Count ?? 0))
+        {
+            return false;
+        }
+
+        return aCount == 0 || a.Metadata!.All(p => b.Metadata!.TryGetValue(p.Key, out var v) && string.Equals(v, p.Value, StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// Shares what repeats across norns (owner names, content types, filter patterns) and stores filter metadata
+    /// compactly, so that a million idle norns stay well under a KiB each.
+    /// </summary>
     private Norn Compact(Norn norn)
     {
         var owner = _owners.GetOrAdd(norn.Owner, norn.Owner);
@@ -287,7 +325,10 @@ public sealed partial class NornRegistry : INornRegistry
             DeliveryContentTypes.Payload => DeliveryContentTypes.Payload,
             var other => other,
         };
-        if (ReferenceEquals(owner, norn.Owner) && (http is null || ReferenceEquals(contentType, http.ContentType)))
+        var filter = CompactFilter(norn.Filter);
+        if (ReferenceEquals(owner, norn.Owner)
+            && (http is null || ReferenceEquals(contentType, http.ContentType))
+            && ReferenceEquals(filter, norn.Filter))
         {
             return norn;
         }
@@ -295,8 +336,52 @@ public sealed partial class NornRegistry : INornRegistry
         return norn with
         {
             Owner = owner,
-            Destination = http is null ? norn.Destination : norn.Destination with { Http = http with { ContentType = contentType! } },
+            Destination = http is null || ReferenceEquals(contentType, http.ContentType)
+                ? norn.Destination
+                : norn.Destination with { Http = http with { ContentType = contentType! } },
+            Filter = filter,
         };
+    }
+
+    private static NornFilter? CompactFilter(NornFilter? filter)
+    {
+        if (filter is null || (filter.Metadata is null or CompactMetadata && filter.Events is null or { Count: 0 }))
+        {
+            return filter;
+        }
+
+        string[]? events = null;
+        if (filter.Events is { Count: > 0 } patterns)
+        {
+            events = new string[patterns.Count];
+            for (var i = 0; i < events.Length; i++)
+            {
+                // The shared regex keeps the first copy of each pattern; use that one.
+                events[i] = patterns[i] is { } pattern && TryShare(pattern, out var shared) ? shared : patterns[i];
+            }
+        }
+
+        var metadata = filter.Metadata switch
+        {
+            null or CompactMetadata => filter.Metadata,
+            { Count: 0 } => null,
+            var pairs => new CompactMetadata([.. pairs]),
+        };
+        return new NornFilter { Events = events, Metadata = metadata };
+    }
+
+    private static bool TryShare(string pattern, out string shared)
+    {
+        try
+        {
+            shared = Routing.EventFilter.GetRegex(pattern).ToString();
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            shared = pattern;
+            return false;
+        }
     }
 
     private void OnChanged(string id, bool removed)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using Mimisbrunnr.Norns;
 
@@ -17,6 +18,12 @@ internal sealed class EventFilter
 
     /// <summary>A filter that lets nothing through (a stored filter that no longer compiles).</summary>
     public static readonly EventFilter Nothing = new([], [], matchesNothing: true);
+
+    /// <summary>How many distinct patterns <see cref="Shared"/> keeps; beyond it, patterns compile per norn.</summary>
+    internal const int MaxSharedPatterns = 10_000;
+
+    // Norns very often share patterns, and one interpreted Regex costs about a KiB: share them (Regex is thread-safe).
+    private static readonly ConcurrentDictionary<string, Regex> Shared = new(StringComparer.Ordinal);
 
     private readonly Regex[] _events;
     private readonly KeyValuePair<string, string>[] _metadata;
@@ -44,10 +51,30 @@ internal sealed class EventFilter
         }
 
         var events = filter.Events is { Count: > 0 } patterns
-            ? patterns.Select(static p => new Regex(p, Options, MatchTimeout)).ToArray()
+            ? patterns.Select(GetRegex).ToArray()
             : [];
-        var metadata = filter.Metadata is { Count: > 0 } pairs ? pairs.ToArray() : [];
+        var metadata = filter.Metadata switch
+        {
+            CompactMetadata compact => compact.Pairs,
+            { Count: > 0 } pairs => pairs.ToArray(),
+            _ => [],
+        };
         return events.Length == 0 && metadata.Length == 0 ? null : new EventFilter(events, metadata, matchesNothing: false);
+    }
+
+    /// <summary>Compiles a pattern with the filter options, sharing one instance per distinct pattern.</summary>
+    /// <param name="pattern">The pattern.</param>
+    /// <returns>The regex.</returns>
+    /// <exception cref="ArgumentException">The pattern does not compile.</exception>
+    public static Regex GetRegex(string pattern)
+    {
+        if (Shared.TryGetValue(pattern, out var regex))
+        {
+            return regex;
+        }
+
+        regex = new Regex(pattern, Options, MatchTimeout);
+        return Shared.Count < MaxSharedPatterns ? Shared.GetOrAdd(pattern, regex) : regex;
     }
 
     /// <summary>Whether an event passes the filter. A regex that times out counts as no match.</summary>

@@ -255,4 +255,32 @@ public class NornRegistryTests
         Assert.Equal(_registry.Count, indexed);
         Assert.All(devices.SelectMany(d => _registry.GetByDevice(d)), n => Assert.Same(n, _registry.Find(n.Id)));
     }
+
+    [Fact]
+    public void Filters_are_stored_compactly_without_changing_what_they_say()
+    {
+        var filter = new NornFilter
+        {
+            Events = [new string("^device-status/.*/online$".AsSpan())],
+            Metadata = new Dictionary<string, string> { ["/trust"] = "1000", ["/fw"] = "2" },
+        };
+        var a = TestNorns.Make("mac:000000000001", "https://a.example/", filter: filter);
+        var b = TestNorns.Make("mac:000000000002", "https://a.example/", filter: filter with { Events = [new string(filter.Events[0].AsSpan())] });
+        _registry.Apply(a);
+        _registry.Apply(b);
+        _changes.Clear();
+
+        var stored = _registry.Find(a.Id)!.Norn.Filter!;
+        Assert.Equal(filter.Events, stored.Events);
+        Assert.Equal("1000", stored.Metadata!["/trust"]);
+        Assert.Equal(2, stored.Metadata.Count);
+        Assert.False(stored.Metadata.ContainsKey("/missing"));
+        Assert.Equal(filter.Metadata.OrderBy(p => p.Key), stored.Metadata.OrderBy(p => p.Key));
+        Assert.Same(stored.Events![0], _registry.Find(b.Id)!.Norn.Filter!.Events![0]);
+        Assert.Same(Mimisbrunnr.Routing.EventFilter.GetRegex(filter.Events[0]), Mimisbrunnr.Routing.EventFilter.GetRegex(new string(filter.Events[0].AsSpan())));
+
+        // The change-feed echo of the same version (uncompacted) is recognised as the same version.
+        Assert.False(_registry.Apply(a with { }));
+        Assert.Empty(_changes);
+    }
 }
