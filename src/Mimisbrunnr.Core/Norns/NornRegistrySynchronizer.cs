@@ -97,18 +97,28 @@ public sealed partial class NornRegistrySynchronizer : BackgroundService
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var changes = _store.WatchAsync(linked.Token).GetAsyncEnumerator(linked.Token);
+        var next = default(ValueTask<bool>);
+        var pending = false;
         try
         {
             // Start reading first: stores register the subscription before their first await, so no write made
             // during the load is missed (it is applied again afterwards, which is idempotent).
-            var next = changes.MoveNextAsync();
+            next = changes.MoveNextAsync();
+            pending = true;
             await ReloadAsync(cancellationToken).ConfigureAwait(false);
             _firstAttempt.TrySetResult();
             _loaded.TrySetResult();
-            while (await next.ConfigureAwait(false))
+            while (true)
             {
+                pending = false;
+                if (!await next.ConfigureAwait(false))
+                {
+                    break;
+                }
+
                 await ApplyAsync(changes.Current, cancellationToken).ConfigureAwait(false);
                 next = changes.MoveNextAsync();
+                pending = true;
             }
 
             // The feed ended (the store was disposed, or it closed the subscription): resubscribe unless stopping.
@@ -118,14 +128,27 @@ public sealed partial class NornRegistrySynchronizer : BackgroundService
         finally
         {
             await linked.CancelAsync().ConfigureAwait(false);
+#pragma warning disable CA1031 // Ending the subscription: its cancellation (or any late failure) is of no interest now.
+            if (pending)
+            {
+                // An async enumerator cannot be disposed while a MoveNextAsync is in flight.
+                try
+                {
+                    await next.ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                }
+            }
+
             try
             {
                 await changes.DisposeAsync().ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
+            catch (Exception)
             {
-                // Expected: the subscription was cancelled above.
             }
+#pragma warning restore CA1031
         }
     }
 
