@@ -1,17 +1,48 @@
+using Mimisbrunnr.Routing;
+using Mimisbrunnr.Wrp;
+
 namespace Mimisbrunnr.Norns;
 
 /// <summary>
-/// A norn as the in-memory registry holds it: the stored norn plus what is worked out once per version (the compiled
-/// filter). Replaced as a whole when the norn is updated, so readers never see a half-updated norn.
+/// A norn as the in-memory registry holds it: the stored norn plus what is worked out once per version (the canonical
+/// device id and the compiled filter). Replaced as a whole when the norn is updated, so readers never see a
+/// half-updated norn.
 /// </summary>
+/// <remarks>
+/// Kept small on purpose (a million idle norns must fit in well under a KiB each): an unfiltered norn carries no
+/// filter object, and the device id shares the stored norn's string.
+/// </remarks>
 public sealed partial class RegisteredNorn
 {
-    /// <summary>Wraps a stored norn.</summary>
+    private readonly EventFilter? _filter;
+
+    /// <summary>Wraps a stored norn and compiles its filter.</summary>
     /// <param name="norn">The stored norn.</param>
+    /// <exception cref="ArgumentException">The norn's device id is not a device id.</exception>
     public RegisteredNorn(Norn norn)
     {
         ArgumentNullException.ThrowIfNull(norn);
+        if (!Wrp.DeviceId.TryParse(norn.DeviceId, out var parsed))
+        {
+            throw new ArgumentException($"The norn {norn.Id} has an invalid device id.", nameof(norn));
+        }
+
         Norn = norn;
+
+        // Share the stored string when it is already canonical (it is, for norns written through NornService).
+        DeviceId = string.Equals(parsed.Value, norn.DeviceId, StringComparison.Ordinal)
+            ? Wrp.DeviceId.FromCanonical(norn.DeviceId)
+            : parsed;
+        try
+        {
+            _filter = EventFilter.Compile(norn.Filter);
+        }
+        catch (ArgumentException)
+        {
+            // Validation keeps bad patterns out of the store; should one get there anyway, deliver nothing rather
+            // than everything.
+            _filter = EventFilter.Nothing;
+        }
     }
 
     /// <summary>The stored norn.</summary>
@@ -19,4 +50,25 @@ public sealed partial class RegisteredNorn
 
     /// <summary>The norn id.</summary>
     public string Id => Norn.Id;
+
+    /// <summary>The canonical device id.</summary>
+    public DeviceId DeviceId { get; }
+
+    /// <summary>When the norn expires.</summary>
+    public DateTimeOffset ExpiresAt => Norn.ExpiresAt;
+
+    /// <summary>Whether the stored filter failed to compile (the norn then receives nothing).</summary>
+    public bool HasInvalidFilter => ReferenceEquals(_filter, EventFilter.Nothing);
+
+    /// <summary>Whether the norn has expired at <paramref name="now"/>.</summary>
+    /// <param name="now">The current time.</param>
+    /// <returns><see langword="true"/> at or after <see cref="ExpiresAt"/>.</returns>
+    public bool IsExpired(DateTimeOffset now) => now >= Norn.ExpiresAt;
+
+    /// <summary>Whether an event passes the norn's filter.</summary>
+    /// <param name="eventType">The event type (<c>dest</c> without <c>event:</c>).</param>
+    /// <param name="metadata">The event's metadata.</param>
+    /// <returns>Whether the norn wants the event.</returns>
+    public bool Matches(string eventType, IReadOnlyDictionary<string, string>? metadata) =>
+        _filter is null || _filter.Matches(eventType, metadata);
 }

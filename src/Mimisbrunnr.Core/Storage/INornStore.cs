@@ -13,7 +13,9 @@ public interface INornStore
     /// Creates the norn, or updates it when a norn with the same id exists and has the same owner. An existing norn
     /// of another owner that has not expired is a <see cref="NornWriteStatus.Conflict"/> and nothing is written; an
     /// expired one is replaced as if absent. On update, the stored <see cref="Norn.CreatedAt"/> is kept. Quotas are
-    /// checked on create only, counting non-expired norns, atomically with the write.
+    /// checked on create only, counting non-expired norns, atomically with the write. The time of the write, at which
+    /// "expired" is judged for the conflict and quota checks, is <see cref="Norn.UpdatedAt"/> of
+    /// <paramref name="norn"/> (the caller's clock), so that stores need no clock of their own.
     /// </summary>
     /// <param name="norn">The norn to write.</param>
     /// <param name="quotas">The limits to enforce on create.</param>

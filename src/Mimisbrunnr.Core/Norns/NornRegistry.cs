@@ -1,0 +1,445 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Mimisbrunnr.Storage;
+using Mimisbrunnr.Wrp;
+
+namespace Mimisbrunnr.Norns;
+
+/// <summary>
+/// The in-memory index of live norns: device id → norns (copy-on-write arrays, so a reader gets a stable array without
+/// a lock or an allocation) and id → norn. Readers never lock; writers (the synchronizer, the norn service, the
+/// sweeper) are serialised by one lock. Kept in step with the store by <see cref="NornRegistrySynchronizer"/>.
+/// </summary>
+public sealed partial class NornRegistry : INornRegistry
+{
+    private readonly INornStore _store;
+    private readonly ILogger _logger;
+    private readonly Lock _writeLock = new();
+
+    // Owner names repeat across many norns; one string each keeps idle norns small.
+    private readonly ConcurrentDictionary<string, string> _owners = new(StringComparer.Ordinal);
+    private volatile Index _index = new();
+
+    /// <summary>Creates an empty registry.</summary>
+    /// <param name="store">The store, for <see cref="RemoveAsync"/>.</param>
+    /// <param name="logger">The logger.</param>
+    public NornRegistry(INornStore store, ILogger<NornRegistry>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        _store = store;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    /// <inheritdoc />
+    public event EventHandler<NornRegistryChangedEventArgs>? Changed;
+
+    /// <inheritdoc />
+    public int Count => _index.Count;
+
+    /// <inheritdoc />
+    public IReadOnlyList<RegisteredNorn> GetByDevice(DeviceId deviceId) =>
+        !deviceId.IsEmpty && _index.ByDevice.TryGetValue(deviceId, out var norns) ? norns : [];
+
+    /// <inheritdoc />
+    public RegisteredNorn? Find(string id)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        return _index.ById.GetValueOrDefault(id);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask RemoveAsync(string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        await _store.DeleteAsync(id, owner: null, cancellationToken).ConfigureAwait(false);
+        Remove(id);
+    }
+
+    /// <summary>
+    /// Adds or replaces a norn in the index (not the store). Idempotent, and an older version (by
+    /// <see cref="Norn.UpdatedAt"/>) never replaces a newer one, so direct application after a write and the later
+    /// change-feed echo of the same write can arrive in either order.
+    /// </summary>
+    /// <param name="norn">The stored norn.</param>
+    /// <returns>Whether the index changed.</returns>
+    internal bool Apply(Norn norn)
+    {
+        ArgumentNullException.ThrowIfNull(norn);
+        RegisteredNorn registered;
+        lock (_writeLock)
+        {
+            var index = _index;
+            var existing = index.ById.GetValueOrDefault(norn.Id);
+            if (existing is not null && (norn.UpdatedAt < existing.Norn.UpdatedAt || SameVersion(existing.Norn, norn)))
+            {
+                return false;
+            }
+
+            var created = Create(norn, existing);
+            if (created is null || ReferenceEquals(created, existing))
+            {
+                return false;
+            }
+
+            registered = created;
+            if (existing is not null && existing.DeviceId != registered.DeviceId)
+            {
+                RemoveFromDevice(index, existing);
+                existing = null;
+            }
+
+            index.ById[registered.Id] = registered;
+            var current = index.ByDevice.GetValueOrDefault(registered.DeviceId) ?? [];
+            var position = existing is null ? -1 : Array.IndexOf(current, existing);
+            RegisteredNorn[] next;
+            if (position >= 0)
+            {
+                next = (RegisteredNorn[])current.Clone();
+                next[position] = registered;
+            }
+            else
+            {
+                next = [.. current, registered];
+            }
+
+            index.ByDevice[registered.DeviceId] = next;
+            if (existing is null)
+            {
+                index.Count++;
+            }
+        }
+
+        OnChanged(registered.Id, removed: false);
+        return true;
+    }
+
+    /// <summary>Removes a norn from the index (not the store).</summary>
+    /// <param name="id">The norn id.</param>
+    /// <returns>Whether it was there.</returns>
+    internal bool Remove(string id)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        lock (_writeLock)
+        {
+            if (!RemoveLocked(_index, id))
+            {
+                return false;
+            }
+        }
+
+        OnChanged(id, removed: true);
+        return true;
+    }
+
+    /// <summary>Removes from the index every norn that has expired at <paramref name="now"/>.</summary>
+    /// <param name="now">The current time.</param>
+    /// <returns>The ids removed.</returns>
+    internal IReadOnlyList<string> RemoveExpired(DateTimeOffset now)
+    {
+        var removed = new List<string>();
+        lock (_writeLock)
+        {
+            var index = _index;
+            foreach (var (id, norn) in index.ById)
+            {
+                if (norn.IsExpired(now))
+                {
+                    removed.Add(id);
+                }
+            }
+
+            foreach (var id in removed)
+            {
+                RemoveLocked(index, id);
+            }
+        }
+
+        foreach (var id in removed)
+        {
+            OnChanged(id, removed: true);
+        }
+
+        return removed;
+    }
+
+    /// <summary>
+    /// Replaces the whole index with <paramref name="norns"/> in one step: readers see either the old or the new
+    /// index, never a mix. Norns whose version did not change keep their compiled state, and
+    /// <see cref="Changed"/> is raised only for norns that were added, replaced or removed.
+    /// </summary>
+    /// <param name="norns">Every live norn.</param>
+    internal void Reset(IEnumerable<Norn> norns)
+    {
+        ArgumentNullException.ThrowIfNull(norns);
+        var old = _index;
+        var byId = new ConcurrentDictionary<string, RegisteredNorn>(StringComparer.Ordinal);
+        var grouped = new Dictionary<DeviceId, List<RegisteredNorn>>();
+        foreach (var norn in norns)
+        {
+            var existing = old.ById.GetValueOrDefault(norn.Id);
+            var registered = existing is not null && SameVersion(existing.Norn, norn) ? existing : Create(norn, existing);
+            if (registered is null || !byId.TryAdd(registered.Id, registered))
+            {
+                continue;
+            }
+
+            if (!grouped.TryGetValue(registered.DeviceId, out var list))
+            {
+                list = new List<RegisteredNorn>(1);
+                grouped[registered.DeviceId] = list;
+            }
+
+            list.Add(registered);
+        }
+
+        var byDevice = new ConcurrentDictionary<DeviceId, RegisteredNorn[]>(
+            grouped.Select(static g => new KeyValuePair<DeviceId, RegisteredNorn[]>(g.Key, [.. g.Value])));
+        var next = new Index(byId, byDevice, byId.Count);
+        lock (_writeLock)
+        {
+            old = _index;
+            _index = next;
+        }
+
+        if (Changed is null)
+        {
+            return;
+        }
+
+        foreach (var (id, norn) in old.ById)
+        {
+            if (!next.ById.ContainsKey(id))
+            {
+                OnChanged(id, removed: true);
+            }
+        }
+
+        foreach (var (id, norn) in next.ById)
+        {
+            if (!ReferenceEquals(old.ById.GetValueOrDefault(id), norn))
+            {
+                OnChanged(id, removed: false);
+            }
+        }
+    }
+
+    private static bool RemoveLocked(Index index, string id)
+    {
+        if (!index.ById.TryRemove(id, out var existing))
+        {
+            return false;
+        }
+
+        RemoveFromDevice(index, existing);
+        index.Count--;
+        return true;
+    }
+
+    private static void RemoveFromDevice(Index index, RegisteredNorn norn)
+    {
+        if (!index.ByDevice.TryGetValue(norn.DeviceId, out var current))
+        {
+            return;
+        }
+
+        var position = Array.IndexOf(current, norn);
+        if (position < 0)
+        {
+            return;
+        }
+
+        if (current.Length == 1)
+        {
+            index.ByDevice.TryRemove(norn.DeviceId, out _);
+            return;
+        }
+
+        var next = new RegisteredNorn[current.Length - 1];
+        Array.Copy(current, 0, next, 0, position);
+        Array.Copy(current, position + 1, next, position, next.Length - position);
+        index.ByDevice[norn.DeviceId] = next;
+    }
+
+    /// <summary>Wraps a norn for the index, sharing repeated strings; <see langword="null"/> when it cannot be indexed.</summary>
+    private RegisteredNorn? Create(Norn norn, RegisteredNorn? existing)
+    {
+        try
+        {
+            return new RegisteredNorn(Compact(norn));
+        }
+        catch (ArgumentException ex)
+        {
+            Log.NornNotIndexed(_logger, norn.Id, ex);
+            return existing;
+        }
+    }
+
+    /// <summary>Whether two versions of a norn hold the same data (filters compared by content).</summary>
+    private static bool SameVersion(Norn a, Norn b) =>
+        a.UpdatedAt == b.UpdatedAt
+        && a.ExpiresAt == b.ExpiresAt
+        && a.CreatedAt == b.CreatedAt
+        && string.Equals(a.Id, b.Id, StringComparison.Ordinal)
+        && string.Equals(a.DeviceId, b.DeviceId, StringComparison.Ordinal)
+        && string.Equals(a.Owner, b.Owner, StringComparison.Ordinal)
+        && a.Destination == b.Destination
+        && SameFilter(a.Filter, b.Filter);
+
+    private static bool SameFilter(NornFilter? a, NornFilter? b)
+    {
+        if (a is null || b is null)
+        {
+            return a is null && b is null;
+        }
+
+        var aEvents = a.Events ?? [];
+        var bEvents = b.Events ?? [];
+        if (!aEvents.SequenceEqual(bEvents, StringComparer.Ordinal))
+        {
+            return false;
+        }
+
+        var aCount = a.Metadata?.Count ?? 0;
+        if (aCount != (b.Metadata?.Count ?? 0))
+        {
+            return false;
+        }
+
+        return aCount == 0 || a.Metadata!.All(p => b.Metadata!.TryGetValue(p.Key, out var v) && string.Equals(v, p.Value, StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// Shares what repeats across norns (owner names, content types, filter patterns) and stores filter metadata
+    /// compactly, so that a million idle norns stay well under a KiB each.
+    /// </summary>
+    private Norn Compact(Norn norn)
+    {
+        var owner = _owners.GetOrAdd(norn.Owner, norn.Owner);
+        var http = norn.Destination.Http;
+        var contentType = http?.ContentType switch
+        {
+            null => null,
+            DeliveryContentTypes.Json => DeliveryContentTypes.Json,
+            DeliveryContentTypes.MsgPack => DeliveryContentTypes.MsgPack,
+            DeliveryContentTypes.Payload => DeliveryContentTypes.Payload,
+            var other => other,
+        };
+        var filter = CompactFilter(norn.Filter);
+        if (ReferenceEquals(owner, norn.Owner)
+            && (http is null || ReferenceEquals(contentType, http.ContentType))
+            && ReferenceEquals(filter, norn.Filter))
+        {
+            return norn;
+        }
+
+        return norn with
+        {
+            Owner = owner,
+            Destination = http is null || ReferenceEquals(contentType, http.ContentType)
+                ? norn.Destination
+                : norn.Destination with { Http = http with { ContentType = contentType! } },
+            Filter = filter,
+        };
+    }
+
+    private static NornFilter? CompactFilter(NornFilter? filter)
+    {
+        if (filter is null || (filter.Metadata is null or CompactMetadata && filter.Events is null or { Count: 0 }))
+        {
+            return filter;
+        }
+
+        string[]? events = null;
+        if (filter.Events is { Count: > 0 } patterns)
+        {
+            events = new string[patterns.Count];
+            for (var i = 0; i < events.Length; i++)
+            {
+                // The shared regex keeps the first copy of each pattern; use that one.
+                events[i] = patterns[i] is { } pattern && TryShare(pattern, out var shared) ? shared : patterns[i];
+            }
+        }
+
+        var metadata = filter.Metadata switch
+        {
+            null or CompactMetadata => filter.Metadata,
+            { Count: 0 } => null,
+            var pairs => new CompactMetadata([.. pairs]),
+        };
+        return new NornFilter { Events = events, Metadata = metadata };
+    }
+
+    private static bool TryShare(string pattern, out string shared)
+    {
+        try
+        {
+            shared = Routing.EventFilter.GetRegex(pattern).ToString();
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            shared = pattern;
+            return false;
+        }
+    }
+
+    private void OnChanged(string id, bool removed)
+    {
+        var handler = Changed;
+        if (handler is null)
+        {
+            return;
+        }
+
+        try
+        {
+            handler(this, new NornRegistryChangedEventArgs(id, removed));
+        }
+#pragma warning disable CA1031 // A failing subscriber must not stop the index from following the store.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.ChangedHandlerFailed(_logger, id, ex);
+        }
+    }
+
+    private sealed class Index
+    {
+        public Index()
+            : this(new(StringComparer.Ordinal), new(), 0)
+        {
+        }
+
+        public Index(
+            ConcurrentDictionary<string, RegisteredNorn> byId,
+            ConcurrentDictionary<DeviceId, RegisteredNorn[]> byDevice,
+            int count)
+        {
+            ById = byId;
+            ByDevice = byDevice;
+            _count = count;
+        }
+
+        private int _count;
+
+        public ConcurrentDictionary<string, RegisteredNorn> ById { get; }
+
+        public ConcurrentDictionary<DeviceId, RegisteredNorn[]> ByDevice { get; }
+
+        public int Count
+        {
+            get => Volatile.Read(ref _count);
+            set => Volatile.Write(ref _count, value);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Error, "Norn {NornId} cannot be indexed and is ignored.")]
+        public static partial void NornNotIndexed(ILogger logger, string nornId, Exception exception);
+
+        [LoggerMessage(2, LogLevel.Error, "A registry Changed handler failed for norn {NornId}.")]
+        public static partial void ChangedHandlerFailed(ILogger logger, string nornId, Exception exception);
+    }
+}

@@ -1,0 +1,416 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+using Mimisbrunnr.Delivery;
+using Mimisbrunnr.DependencyInjection;
+using Mimisbrunnr.Routing;
+using Mimisbrunnr.Wrp;
+
+namespace Mimisbrunnr.Norns;
+
+/// <summary>
+/// Checks a <see cref="NornRequest"/> against the norn rules and turns it into the stored form. Every failure is a
+/// <see cref="NornValidationException"/> naming the field (camelCase JSON path, for example
+/// <c>destination.http.url</c> or <c>filter.events[3]</c>), the rule, and a sentence for a person.
+/// </summary>
+/// <remarks>
+/// Apart from the destination guard (which may resolve host names), validation is pure: it depends only on the
+/// request and the current <see cref="MimisbrunnrOptions"/>.
+/// </remarks>
+public sealed partial class NornValidator
+{
+    /// <summary>The longest device id accepted.</summary>
+    public const int MaxDeviceIdLength = 256;
+
+    /// <summary>The longest HTTP secret accepted.</summary>
+    public const int MaxSecretLength = 256;
+
+    /// <summary>The most event regexes a filter may have.</summary>
+    public const int MaxFilterEvents = 10;
+
+    /// <summary>The longest event regex accepted.</summary>
+    public const int MaxFilterEventLength = 256;
+
+    /// <summary>The most metadata pairs a filter may have.</summary>
+    public const int MaxFilterMetadata = 16;
+
+    /// <summary>The longest metadata key or value accepted.</summary>
+    public const int MaxFilterMetadataLength = 256;
+
+    /// <summary>The longest SQS region, access key id or secret access key accepted.</summary>
+    public const int MaxSqsFieldLength = 256;
+
+    /// <summary>The longest SQS session token accepted (STS tokens are routinely several hundred characters).</summary>
+    public const int MaxSqsSessionTokenLength = 2048;
+
+    /// <summary>The largest SQS <c>DelaySeconds</c>.</summary>
+    public const int MaxSqsDelaySeconds = 900;
+
+    private readonly IOptionsMonitor<MimisbrunnrOptions> _options;
+    private readonly IDestinationGuard? _destinationGuard;
+
+    /// <summary>Creates a validator.</summary>
+    /// <param name="options">The options (limits, https-only).</param>
+    /// <param name="destinationGuard">
+    /// Refuses URLs on private networks (SSRF); when <see langword="null"/>, only the syntactic URL rules apply.
+    /// </param>
+    public NornValidator(IOptionsMonitor<MimisbrunnrOptions> options, IDestinationGuard? destinationGuard = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        _destinationGuard = destinationGuard;
+    }
+
+    /// <summary>Validates a request.</summary>
+    /// <param name="request">The request body.</param>
+    /// <param name="cancellationToken">Cancels host name resolution in the destination guard.</param>
+    /// <returns>The validated norn parts, with the derived id.</returns>
+    /// <exception cref="NornValidationException">A rule is broken.</exception>
+    public async ValueTask<ValidatedNorn> ValidateAsync(NornRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var options = _options.CurrentValue;
+        var deviceId = ValidateDeviceId(request.DeviceId);
+        var ttl = ValidateTtl(request.Ttl, options.MaxTtl);
+        var (destination, urls) = ValidateDestination(request.Destination, options.Destinations);
+        var filter = ValidateFilter(request.Filter);
+        if (_destinationGuard is not null)
+        {
+            foreach (var (field, uri) in urls)
+            {
+                var refusal = await _destinationGuard.CheckAsync(uri, cancellationToken).ConfigureAwait(false);
+                if (refusal is not null)
+                {
+                    throw new NornValidationException(field, refusal.Rule, $"{field}: {refusal.Message}");
+                }
+            }
+        }
+
+        var canonical = deviceId.ToString();
+        return new ValidatedNorn(NornIdentity.Derive(canonical, destination.Key), deviceId, ttl, destination, filter);
+    }
+
+    /// <summary>Validates a device id as given in a request or a query.</summary>
+    /// <param name="value">The device id or locator.</param>
+    /// <param name="field">The field name to report.</param>
+    /// <returns>The canonical device id.</returns>
+    /// <exception cref="NornValidationException">It is missing, too long or not a device id.</exception>
+    public static DeviceId ValidateDeviceId(string? value, string field = "deviceId")
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new NornValidationException(field, "required", $"{field} is required.");
+        }
+
+        if (value.Length > MaxDeviceIdLength)
+        {
+            throw new NornValidationException(field, "length", $"{field} is {value.Length} characters long; the maximum is {MaxDeviceIdLength}.");
+        }
+
+        if (!DeviceId.TryParse(value, out var deviceId, out var error))
+        {
+            throw new NornValidationException(field, "format", $"{field} '{value}' is not a device id ({error}).");
+        }
+
+        return deviceId;
+    }
+
+    private static TimeSpan ValidateTtl(long? ttl, int maxTtl)
+    {
+        if (ttl is not { } seconds)
+        {
+            throw new NornValidationException("ttl", "required", "ttl is required (seconds).");
+        }
+
+        if (seconds < 1)
+        {
+            throw new NornValidationException("ttl", "range", $"ttl {seconds} is below the minimum of 1 second.");
+        }
+
+        if (seconds > maxTtl)
+        {
+            throw new NornValidationException("ttl", "range", $"ttl {seconds} exceeds the maximum of {maxTtl} seconds.");
+        }
+
+        return TimeSpan.FromSeconds(seconds);
+    }
+
+    private static (NornDestination Destination, List<(string Field, Uri Url)> Urls) ValidateDestination(
+        DestinationRequest? destination,
+        DestinationOptions options)
+    {
+        if (destination is null)
+        {
+            throw new NornValidationException("destination", "required", "destination is required (one of http or sqs).");
+        }
+
+        if ((destination.Http is null) == (destination.Sqs is null))
+        {
+            throw new NornValidationException("destination", "exactlyOne", "destination must have exactly one of http or sqs.");
+        }
+
+        var urls = new List<(string, Uri)>(2);
+        if (destination.Http is { } http)
+        {
+            const string Prefix = "destination.http.";
+            var url = ValidateUrl(http.Url, Prefix + "url", options, required: true)!;
+            urls.Add((Prefix + "url", url));
+            var failureUrl = ValidateUrl(http.FailureUrl, Prefix + "failureUrl", options, required: false);
+            if (failureUrl is not null)
+            {
+                urls.Add((Prefix + "failureUrl", failureUrl));
+            }
+
+            var secret = Optional(http.Secret);
+            CheckLength(secret, Prefix + "secret", MaxSecretLength);
+            return (new NornDestination
+            {
+                Http = new HttpDestination
+                {
+                    Url = http.Url!,
+                    FailureUrl = failureUrl is null ? null : http.FailureUrl,
+                    Secret = secret,
+                    ContentType = ValidateContentType(http.ContentType, Prefix + "contentType"),
+                },
+            }, urls);
+        }
+
+        return (new NornDestination { Sqs = ValidateSqs(destination.Sqs!, options) }, urls);
+    }
+
+    private static Uri? ValidateUrl(string? value, string field, DestinationOptions options, bool required)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return required ? throw new NornValidationException(field, "required", $"{field} is required.") : null;
+        }
+
+        if (value.Length > options.MaxUrlLength)
+        {
+            throw new NornValidationException(
+                field, "length", $"{field} is {value.Length} characters long; the maximum is {options.MaxUrlLength}.");
+        }
+
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
+        {
+            throw new NornValidationException(field, "format", $"{field} '{value}' is not an absolute URL.");
+        }
+
+        if (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
+        {
+            throw new NornValidationException(field, "scheme", $"{field} must use http or https, not '{uri.Scheme}'.");
+        }
+
+        if (options.HttpsOnly && uri.Scheme != Uri.UriSchemeHttps)
+        {
+            throw new NornValidationException(field, "httpsOnly", $"{field} must use https on this host.");
+        }
+
+        if (!string.IsNullOrEmpty(uri.UserInfo))
+        {
+            throw new NornValidationException(field, "userInfo", $"{field} must not contain user info (credentials).");
+        }
+
+        return uri;
+    }
+
+    private static string ValidateContentType(string? value, string field)
+    {
+        if (string.IsNullOrEmpty(value) || value.Equals(DeliveryContentTypes.Json, StringComparison.OrdinalIgnoreCase))
+        {
+            return DeliveryContentTypes.Json;
+        }
+
+        if (value.Equals(DeliveryContentTypes.MsgPack, StringComparison.OrdinalIgnoreCase))
+        {
+            return DeliveryContentTypes.MsgPack;
+        }
+
+        if (value.Equals(DeliveryContentTypes.Payload, StringComparison.OrdinalIgnoreCase))
+        {
+            return DeliveryContentTypes.Payload;
+        }
+
+        throw new NornValidationException(
+            field,
+            "oneOf",
+            $"{field} '{value}' is not one of {DeliveryContentTypes.Json}, {DeliveryContentTypes.MsgPack} or {DeliveryContentTypes.Payload}.");
+    }
+
+    private static SqsDestination ValidateSqs(SqsDestinationRequest sqs, DestinationOptions options)
+    {
+        const string Prefix = "destination.sqs.";
+        if (string.IsNullOrEmpty(sqs.QueueUrl))
+        {
+            throw new NornValidationException(Prefix + "queueUrl", "required", Prefix + "queueUrl is required.");
+        }
+
+        CheckLength(sqs.QueueUrl, Prefix + "queueUrl", options.MaxUrlLength);
+        var match = QueueUrlPattern().Match(sqs.QueueUrl);
+        if (!match.Success)
+        {
+            match = LegacyQueueUrlPattern().Match(sqs.QueueUrl);
+        }
+
+        if (!match.Success)
+        {
+            throw new NornValidationException(
+                Prefix + "queueUrl",
+                "format",
+                $"{Prefix}queueUrl '{sqs.QueueUrl}' is not an SQS queue URL (https://sqs.<region>.amazonaws.com/<12-digit account>/<queue name>).");
+        }
+
+        var urlRegion = match.Groups["region"].Value;
+        var region = Optional(sqs.Region);
+        if (region is not null)
+        {
+            CheckLength(region, Prefix + "region", MaxSqsFieldLength);
+            if (!RegionPattern().IsMatch(region))
+            {
+                throw new NornValidationException(Prefix + "region", "format", $"{Prefix}region '{region}' is not an AWS region name.");
+            }
+
+            if (!string.Equals(region, urlRegion, StringComparison.Ordinal))
+            {
+                throw new NornValidationException(
+                    Prefix + "region", "mismatch", $"{Prefix}region '{region}' differs from the queue URL's region '{urlRegion}'.");
+            }
+        }
+
+        var delay = sqs.DelaySeconds ?? 0;
+        if (delay is < 0 or > MaxSqsDelaySeconds)
+        {
+            throw new NornValidationException(
+                Prefix + "delaySeconds",
+                "range",
+                $"{Prefix}delaySeconds {delay.ToString(CultureInfo.InvariantCulture)} is outside 0..{MaxSqsDelaySeconds}.");
+        }
+
+        var accessKeyId = Optional(sqs.AccessKeyId);
+        var secretAccessKey = Optional(sqs.SecretAccessKey);
+        var sessionToken = Optional(sqs.SessionToken);
+        CheckLength(accessKeyId, Prefix + "accessKeyId", MaxSqsFieldLength);
+        CheckLength(secretAccessKey, Prefix + "secretAccessKey", MaxSqsFieldLength);
+        CheckLength(sessionToken, Prefix + "sessionToken", MaxSqsSessionTokenLength);
+        if (accessKeyId is null && secretAccessKey is not null)
+        {
+            throw new NornValidationException(
+                Prefix + "accessKeyId", "together", $"{Prefix}accessKeyId is required when secretAccessKey is given.");
+        }
+
+        if (accessKeyId is not null && secretAccessKey is null)
+        {
+            throw new NornValidationException(
+                Prefix + "secretAccessKey", "together", $"{Prefix}secretAccessKey is required when accessKeyId is given.");
+        }
+
+        if (sessionToken is not null && accessKeyId is null)
+        {
+            throw new NornValidationException(
+                Prefix + "sessionToken", "together", $"{Prefix}sessionToken needs accessKeyId and secretAccessKey.");
+        }
+
+        return new SqsDestination
+        {
+            QueueUrl = sqs.QueueUrl,
+            Region = region ?? urlRegion,
+            DelaySeconds = delay,
+            AccessKeyId = accessKeyId,
+            SecretAccessKey = secretAccessKey,
+            SessionToken = sessionToken,
+        };
+    }
+
+    private static NornFilter? ValidateFilter(NornFilter? filter)
+    {
+        if (filter is null)
+        {
+            return null;
+        }
+
+        string[]? events = null;
+        if (filter.Events is { Count: > 0 } patterns)
+        {
+            if (patterns.Count > MaxFilterEvents)
+            {
+                throw new NornValidationException(
+                    "filter.events", "count", $"filter.events has {patterns.Count} patterns; the maximum is {MaxFilterEvents}.");
+            }
+
+            events = new string[patterns.Count];
+            for (var i = 0; i < patterns.Count; i++)
+            {
+                var field = $"filter.events[{i.ToString(CultureInfo.InvariantCulture)}]";
+                var pattern = patterns[i];
+                if (string.IsNullOrEmpty(pattern))
+                {
+                    throw new NornValidationException(field, "required", $"{field} is empty.");
+                }
+
+                CheckLength(pattern, field, MaxFilterEventLength);
+                try
+                {
+                    _ = new Regex(pattern, EventFilter.Options, EventFilter.MatchTimeout);
+                }
+                catch (ArgumentException ex)
+                {
+                    throw new NornValidationException(field, "regex", $"{field} is not a valid regular expression: {ex.Message}");
+                }
+
+                events[i] = pattern;
+            }
+        }
+
+        Dictionary<string, string>? metadata = null;
+        if (filter.Metadata is { Count: > 0 } pairs)
+        {
+            if (pairs.Count > MaxFilterMetadata)
+            {
+                throw new NornValidationException(
+                    "filter.metadata", "count", $"filter.metadata has {pairs.Count} pairs; the maximum is {MaxFilterMetadata}.");
+            }
+
+            metadata = new Dictionary<string, string>(pairs.Count, StringComparer.Ordinal);
+            foreach (var (key, value) in pairs)
+            {
+                if (string.IsNullOrEmpty(key))
+                {
+                    throw new NornValidationException("filter.metadata", "required", "filter.metadata has an empty key.");
+                }
+
+                var field = $"filter.metadata[\"{(key.Length > 64 ? key[..64] + "…" : key)}\"]";
+                CheckLength(key, field, MaxFilterMetadataLength);
+                if (value is null)
+                {
+                    throw new NornValidationException(field, "required", $"{field} has no value.");
+                }
+
+                CheckLength(value, field, MaxFilterMetadataLength);
+                metadata[key] = value;
+            }
+        }
+
+        return events is null && metadata is null ? null : new NornFilter { Events = events, Metadata = metadata };
+    }
+
+    private static string? Optional(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    private static void CheckLength(string? value, string field, int max)
+    {
+        if (value is not null && value.Length > max)
+        {
+            throw new NornValidationException(field, "length", $"{field} is {value.Length} characters long; the maximum is {max}.");
+        }
+    }
+
+    // https://sqs.<region>.amazonaws.com[.cn]/<account>/<name>; names: 1..80 of [A-Za-z0-9_-], FIFO queues end in .fifo.
+    [GeneratedRegex(@"^https://sqs\.(?<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/(?<account>[0-9]{12})/(?<name>[A-Za-z0-9_-]{1,75}(?:\.fifo)?|[A-Za-z0-9_-]{1,80})$", RegexOptions.CultureInvariant)]
+    private static partial Regex QueueUrlPattern();
+
+    // The legacy form https://<region>.queue.amazonaws.com/<account>/<name>.
+    [GeneratedRegex(@"^https://(?<region>[a-z0-9-]+)\.queue\.amazonaws\.com/(?<account>[0-9]{12})/(?<name>[A-Za-z0-9_-]{1,75}(?:\.fifo)?|[A-Za-z0-9_-]{1,80})$", RegexOptions.CultureInvariant)]
+    private static partial Regex LegacyQueueUrlPattern();
+
+    [GeneratedRegex(@"^[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}$", RegexOptions.CultureInvariant)]
+    private static partial Regex RegionPattern();
+}

@@ -1,0 +1,108 @@
+using Mimisbrunnr.Diagnostics;
+using Mimisbrunnr.Dispatch;
+using Mimisbrunnr.Norns;
+using Mimisbrunnr.Wrp;
+
+namespace Mimisbrunnr.Routing;
+
+/// <summary>
+/// Routes a received event to the norns of its device: takes the device id out of the event, looks its norns up in
+/// the registry (O(1)), skips those that expired (a drop, reason <c>expired</c>) or whose filter does not match (not a
+/// drop), and offers the event to the rest through <see cref="INornEventSink.TryEnqueue"/>. Never blocks and never
+/// waits for a destination.
+/// </summary>
+/// <remarks>
+/// The router counts the event (<c>mimisbrunnr.events.received</c> by outcome) and the drops it decides itself
+/// (norns expired at routing). Drops decided by the sink (full buffer, cut-off) are counted by the sink.
+/// </remarks>
+public sealed class EventRouter
+{
+    private const string OutcomeRouted = "routed";
+    private const string OutcomeNoNorns = "no_norns";
+    private const string OutcomeNoDeviceId = "no_device_id";
+
+    private readonly INornRegistry _registry;
+    private readonly INornEventSink _sink;
+    private readonly DeviceIdExtractor _extractor;
+    private readonly TimeProvider _timeProvider;
+    private readonly MimisbrunnrMetrics _metrics;
+
+    /// <summary>Creates a router.</summary>
+    /// <param name="registry">The norn index.</param>
+    /// <param name="sink">Where events for norns go (the dispatcher pool).</param>
+    /// <param name="extractor">The device id rules.</param>
+    /// <param name="timeProvider">The clock (expiry, receive time).</param>
+    /// <param name="metrics">The metrics.</param>
+    public EventRouter(
+        INornRegistry registry,
+        INornEventSink sink,
+        DeviceIdExtractor extractor,
+        TimeProvider timeProvider,
+        MimisbrunnrMetrics metrics)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        ArgumentNullException.ThrowIfNull(sink);
+        ArgumentNullException.ThrowIfNull(extractor);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(metrics);
+        _registry = registry;
+        _sink = sink;
+        _extractor = extractor;
+        _timeProvider = timeProvider;
+        _metrics = metrics;
+    }
+
+    /// <summary>Routes one decoded, validated event.</summary>
+    /// <param name="message">The event.</param>
+    /// <returns>What happened to it.</returns>
+    public RouteResult Route(WrpMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (!_extractor.TryExtract(message, out var deviceId))
+        {
+            _metrics.EventReceived(OutcomeNoDeviceId);
+            return new RouteResult(RouteOutcome.NoDeviceId, default, 0, 0, 0);
+        }
+
+        var norns = _registry.GetByDevice(deviceId);
+        if (norns.Count == 0)
+        {
+            _metrics.EventReceived(OutcomeNoNorns);
+            return new RouteResult(RouteOutcome.NoNorns, deviceId, 0, 0, 0);
+        }
+
+        var now = _timeProvider.GetUtcNow();
+        var eventType = DeviceIdExtractor.GetEventType(message.Destination);
+        RoutedEvent? routed = null;
+        int matched = 0, enqueued = 0, dropped = 0, expired = 0;
+        for (var i = 0; i < norns.Count; i++)
+        {
+            var norn = norns[i];
+            if (!norn.Matches(eventType, message.Metadata))
+            {
+                continue;
+            }
+
+            if (norn.IsExpired(now))
+            {
+                expired++;
+                continue;
+            }
+
+            matched++;
+            routed ??= new RoutedEvent(message, deviceId, eventType, now);
+            if (_sink.TryEnqueue(norn, routed) == EnqueueOutcome.Enqueued)
+            {
+                enqueued++;
+            }
+            else
+            {
+                dropped++;
+            }
+        }
+
+        _metrics.Dropped(DropReasons.Expired, expired);
+        _metrics.EventReceived(OutcomeRouted);
+        return new RouteResult(RouteOutcome.Routed, deviceId, matched, enqueued, dropped + expired);
+    }
+}

@@ -1,0 +1,508 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Mimisbrunnr.Norns;
+using Mimisbrunnr.Storage;
+
+namespace Mimisbrunnr.Sqlite;
+
+/// <summary>
+/// The embedded, durable norn store: one SQLite file in WAL mode, for a single host. Writes are serialised in process
+/// and run in <c>BEGIN IMMEDIATE</c> transactions (owner check and quotas atomic with the write); the change feed is
+/// an in-process broadcast after each commit (one file belongs to one host).
+/// </summary>
+/// <remarks>
+/// <para>
+/// Table <c>norns</c>: <c>id</c> (primary key), <c>owner</c>, <c>device_id</c> (canonical), <c>device_key</c>
+/// (lower-cased, indexed: devices compare ignoring case), <c>expires_at</c> (unix ms, indexed), <c>document</c> (the
+/// norn as JSON), <c>created_at</c> and <c>updated_at</c> (unix ms). A <c>schema_version</c> table drives idempotent
+/// migrations at first use.
+/// </para>
+/// <para>The time of a write (for conflicts and quotas) is the norn's <see cref="Norn.UpdatedAt"/>.</para>
+/// </remarks>
+public sealed partial class SqliteNornStore : INornStore, IAsyncDisposable, IDisposable
+{
+    /// <summary>The schema version this code writes.</summary>
+    public const int SchemaVersion = 1;
+
+    private const int BusyTimeoutMilliseconds = 5000;
+
+    // Each entry moves the schema from version i to i + 1.
+    private static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE norns (
+            id TEXT NOT NULL PRIMARY KEY,
+            owner TEXT NOT NULL,
+            device_id TEXT NOT NULL,
+            device_key TEXT NOT NULL,
+            expires_at INTEGER NOT NULL,
+            document TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX ix_norns_device_key ON norns (device_key, expires_at);
+        CREATE INDEX ix_norns_expires_at ON norns (expires_at);
+        CREATE INDEX ix_norns_owner_id_expires_at ON norns (owner, id, expires_at);
+        """,
+    ];
+
+    private readonly string _connectionString;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly SemaphoreSlim _initLock = new(1, 1);
+    private readonly NornChangeBroadcaster _changes = new();
+    private volatile bool _initialized;
+    private volatile bool _disposed;
+
+    /// <summary>Creates a store over a database file (created, with its schema, on first use).</summary>
+    /// <param name="connectionString">
+    /// A Microsoft.Data.Sqlite connection string naming a file, for example <c>Data Source=/var/lib/mimisbrunnr/norns.db</c>.
+    /// </param>
+    /// <param name="logger">The logger.</param>
+    /// <exception cref="ArgumentException">The connection string names no file (in-memory databases are not durable).</exception>
+    public SqliteNornStore(string connectionString, ILogger<SqliteNornStore>? logger = null)
+    {
+        var builder = CheckConnectionString(connectionString);
+        _connectionString = builder.ToString();
+        DataSource = builder.DataSource;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>The database file.</summary>
+    public string DataSource { get; }
+
+    /// <summary>Creates the file and migrates its schema, if not done yet. Called on first use; idempotent.</summary>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>A task that completes when the schema is current.</returns>
+    public async ValueTask InitializeAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_initialized)
+        {
+            return;
+        }
+
+        await _initLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_initialized)
+            {
+                return;
+            }
+
+            var directory = Path.GetDirectoryName(Path.GetFullPath(DataSource));
+            if (!string.IsNullOrEmpty(directory))
+            {
+                Directory.CreateDirectory(directory);
+            }
+
+            using var connection = await OpenRawAsync(cancellationToken).ConfigureAwait(false);
+            using (var wal = connection.CreateCommand())
+            {
+                wal.CommandText = "PRAGMA journal_mode = WAL;";
+                var mode = (string?)await wal.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+                if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+                {
+                    Log.NotWal(_logger, DataSource, mode ?? "(none)");
+                }
+            }
+
+            using var transaction = connection.BeginTransaction(deferred: false);
+            await ExecuteAsync(connection, transaction, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);", cancellationToken)
+                .ConfigureAwait(false);
+            int version;
+            using (var read = Command(connection, transaction, "SELECT COALESCE(MAX(version), 0) FROM schema_version;"))
+            {
+                version = Convert.ToInt32(await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            if (version > SchemaVersion)
+            {
+                throw new InvalidOperationException(
+                    $"The norn database {DataSource} has schema version {version}, newer than this library's {SchemaVersion}.");
+            }
+
+            for (var next = version; next < SchemaVersion; next++)
+            {
+                await ExecuteAsync(connection, transaction, Migrations[next], cancellationToken).ConfigureAwait(false);
+            }
+
+            if (version < SchemaVersion)
+            {
+                await ExecuteAsync(connection, transaction, "DELETE FROM schema_version;", cancellationToken).ConfigureAwait(false);
+                using var write = Command(connection, transaction, "INSERT INTO schema_version (version) VALUES ($v);");
+                write.Parameters.AddWithValue("$v", SchemaVersion);
+                await write.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                Log.Migrated(_logger, DataSource, version, SchemaVersion);
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            _initialized = true;
+        }
+        finally
+        {
+            _initLock.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<NornWriteResult> UpsertAsync(Norn norn, NornQuotas quotas, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(norn);
+        using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var now = norn.UpdatedAt;
+            var nowMs = now.ToUnixTimeMilliseconds();
+            using var transaction = connection.BeginTransaction(deferred: false);
+            Norn? existing = null;
+            using (var read = Command(connection, transaction, "SELECT document FROM norns WHERE id = $id;"))
+            {
+                read.Parameters.AddWithValue("$id", norn.Id);
+                if (await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string document)
+                {
+                    existing = Deserialize(document);
+                }
+            }
+
+            NornWriteStatus status;
+            Norn stored;
+            if (existing is not null && !existing.IsExpired(now))
+            {
+                if (!string.Equals(existing.Owner, norn.Owner, StringComparison.Ordinal))
+                {
+                    return new NornWriteResult(NornWriteStatus.Conflict, null);
+                }
+
+                status = NornWriteStatus.Updated;
+                stored = norn with { CreatedAt = existing.CreatedAt };
+            }
+            else
+            {
+                if (await CountAsync(connection, transaction, "owner = $key", norn.Owner, nowMs, cancellationToken).ConfigureAwait(false)
+                    >= quotas.MaxPerOwner)
+                {
+                    return new NornWriteResult(NornWriteStatus.OwnerQuotaExceeded, null);
+                }
+
+                if (await CountAsync(connection, transaction, "device_key = $key", DeviceKey(norn.DeviceId), nowMs, cancellationToken)
+                    .ConfigureAwait(false) >= quotas.MaxPerDevice)
+                {
+                    return new NornWriteResult(NornWriteStatus.DeviceQuotaExceeded, null);
+                }
+
+                status = NornWriteStatus.Created;
+                stored = norn;
+            }
+
+            using (var write = Command(
+                connection,
+                transaction,
+                """
+                INSERT OR REPLACE INTO norns (id, owner, device_id, device_key, expires_at, document, created_at, updated_at)
+                VALUES ($id, $owner, $device_id, $device_key, $expires_at, $document, $created_at, $updated_at);
+                """))
+            {
+                write.Parameters.AddWithValue("$id", stored.Id);
+                write.Parameters.AddWithValue("$owner", stored.Owner);
+                write.Parameters.AddWithValue("$device_id", stored.DeviceId);
+                write.Parameters.AddWithValue("$device_key", DeviceKey(stored.DeviceId));
+                write.Parameters.AddWithValue("$expires_at", stored.ExpiresAt.ToUnixTimeMilliseconds());
+                write.Parameters.AddWithValue("$document", JsonSerializer.Serialize(stored, NornJsonContext.Default.Norn));
+                write.Parameters.AddWithValue("$created_at", stored.CreatedAt.ToUnixTimeMilliseconds());
+                write.Parameters.AddWithValue("$updated_at", stored.UpdatedAt.ToUnixTimeMilliseconds());
+                await write.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            _changes.Publish(new NornChange(NornChangeKind.Upserted, stored.Id, stored));
+            return new NornWriteResult(status, stored);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<Norn?> GetAsync(string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = Command(connection, null, "SELECT document FROM norns WHERE id = $id;");
+        command.Parameters.AddWithValue("$id", id);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string document
+            ? Deserialize(document)
+            : null;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> DeleteAsync(string id, string? owner, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var command = Command(
+                connection,
+                null,
+                owner is null ? "DELETE FROM norns WHERE id = $id;" : "DELETE FROM norns WHERE id = $id AND owner = $owner;");
+            command.Parameters.AddWithValue("$id", id);
+            if (owner is not null)
+            {
+                command.Parameters.AddWithValue("$owner", owner);
+            }
+
+            var deleted = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+            if (deleted)
+            {
+                _changes.Publish(new NornChange(NornChangeKind.Deleted, id, null));
+            }
+
+            return deleted;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<NornPage> ListAsync(NornQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
+        using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var sql = "SELECT document FROM norns WHERE owner = $owner AND expires_at > $now"
+            + (query.DeviceId is null ? string.Empty : " AND device_key = $device_key")
+            + (query.After is null ? string.Empty : " AND id > $after")
+            + " ORDER BY id LIMIT $limit;";
+        using var command = Command(connection, null, sql);
+        command.Parameters.AddWithValue("$owner", query.Owner);
+        command.Parameters.AddWithValue("$now", query.Now.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$limit", (long)query.Limit + 1);
+        if (query.DeviceId is not null)
+        {
+            command.Parameters.AddWithValue("$device_key", DeviceKey(query.DeviceId));
+        }
+
+        if (query.After is not null)
+        {
+            command.Parameters.AddWithValue("$after", query.After);
+        }
+
+        var items = new List<Norn>(Math.Min(query.Limit, 64));
+        var more = false;
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (items.Count == query.Limit)
+            {
+                more = true;
+                break;
+            }
+
+            items.Add(Deserialize(reader.GetString(0)));
+        }
+
+        return new NornPage(items, more ? items[^1].Id : null);
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<Norn> LoadActiveAsync(
+        DateTimeOffset now,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = Command(connection, null, "SELECT document FROM norns WHERE expires_at > $now;");
+        command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var norn = Deserialize(reader.GetString(0));
+            if (!norn.IsExpired(now))
+            {
+                yield return norn;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<string>> DeleteExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var deleted = new List<string>();
+            using var transaction = connection.BeginTransaction(deferred: false);
+            using (var command = Command(connection, transaction, "DELETE FROM norns WHERE expires_at <= $now RETURNING id;"))
+            {
+                command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+                using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    deleted.Add(reader.GetString(0));
+                }
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var id in deleted)
+            {
+                _changes.Publish(new NornChange(NornChangeKind.Deleted, id, null));
+            }
+
+            return deleted;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<NornChange> WatchAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _changes.Subscribe(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask PingAsync(CancellationToken cancellationToken = default)
+    {
+        using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = Command(connection, null, "SELECT 1;");
+        await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Ends the change feed subscriptions and closes the pooled connections to the file.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _changes.Dispose();
+        using (var connection = new SqliteConnection(_connectionString))
+        {
+            SqliteConnection.ClearPool(connection);
+        }
+
+        _writeLock.Dispose();
+        _initLock.Dispose();
+    }
+
+    /// <inheritdoc cref="Dispose"/>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Parses a connection string and checks that it names a writable file.</summary>
+    internal static SqliteConnectionStringBuilder CheckConnectionString(string connectionString)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(connectionString);
+        var builder = new SqliteConnectionStringBuilder(connectionString);
+        if (string.IsNullOrWhiteSpace(builder.DataSource)
+            || builder.DataSource.Equals(":memory:", StringComparison.OrdinalIgnoreCase)
+            || builder.Mode == SqliteOpenMode.Memory)
+        {
+            throw new ArgumentException("The SQLite norn store needs a database file (Data Source=<path>).", nameof(connectionString));
+        }
+
+        if (builder.Mode == SqliteOpenMode.ReadOnly)
+        {
+            throw new ArgumentException("The SQLite norn store needs a writable database.", nameof(connectionString));
+        }
+
+        builder.Pooling = true;
+        return builder;
+    }
+
+    private static string DeviceKey(string deviceId) => deviceId.ToLowerInvariant();
+
+    private static Norn Deserialize(string document) =>
+        JsonSerializer.Deserialize(document, NornJsonContext.Default.Norn)
+        ?? throw new InvalidDataException("A stored norn document is null.");
+
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+#pragma warning disable CA2100 // Only constant SQL fragments; every value is a parameter.
+        command.CommandText = sql;
+#pragma warning restore CA2100
+        return command;
+    }
+
+    private static async Task ExecuteAsync(
+        SqliteConnection connection,
+        SqliteTransaction? transaction,
+        string sql,
+        CancellationToken cancellationToken)
+    {
+        using var command = Command(connection, transaction, sql);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<long> CountAsync(
+        SqliteConnection connection,
+        SqliteTransaction transaction,
+        string condition,
+        string key,
+        long nowMs,
+        CancellationToken cancellationToken)
+    {
+        using var command = Command(connection, transaction, $"SELECT COUNT(*) FROM norns WHERE {condition} AND expires_at > $now;");
+        command.Parameters.AddWithValue("$key", key);
+        command.Parameters.AddWithValue("$now", nowMs);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    private async ValueTask<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        return await OpenRawAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<SqliteConnection> OpenRawAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+
+            // Per connection: wait for other processes' locks instead of failing; WAL makes NORMAL durable across
+            // process crashes (a power loss may lose the last commits).
+            await ExecuteAsync(
+                connection,
+                null,
+                $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA synchronous = NORMAL;",
+                cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Norn database {DataSource} migrated from schema version {From} to {To}.")]
+        public static partial void Migrated(ILogger logger, string dataSource, int from, int to);
+
+        [LoggerMessage(2, LogLevel.Warning, "Norn database {DataSource} is in journal mode {Mode}, not WAL.")]
+        public static partial void NotWal(ILogger logger, string dataSource, string mode);
+    }
+}

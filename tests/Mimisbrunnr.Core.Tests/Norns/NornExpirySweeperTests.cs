@@ -1,0 +1,65 @@
+using Microsoft.Extensions.Time.Testing;
+using Mimisbrunnr.DependencyInjection;
+using Mimisbrunnr.Norns;
+using Mimisbrunnr.Storage;
+
+namespace Mimisbrunnr.Tests.Norns;
+
+public class NornExpirySweeperTests
+{
+    private readonly FakeTimeProvider _time = new(TestNorns.T0);
+    private readonly InMemoryNornStore _store = new();
+    private readonly NornRegistry _registry;
+    private readonly NornExpirySweeper _sweeper;
+
+    public NornExpirySweeperTests()
+    {
+        _registry = new NornRegistry(_store);
+        _sweeper = new NornExpirySweeper(
+            _store, _registry, _time, new StaticOptionsMonitor(new MimisbrunnrOptions { SweepInterval = TimeSpan.FromSeconds(30) }));
+    }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private async Task<Norn> AddAsync(string url, TimeSpan ttl)
+    {
+        var norn = (await _store.UpsertAsync(TestNorns.Make("mac:112233445566", url, ttl: ttl), NornQuotas.Unlimited, Ct)).Norn!;
+        _registry.Apply(norn);
+        return norn;
+    }
+
+    [Fact]
+    public async Task A_sweep_removes_expired_norns_from_store_and_index()
+    {
+        var expiring = await AddAsync("https://a.example/1", TimeSpan.FromSeconds(10));
+        var live = await AddAsync("https://a.example/2", TimeSpan.FromHours(1));
+        var indexOnly = TestNorns.Make("mac:000000000009", "https://a.example/3", ttl: TimeSpan.FromSeconds(5));
+        _registry.Apply(indexOnly);
+
+        Assert.Equal(0, await _sweeper.SweepAsync(Ct));
+        _time.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal(2, await _sweeper.SweepAsync(Ct));
+
+        Assert.Null(await _store.GetAsync(expiring.Id, Ct));
+        Assert.Null(_registry.Find(expiring.Id));
+        Assert.Null(_registry.Find(indexOnly.Id));
+        Assert.NotNull(_registry.Find(live.Id));
+        Assert.NotNull(await _store.GetAsync(live.Id, Ct));
+    }
+
+    [Fact]
+    public async Task Sweeps_run_on_the_time_providers_interval()
+    {
+        var expiring = await AddAsync("https://a.example/1", TimeSpan.FromSeconds(45));
+        await _sweeper.StartAsync(Ct);
+
+        _time.Advance(TimeSpan.FromSeconds(30));
+        await Task.Delay(50, Ct);
+        Assert.NotNull(_registry.Find(expiring.Id));
+
+        _time.Advance(TimeSpan.FromSeconds(30));
+        await NornRegistrySynchronizerTests.Eventually(() => _registry.Find(expiring.Id) is null && _store.Count == 0);
+
+        await _sweeper.StopAsync(Ct);
+    }
+}
