@@ -33,7 +33,7 @@ namespace Mimisbrunnr.Dispatch;
 /// overlap; ordering is also per host instance (DESIGN.md, "Scale-out").
 /// </para>
 /// </remarks>
-public sealed partial class NornDispatcherPool : INornEventSink, IHostedService, IAsyncDisposable
+public sealed partial class NornDispatcherPool : INornEventSink, IHostedService, IAsyncDisposable, IDisposable
 {
     private const int StateRunning = 0;
     private const int StateStopping = 1;
@@ -187,6 +187,24 @@ public sealed partial class NornDispatcherPool : INornEventSink, IHostedService,
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
         Abort(); // also ends cut-off notices still in flight
         await _idleTimer.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Stops at once, without draining: in-flight sends are cancelled and buffered events are counted as
+    /// <see cref="DropReasons.Shutdown"/> as the workers exit. Prefer <see cref="StopAsync"/> or <see cref="DisposeAsync"/>,
+    /// which deliver what is buffered first; this exists for containers disposed synchronously.
+    /// </summary>
+    public void Dispose()
+    {
+        Volatile.Write(ref _state, StateStopping);
+        Registry.Changed -= OnRegistryChanged;
+        _idleTimer.Dispose();
+        foreach (var pair in _running)
+        {
+            pair.Key.CloseForShutdown();
+        }
+
+        Abort();
     }
 
     internal void OnCutOff(NornDispatcher dispatcher, RegisteredNorn norn, DateTimeOffset until, long dropped)

@@ -451,4 +451,23 @@ public sealed class NornDispatcherPoolTests
 
         Assert.Equal(2, f.Recorder.Drops(DropReasons.Shutdown));
     }
+
+    [Fact]
+    public async Task Disposing_synchronously_stops_at_once_and_counts_what_was_buffered()
+    {
+        await using var f = new PoolFixture(d => d.DrainTimeout = TimeSpan.FromMinutes(5));
+        var norn = f.AddNorn();
+        f.Sender.Hold(norn.Id);
+        for (var i = 0; i < 3; i++)
+        {
+            f.Enqueue(norn, i);
+        }
+
+        await f.WaitForStartedAsync(1);
+        f.Pool.Dispose();
+
+        Assert.Equal(EnqueueOutcome.Stopped, f.Enqueue(norn, 3));
+        await Eventually.TrueAsync(() => f.Recorder.Drops(DropReasons.Shutdown) == 4, () => f.Recorder.ToString());
+        await Eventually.TrueAsync(() => f.Pool.ActiveNornCount == 0, () => $"{f.Pool.ActiveNornCount} active");
+    }
 }
