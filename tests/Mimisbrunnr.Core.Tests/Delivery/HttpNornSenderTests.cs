@@ -188,7 +188,7 @@ public sealed class HttpNornSenderTests
     public async Task Honours_a_Retry_After_date_on_503()
     {
         await using var h = await DeliveryHarness.StartAsync();
-        h.Sink.Enqueue("/hook", SinkResponse.WithStatus(503, retryAfter: DateTimeOffset.UtcNow.AddSeconds(3).ToString("R")), SinkResponse.Ok);
+        h.Sink.Enqueue("/hook", SinkResponse.WithStatus(503, retryAfter: DateTimeOffset.UtcNow.AddSeconds(5).ToString("R")), SinkResponse.Ok);
         var norn = h.AddNorn("/hook");
 
         Assert.Equal(DeliveryOutcome.Delivered, await h.SendAsync(norn, TestData.Event(1)));
@@ -267,12 +267,10 @@ public sealed class HttpNornSenderTests
     public async Task A_transport_error_is_retried_and_then_fails()
     {
         await using var h = await DeliveryHarness.StartAsync(o => o.Delivery.Retries = 1);
-        int closedPort;
-        using (var listener = new TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            closedPort = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
+        // Bound but not listening: connections are refused, and no other test can take the port meanwhile.
+        using var reserved = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        reserved.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var closedPort = ((IPEndPoint)reserved.LocalEndPoint!).Port;
 
         var norn = h.Registry.Add(TestData.HttpNorn($"http://127.0.0.1:{closedPort}/hook"));
 

@@ -214,6 +214,8 @@ public sealed class ConnectTimeSsrfTests
     [Theory]
     [InlineData("localhost", "the host 'localhost' resolves to")]
     [InlineData("127.0.0.1", "127.0.0.1 is a loopback address")]
+    [InlineData("[::1]", "::1 is a loopback address")]
+    [InlineData("[::ffff:127.0.0.1]", "is a loopback address")]
     public async Task The_HttpRequestException_says_why(string host, string reason)
     {
         await using var h = await DeliveryHarness.StartAsync(o => o.Destinations.AllowPrivateNetworks = false);
