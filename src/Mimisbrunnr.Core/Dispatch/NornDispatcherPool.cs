@@ -19,7 +19,9 @@ namespace Mimisbrunnr.Dispatch;
 /// <para>
 /// <see cref="TryEnqueue"/> never blocks. A full buffer starts the norn's cut-off, as Caduceus does: the buffer is
 /// emptied, every event is dropped for <see cref="DeliveryOptions.CutOffPeriod"/>, and the owner is told once through
-/// <see cref="INornCutOffNotifier"/>. Every dropped event is counted with its reason (<see cref="DropReasons"/>).
+/// <see cref="INornCutOffNotifier"/>. Every dropped event is counted with its reason (<see cref="DropReasons"/>). The
+/// cut-off applies to events offered after it began: one offered concurrently with the overflow, by a thread that
+/// checked just before, may still be buffered and delivered (the hot path takes no lock).
 /// </para>
 /// <para>
 /// Each send reads the current version of the norn from the registry, so updates (secret, failure URL, expiry) apply
