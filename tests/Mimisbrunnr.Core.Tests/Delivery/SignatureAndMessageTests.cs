@@ -1,6 +1,10 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Mimisbrunnr.Delivery;
+using Mimisbrunnr.Dispatch;
+using Mimisbrunnr.Norns;
+using Mimisbrunnr.Tests.Dispatch;
 
 namespace Mimisbrunnr.Tests.Delivery;
 
@@ -50,5 +54,37 @@ public sealed class SignatureAndMessageTests
     {
         Assert.Equal("1.5µs", CutOffMessage.FormatGoDuration(TimeSpan.FromTicks(15)));
         Assert.Equal("100ns", CutOffMessage.FormatGoDuration(TimeSpan.FromTicks(1)));
+    }
+
+    [Fact]
+    public void The_cut_off_message_carries_the_norn_without_its_secret()
+    {
+        var norn = TestData.HttpNorn("https://consumer.example/hook", secret: "do-not-leak", failureUrl: "https://consumer.example/cutoff") with
+        {
+            Filter = new NornFilter
+            {
+                Events = ["^device-status/.*/online$"],
+                Metadata = new Dictionary<string, string> { ["/trust"] = "1000" },
+            },
+        };
+
+        var body = CutOffMessage.Serialize(norn, new CutOffNotice(TimeSpan.FromSeconds(10), TestData.Start, 1_000, 2));
+
+        var text = Encoding.UTF8.GetString(body);
+        Assert.DoesNotContain("do-not-leak", text, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(body);
+        var root = json.RootElement;
+        Assert.Equal(
+            ["text", "norn", "cut_off_period", "queue_size", "worker_count"],
+            root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("10s", root.GetProperty("cut_off_period").GetString());
+        Assert.Equal(1_000, root.GetProperty("queue_size").GetInt32());
+        Assert.Equal(2, root.GetProperty("worker_count").GetInt32());
+        var view = root.GetProperty("norn");
+        Assert.Equal(norn.Id, view.GetProperty("id").GetString());
+        Assert.Equal("https://consumer.example/cutoff", view.GetProperty("destination").GetProperty("http").GetProperty("failureUrl").GetString());
+        Assert.True(view.GetProperty("destination").GetProperty("http").GetProperty("hasSecret").GetBoolean());
+        Assert.Equal("^device-status/.*/online$", view.GetProperty("filter").GetProperty("events")[0].GetString());
+        Assert.Equal("1000", view.GetProperty("filter").GetProperty("metadata").GetProperty("/trust").GetString());
     }
 }
