@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Text;
 
 namespace Mimisbrunnr.Wrp;
 
@@ -83,10 +84,33 @@ public readonly struct DeviceId : IEquatable<DeviceId>
         out ReadOnlySpan<char> rest,
         [NotNullWhen(false)] out string? error)
     {
+        if (!TryScan(value.AsSpan(), out scheme, out var rawAuthority, out rest, out error))
+        {
+            authority = string.Empty;
+            return false;
+        }
+
+        authority = scheme == SchemeMac ? NormaliseMac(rawAuthority) : rawAuthority.ToString();
+        return true;
+    }
+
+    /// <summary>
+    /// Checks a device id or locator as <see cref="TryParseParts"/> does, without allocating on success: the
+    /// authority comes back as a slice of the input (a MAC still has its delimiters and case; it has been checked).
+    /// </summary>
+    internal static bool TryScan(
+        ReadOnlySpan<char> value,
+        out string scheme,
+        out ReadOnlySpan<char> authority,
+        out ReadOnlySpan<char> rest,
+        [NotNullWhen(false)] out string? error)
+    {
         scheme = string.Empty;
-        authority = string.Empty;
+        authority = default;
         rest = default;
-        var text = value.AsSpan().Trim();
+
+        // Go's strings.TrimSpace and .NET's Trim agree on the set of white-space characters.
+        var text = value.Trim();
         if (text.IsEmpty)
         {
             error = "invalid device name: empty device ID";
@@ -112,9 +136,9 @@ public readonly struct DeviceId : IEquatable<DeviceId>
         }
 
         var slash = remainder.IndexOf('/');
-        var rawAuthority = (slash < 0 ? remainder : remainder[..slash]).Trim();
+        authority = (slash < 0 ? remainder : remainder[..slash]).Trim();
         rest = slash < 0 ? default : remainder[slash..];
-        if (rawAuthority.IsEmpty)
+        if (authority.IsEmpty)
         {
             error = "invalid device name: missing authority in device ID";
             return false;
@@ -122,50 +146,54 @@ public readonly struct DeviceId : IEquatable<DeviceId>
 
         if (scheme == SchemeMac)
         {
-            return TryNormaliseMac(rawAuthority, out authority, out error);
+            return CheckMac(authority, out error);
         }
 
-        authority = rawAuthority.ToString();
         error = null;
         return true;
     }
 
+    /// <summary>
+    /// Matches a scheme the way wrp-go's <c>isScheme</c> does: only ASCII <c>A</c>-<c>Z</c> fold to lower case, so no
+    /// culture or Unicode case mapping can make a non-ASCII character match.
+    /// </summary>
     private static string? MatchScheme(ReadOnlySpan<char> candidate)
     {
-        if (candidate.Equals(SchemeMac, StringComparison.OrdinalIgnoreCase))
+        if (Ascii.EqualsIgnoreCase(candidate, SchemeMac))
         {
             return SchemeMac;
         }
 
-        if (candidate.Equals(SchemeUuid, StringComparison.OrdinalIgnoreCase))
+        if (Ascii.EqualsIgnoreCase(candidate, SchemeUuid))
         {
             return SchemeUuid;
         }
 
-        if (candidate.Equals(SchemeSerial, StringComparison.OrdinalIgnoreCase))
+        if (Ascii.EqualsIgnoreCase(candidate, SchemeSerial))
         {
             return SchemeSerial;
         }
 
-        if (candidate.Equals(SchemeDns, StringComparison.OrdinalIgnoreCase))
+        if (Ascii.EqualsIgnoreCase(candidate, SchemeDns))
         {
             return SchemeDns;
         }
 
-        if (candidate.Equals(SchemeEvent, StringComparison.OrdinalIgnoreCase))
+        if (Ascii.EqualsIgnoreCase(candidate, SchemeEvent))
         {
             return SchemeEvent;
         }
 
-        return candidate.Equals(SchemeSelf, StringComparison.OrdinalIgnoreCase) ? SchemeSelf : null;
+        return Ascii.EqualsIgnoreCase(candidate, SchemeSelf) ? SchemeSelf : null;
     }
 
-    private static bool TryNormaliseMac(ReadOnlySpan<char> raw, out string authority, [NotNullWhen(false)] out string? error)
+    /// <summary>wrp-go's <c>normalizeMAC</c> checks: only hex digits and the delimiters <c>- : . ,</c>, 12 digits.</summary>
+    private static bool CheckMac(ReadOnlySpan<char> raw, [NotNullWhen(false)] out string? error)
     {
-        Span<char> digits = stackalloc char[12];
         var count = 0;
-        foreach (var c in raw)
+        for (var i = 0; i < raw.Length; i++)
         {
+            var c = raw[i];
             if (c is '-' or ':' or '.' or ',')
             {
                 continue;
@@ -173,29 +201,62 @@ public readonly struct DeviceId : IEquatable<DeviceId>
 
             if (!char.IsAsciiHexDigit(c))
             {
-                authority = string.Empty;
-                error = $"invalid device name: invalid character `{c}` in MAC address";
+                error = $"invalid device name: invalid character `{GoByteAsRune(raw[i..])}` in MAC address";
                 return false;
-            }
-
-            if (count < digits.Length)
-            {
-                digits[count] = char.ToLowerInvariant(c);
             }
 
             count++;
         }
 
-        if (count != digits.Length)
+        if (count != 12)
         {
-            authority = string.Empty;
             error = "invalid device name: invalid MAC address length";
             return false;
         }
 
-        authority = new string(digits);
         error = null;
         return true;
+    }
+
+    /// <summary>Lower-case hex digits of a MAC that <see cref="CheckMac"/> accepted.</summary>
+    private static string NormaliseMac(ReadOnlySpan<char> raw)
+    {
+        Span<char> digits = stackalloc char[12];
+        var count = 0;
+        foreach (var c in raw)
+        {
+            if (c is not ('-' or ':' or '.' or ','))
+            {
+                digits[count++] = char.ToLowerInvariant(c);
+            }
+        }
+
+        return new string(digits);
+    }
+
+    /// <summary>
+    /// wrp-go reports the offending <em>byte</em> with <c>%c</c>, so a non-ASCII character shows as the Latin-1
+    /// character of its first UTF-8 byte (and a surrogate-escaped invalid byte as that byte).
+    /// </summary>
+    private static char GoByteAsRune(ReadOnlySpan<char> text)
+    {
+        var c = text[0];
+        if (c < 0x80)
+        {
+            return c;
+        }
+
+        if (c is >= '\uDC80' and <= '\uDCFF')
+        {
+            // A low surrogate cannot start a pair, so this is an escaped invalid byte.
+            return (char)(c - 0xDC00);
+        }
+
+        Span<byte> utf8 = stackalloc byte[4];
+        return Rune.DecodeFromUtf16(text, out var rune, out _) == System.Buffers.OperationStatus.Done
+            && rune.TryEncodeToUtf8(utf8, out _)
+            ? (char)utf8[0]
+            : (char)0xEF; // U+FFFD's first byte, for a lone surrogate that is not an escaped byte.
     }
 
     /// <inheritdoc />

@@ -74,10 +74,9 @@ public sealed class Locator
             return false;
         }
 
-        if (scheme == DeviceId.SchemeSelf && rest.Length > 0 && rest[0] != '/')
+        if (!SelfRestIsValid(scheme, rest))
         {
-            // wrp-go: ParseDeviceID accepts "self:anything" as "self:", but ParseLocator does not.
-            error = "invalid locator: self locator must be followed by '/' or nothing";
+            error = SelfRestError;
             return false;
         }
 
@@ -110,6 +109,37 @@ public sealed class Locator
         locator = new Locator(scheme, authority, service, ignored);
         return true;
     }
+
+    /// <summary>
+    /// Whether wrp-go's <c>ParseLocator</c> accepts <paramref name="value"/>, without building the locator: no
+    /// allocation when it does. Message validation uses this.
+    /// </summary>
+    /// <param name="value">The locator text.</param>
+    /// <param name="error">wrp-go's reason when this returns <see langword="false"/>.</param>
+    /// <returns>Whether <paramref name="value"/> is a valid locator.</returns>
+    internal static bool IsParsable(string? value, [NotNullWhen(false)] out string? error)
+    {
+        if (!DeviceId.TryScan(value.AsSpan(), out var scheme, out _, out var rest, out error))
+        {
+            error = "invalid locator: " + error;
+            return false;
+        }
+
+        if (!SelfRestIsValid(scheme, rest))
+        {
+            error = SelfRestError;
+            return false;
+        }
+
+        return true;
+    }
+
+    // wrp-go: ParseDeviceID accepts "self:anything" as "self:", but ParseLocator does not. (The other device schemes
+    // always leave a rest that is empty or starts with '/'; dns and event ignore whatever follows.)
+    private const string SelfRestError = "invalid locator: self locator must be followed by '/' or nothing";
+
+    private static bool SelfRestIsValid(string scheme, ReadOnlySpan<char> rest) =>
+        scheme != DeviceId.SchemeSelf || rest.IsEmpty || rest[0] == '/';
 
     /// <summary>
     /// Applies wrp-go's <c>Locator.Validate</c> rules: a service must not contain <c>/</c>; <c>dns</c> and
