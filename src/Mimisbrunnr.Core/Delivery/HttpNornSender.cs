@@ -40,9 +40,9 @@ namespace Mimisbrunnr.Delivery;
 /// Retries (<see cref="DeliveryOptions.Retries"/> after the first attempt, exponential backoff with jitter from
 /// <see cref="DeliveryOptions.RetryBaseDelay"/>): transport errors, attempt timeouts
 /// (<see cref="DeliveryOptions.Timeout"/>), 408, 429, 500, 502, 503 and 504; <c>Retry-After</c> (seconds or a date) is
-/// honoured on 429 and 503, capped by <see cref="DeliveryOptions.MaxRetryAfter"/>. Other statuses are final; 410 Gone
-/// reports <see cref="DeliveryStatus.Gone"/>, and the dispatcher removes the norn. A destination refused at connect
-/// time is never retried.
+/// honoured on 429 and 503, capped by <see cref="DeliveryOptions.MaxRetryAfter"/>, which also caps the backoff. Other
+/// statuses are final; 410 Gone reports <see cref="DeliveryStatus.Gone"/>, and the dispatcher removes the norn. A
+/// destination refused at connect time is never retried.
 /// </para>
 /// </remarks>
 public sealed partial class HttpNornSender : INornDestinationSender
