@@ -1,7 +1,42 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Mimisbrunnr.Delivery;
+using Mimisbrunnr.Diagnostics;
+using Mimisbrunnr.Dispatch;
+
 namespace Mimisbrunnr.DependencyInjection;
 
 /// <summary>Registers the delivery side: dispatcher pool, HTTP delivery, destination guard, metrics.</summary>
 internal static class DispatchServices
 {
-    public static void Add(IMimisbrunnrBuilder builder) => ArgumentNullException.ThrowIfNull(builder);
+    public static void Add(IMimisbrunnrBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        services.AddMetrics();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<MimisbrunnrMetrics>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MimisbrunnrOptions>, DeliveryOptionsValidator>());
+
+        services.AddHttpClient(HttpNornSender.HttpClientName, static client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(static sp => DeliveryHttpHandler.Create(sp.GetRequiredService<IOptionsMonitor<MimisbrunnrOptions>>()))
+
+            // The handler pools connections with a lifetime of its own; rotating handlers would only drop warm connections.
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+
+            // One Information line per delivery is too much at event rates; the sender logs what matters.
+            .RemoveAllLoggers();
+
+        services.TryAddSingleton<IDestinationGuard, DestinationGuard>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<INornDestinationSender, HttpNornSender>());
+        services.TryAddSingleton<INornCutOffNotifier, HttpCutOffNotifier>();
+        services.TryAddSingleton<NornDispatcherPool>();
+        services.TryAddSingleton<INornEventSink>(static sp => sp.GetRequiredService<NornDispatcherPool>());
+
+        // As a hosted service the pool drains on shutdown; without a host, disposing the container does the same.
+        services.TryAddEnumerable(
+            ServiceDescriptor.Singleton<IHostedService, NornDispatcherPool>(static sp => sp.GetRequiredService<NornDispatcherPool>()));
+    }
 }

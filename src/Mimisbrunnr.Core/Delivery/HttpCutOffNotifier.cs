@@ -1,0 +1,82 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Mimisbrunnr.Dispatch;
+using Mimisbrunnr.Norns;
+
+namespace Mimisbrunnr.Delivery;
+
+/// <summary>
+/// POSTs the cut-off failure message (see PROTOCOL.md §3) to the norn's <see cref="HttpDestination.FailureUrl"/>, once,
+/// without retry, ignoring the answer: <c>Content-Type: application/json</c>, and when the norn has a secret
+/// <see cref="DeliveryHeaders.WebpaSignature"/> over the JSON bytes (plus the Standard Webhooks headers, as on
+/// deliveries). The body holds Caduceus's text, the norn without its secret (<see cref="NornResponse"/>),
+/// <c>cut_off_period</c> as a Go duration, <c>queue_size</c> and <c>worker_count</c>.
+/// </summary>
+/// <remarks>Sent through the <see cref="HttpNornSender.HttpClientName"/> client, so the failure URL gets the same SSRF checks.</remarks>
+public sealed partial class HttpCutOffNotifier : INornCutOffNotifier
+{
+    private readonly IHttpClientFactory _httpClientFactory;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates the notifier.</summary>
+    /// <param name="httpClientFactory">Provides the <see cref="HttpNornSender.HttpClientName"/> client.</param>
+    /// <param name="timeProvider">The clock for the webhook timestamp.</param>
+    /// <param name="logger">The logger.</param>
+    public HttpCutOffNotifier(IHttpClientFactory httpClientFactory, TimeProvider timeProvider, ILogger<HttpCutOffNotifier> logger)
+    {
+        ArgumentNullException.ThrowIfNull(httpClientFactory);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(logger);
+        _httpClientFactory = httpClientFactory;
+        _timeProvider = timeProvider;
+        _logger = logger;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask NotifyAsync(RegisteredNorn norn, CutOffNotice notice, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(norn);
+        ArgumentNullException.ThrowIfNull(notice);
+        var http = norn.Norn.Destination.Http;
+        if (string.IsNullOrEmpty(http?.FailureUrl))
+        {
+            return;
+        }
+
+        if (!Uri.TryCreate(http.FailureUrl, UriKind.Absolute, out var url))
+        {
+            Log.InvalidFailureUrl(_logger, norn.Id);
+            return;
+        }
+
+        var body = CutOffMessage.Serialize(norn.Norn, notice);
+        using var request = new HttpRequestMessage(HttpMethod.Post, url);
+        var content = new ByteArrayContent(body);
+        content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
+        request.Content = content;
+        var webhookId = "msg_" + Guid.NewGuid().ToString("N");
+        var timestamp = _timeProvider.GetUtcNow().ToUnixTimeSeconds();
+        request.Headers.TryAddWithoutValidation(DeliveryHeaders.WebhookId, webhookId);
+        request.Headers.TryAddWithoutValidation(DeliveryHeaders.WebhookTimestamp, timestamp.ToString(CultureInfo.InvariantCulture));
+        if (http.Secret is { Length: > 0 } secret)
+        {
+            request.Headers.TryAddWithoutValidation(DeliveryHeaders.WebpaSignature, DeliverySignatures.ComputeWebpaSignature(secret, body));
+            request.Headers.TryAddWithoutValidation(
+                DeliveryHeaders.WebhookSignature, DeliverySignatures.ComputeStandardWebhooksSignature(secret, webhookId, timestamp, body));
+        }
+
+        var client = _httpClientFactory.CreateClient(HttpNornSender.HttpClientName);
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        Log.NoticeSent(_logger, norn.Id, (int)response.StatusCode);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(300, LogLevel.Warning, "Norn {NornId} has an invalid failure URL; no cut-off notice is sent.")]
+        public static partial void InvalidFailureUrl(ILogger logger, string nornId);
+
+        [LoggerMessage(301, LogLevel.Information, "Sent the cut-off notice of norn {NornId}; the failure URL answered {Status}.")]
+        public static partial void NoticeSent(ILogger logger, string nornId, int status);
+    }
+}

@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Logging;
+
+namespace Mimisbrunnr.Delivery;
+
+/// <content>Source-generated log messages. Norn ids only: never URLs (they may carry tokens) nor secrets.</content>
+public sealed partial class HttpNornSender
+{
+    private static partial class Log
+    {
+        [LoggerMessage(200, LogLevel.Error, "Norn {NornId} has no valid HTTP destination; its events cannot be delivered.")]
+        public static partial void NotAnHttpNorn(ILogger logger, string nornId);
+
+        [LoggerMessage(201, LogLevel.Debug, "Delivery to norn {NornId} was rejected with status {Status}.")]
+        public static partial void DeliveryRejected(ILogger logger, string nornId, int status);
+
+        [LoggerMessage(202, LogLevel.Debug, "Delivery to norn {NornId} failed.")]
+        public static partial void DeliveryError(ILogger logger, Exception exception, string nornId);
+
+        [LoggerMessage(203, LogLevel.Warning, "Delivery to norn {NornId} was refused at connect time: {Reason}")]
+        public static partial void DestinationRefused(ILogger logger, string nornId, string reason);
+    }
+}

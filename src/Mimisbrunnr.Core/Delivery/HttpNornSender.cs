@@ -1,0 +1,315 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Mimisbrunnr.DependencyInjection;
+using Mimisbrunnr.Dispatch;
+using Mimisbrunnr.Norns;
+using Mimisbrunnr.Routing;
+using Polly;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace Mimisbrunnr.Delivery;
+
+/// <summary>
+/// Delivers events to HTTP webhooks: one <c>POST</c> per event through the <see cref="HttpClientName"/> client (whose
+/// handler re-checks every resolved address against the SSRF rules), with Caduceus's headers, signatures when the norn
+/// has a secret, and retries with Polly.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Body by <see cref="HttpDestination.ContentType"/>: WRP JSON, WRP msgpack, or the payload alone with the WRP
+/// message's content type (<c>application/octet-stream</c> when it has none). Encoded bodies are cached per event and
+/// shared by every norn of the device.
+/// </para>
+/// <para>
+/// Headers: <see cref="DeliveryHeaders.Event"/>, <see cref="DeliveryHeaders.TransactionId"/>,
+/// <see cref="DeliveryHeaders.DeviceId"/>, <see cref="DeliveryHeaders.Source"/>, <see cref="DeliveryHeaders.Destination"/>,
+/// <see cref="DeliveryHeaders.MessageType"/>, and Standard Webhooks' <see cref="DeliveryHeaders.WebhookId"/> and
+/// <see cref="DeliveryHeaders.WebhookTimestamp"/> (useful for de-duplication even unsigned). With a secret:
+/// <see cref="DeliveryHeaders.WebpaSignature"/>, <see cref="DeliveryHeaders.CodexSignature"/> and
+/// <see cref="DeliveryHeaders.WebhookSignature"/> (see <see cref="DeliverySignatures"/>). The webhook id is
+/// <c>msg_</c> + 32 hex digits of SHA-256(norn id, transaction id) — the same for every retry, and for a redelivery of
+/// the same event to the same norn — or random per delivery when the event has no transaction id. W3C
+/// <c>traceparent</c> comes from the current activity (the dispatcher's delivery span).
+/// </para>
+/// <para>
+/// Retries (<see cref="DeliveryOptions.Retries"/> after the first attempt, exponential backoff with jitter from
+/// <see cref="DeliveryOptions.RetryBaseDelay"/>): transport errors, attempt timeouts
+/// (<see cref="DeliveryOptions.Timeout"/>), 408, 429, 500, 502, 503 and 504; <c>Retry-After</c> (seconds or a date) is
+/// honoured on 429 and 503, capped by <see cref="DeliveryOptions.MaxRetryAfter"/>, which also caps the backoff. Other
+/// statuses are final; 410 Gone reports <see cref="DeliveryStatus.Gone"/>, and the dispatcher removes the norn. A
+/// destination refused at connect time is never retried.
+/// </para>
+/// </remarks>
+public sealed partial class HttpNornSender : INornDestinationSender
+{
+    /// <summary>The name of the <see cref="IHttpClientFactory"/> client used for deliveries and cut-off notices.</summary>
+    public const string HttpClientName = "Mimisbrunnr.Delivery";
+
+    private readonly IHttpClientFactory _httpClientFactory;
+    private readonly IOptionsMonitor<MimisbrunnrOptions> _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private PipelineForOptions? _pipeline;
+
+    /// <summary>Creates the sender.</summary>
+    /// <param name="httpClientFactory">Provides the <see cref="HttpClientName"/> client.</param>
+    /// <param name="options">The engine options (<see cref="MimisbrunnrOptions.Delivery"/>).</param>
+    /// <param name="timeProvider">The clock for backoff delays, timeouts and webhook timestamps.</param>
+    /// <param name="logger">The logger.</param>
+    public HttpNornSender(
+        IHttpClientFactory httpClientFactory, IOptionsMonitor<MimisbrunnrOptions> options, TimeProvider timeProvider, ILogger<HttpNornSender> logger)
+    {
+        ArgumentNullException.ThrowIfNull(httpClientFactory);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(logger);
+        _httpClientFactory = httpClientFactory;
+        _options = options;
+        _timeProvider = timeProvider;
+        _logger = logger;
+    }
+
+    /// <inheritdoc />
+    public string Kind => DestinationKinds.Http;
+
+    /// <inheritdoc />
+    /// <remarks>HTTP sends one event per request.</remarks>
+    public int MaxBatchSize => 1;
+
+    /// <inheritdoc />
+    public async ValueTask<DeliveryOutcome> SendAsync(RegisteredNorn norn, IReadOnlyList<RoutedEvent> batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(norn);
+        ArgumentNullException.ThrowIfNull(batch);
+        var http = norn.Norn.Destination.Http;
+        if (http is null || !Uri.TryCreate(http.Url, UriKind.Absolute, out var url))
+        {
+            Log.NotAnHttpNorn(_logger, norn.Id);
+            return DeliveryOutcome.Failed(Math.Max(1, batch.Count));
+        }
+
+        var pipeline = GetPipeline(_options.CurrentValue.Delivery);
+        var client = _httpClientFactory.CreateClient(HttpClientName);
+        var failed = 0;
+        foreach (var routedEvent in batch)
+        {
+            var status = await DeliverAsync(pipeline, client, norn.Id, http, url, routedEvent, cancellationToken).ConfigureAwait(false);
+            if (status == DeliveryStatus.Gone)
+            {
+                return DeliveryOutcome.Gone;
+            }
+
+            if (status == DeliveryStatus.Failed)
+            {
+                failed++;
+            }
+        }
+
+        return failed == 0 ? DeliveryOutcome.Delivered
+            : failed == batch.Count ? DeliveryOutcome.Failed(failed)
+            : DeliveryOutcome.Partial(failed);
+    }
+
+    /// <summary>The <see cref="DeliveryHeaders.WebhookId"/> of one event delivered to one norn.</summary>
+    internal static string CreateWebhookId(string nornId, string transactionUuid)
+    {
+        if (string.IsNullOrEmpty(transactionUuid))
+        {
+            return "msg_" + Guid.NewGuid().ToString("N");
+        }
+
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(Encoding.UTF8.GetBytes(string.Concat(nornId, "\n", transactionUuid)), hash);
+        return "msg_" + Convert.ToHexStringLower(hash[..16]);
+    }
+
+    private static async ValueTask<HttpResponseMessage> SendAttemptAsync(Attempt attempt, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, attempt.Url);
+        var content = new ReadOnlyMemoryContent(attempt.Body);
+        content.Headers.TryAddWithoutValidation("Content-Type", attempt.MediaType);
+        request.Content = content;
+        var headers = request.Headers;
+        var routedEvent = attempt.Event;
+        var message = routedEvent.Message;
+        AddHeader(headers, DeliveryHeaders.Event, routedEvent.EventType);
+        AddHeader(headers, DeliveryHeaders.TransactionId, message.TransactionUuid);
+        AddHeader(headers, DeliveryHeaders.DeviceId, routedEvent.DeviceId.Value);
+        AddHeader(headers, DeliveryHeaders.Source, message.Source);
+        AddHeader(headers, DeliveryHeaders.Destination, message.Destination);
+        AddHeader(headers, DeliveryHeaders.MessageType, DeliveryBody.FriendlyName(message.Type));
+
+        var timestamp = attempt.TimeProvider.GetUtcNow().ToUnixTimeSeconds();
+        headers.TryAddWithoutValidation(DeliveryHeaders.WebhookId, attempt.WebhookId);
+        headers.TryAddWithoutValidation(DeliveryHeaders.WebhookTimestamp, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (attempt.Secret is { Length: > 0 } secret)
+        {
+            headers.TryAddWithoutValidation(DeliveryHeaders.WebpaSignature, attempt.WebpaSignature);
+            headers.TryAddWithoutValidation(DeliveryHeaders.CodexSignature, attempt.WebpaSignature);
+            headers.TryAddWithoutValidation(
+                DeliveryHeaders.WebhookSignature,
+                DeliverySignatures.ComputeStandardWebhooksSignature(secret, attempt.WebhookId, timestamp, attempt.Body.Span));
+        }
+
+        return await attempt.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void AddHeader(HttpRequestHeaders headers, string name, string value)
+    {
+        if (!string.IsNullOrEmpty(value))
+        {
+            headers.TryAddWithoutValidation(name, DeliveryBody.HeaderValue(value));
+        }
+    }
+
+    private static bool IsRetryable(Outcome<HttpResponseMessage> outcome) => outcome.Exception switch
+    {
+        null => outcome.Result is { } response && IsRetryableStatus(response.StatusCode),
+        TimeoutRejectedException => true,
+        HttpRequestException ex => !IsRefused(ex),
+        _ => false,
+    };
+
+    private static bool IsRetryableStatus(HttpStatusCode status) => (int)status is 408 or 429 or 500 or 502 or 503 or 504;
+
+    private static bool IsRefused(Exception ex)
+    {
+        for (var inner = ex; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is DestinationRefusedException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static TimeSpan? RetryAfter(HttpResponseMessage? response, TimeSpan max, TimeProvider timeProvider)
+    {
+        if (response is null || response.StatusCode is not (HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable)
+            || response.Headers.RetryAfter is not { } retryAfter)
+        {
+            return null; // the exponential backoff decides
+        }
+
+        var wait = retryAfter.Delta
+            ?? (retryAfter.Date is { } date ? date - timeProvider.GetUtcNow() : (TimeSpan?)null);
+        if (wait is not { } delay)
+        {
+            return null;
+        }
+
+        return delay <= TimeSpan.Zero ? TimeSpan.Zero : delay > max ? max : delay;
+    }
+
+    private async ValueTask<DeliveryStatus> DeliverAsync(
+        ResiliencePipeline<HttpResponseMessage> pipeline,
+        HttpClient client,
+        string nornId,
+        HttpDestination http,
+        Uri url,
+        RoutedEvent routedEvent,
+        CancellationToken cancellationToken)
+    {
+        var body = DeliveryBody.For(http.ContentType, routedEvent, out var mediaType);
+        var attempt = new Attempt(client, url, body, mediaType, http.Secret, CreateWebhookId(nornId, routedEvent.Message.TransactionUuid), routedEvent, _timeProvider);
+        try
+        {
+            using var response = await pipeline.ExecuteAsync(
+                static (state, ct) => SendAttemptAsync(state, ct), attempt, cancellationToken).ConfigureAwait(false);
+            var status = (int)response.StatusCode;
+            if (status is >= 200 and < 300)
+            {
+                return DeliveryStatus.Delivered;
+            }
+
+            if (response.StatusCode == HttpStatusCode.Gone)
+            {
+                return DeliveryStatus.Gone;
+            }
+
+            Log.DeliveryRejected(_logger, nornId, status);
+            return DeliveryStatus.Failed;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (HttpRequestException ex) when (IsRefused(ex))
+        {
+            Log.DestinationRefused(_logger, nornId, ex.Message);
+            return DeliveryStatus.Failed;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException or OperationCanceledException)
+        {
+            Log.DeliveryError(_logger, ex, nornId);
+            return DeliveryStatus.Failed;
+        }
+    }
+
+    private ResiliencePipeline<HttpResponseMessage> GetPipeline(DeliveryOptions delivery)
+    {
+        var cached = Volatile.Read(ref _pipeline);
+        if (cached is not null && ReferenceEquals(cached.Options, delivery))
+        {
+            return cached.Pipeline;
+        }
+
+        var builder = new ResiliencePipelineBuilder<HttpResponseMessage>
+        {
+            Name = HttpClientName,
+            TimeProvider = _timeProvider,
+        };
+        if (delivery.Retries > 0)
+        {
+            var maxRetryAfter = delivery.MaxRetryAfter;
+            var timeProvider = _timeProvider;
+            builder.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+            {
+                ShouldHandle = static args => ValueTask.FromResult(IsRetryable(args.Outcome)),
+                MaxRetryAttempts = delivery.Retries,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = delivery.RetryBaseDelay,
+                MaxDelay = maxRetryAfter > TimeSpan.Zero && maxRetryAfter > delivery.RetryBaseDelay ? maxRetryAfter : null,
+                DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Result, maxRetryAfter, timeProvider)),
+            });
+        }
+
+        builder.AddTimeout(delivery.Timeout); // per attempt: inside the retry
+        var pipeline = builder.Build();
+        Volatile.Write(ref _pipeline, new PipelineForOptions(delivery, pipeline));
+        return pipeline;
+    }
+
+    private sealed record PipelineForOptions(DeliveryOptions Options, ResiliencePipeline<HttpResponseMessage> Pipeline);
+
+    /// <summary>Everything one delivery needs, shared by its attempts (so the webhook id and body stay the same).</summary>
+    private sealed class Attempt(
+        HttpClient client, Uri url, ReadOnlyMemory<byte> body, string mediaType, string? secret, string webhookId, RoutedEvent routedEvent, TimeProvider timeProvider)
+    {
+        public HttpClient Client { get; } = client;
+
+        public Uri Url { get; } = url;
+
+        public ReadOnlyMemory<byte> Body { get; } = body;
+
+        public string MediaType { get; } = mediaType;
+
+        public string? Secret { get; } = secret;
+
+        public string WebhookId { get; } = webhookId;
+
+        public RoutedEvent Event { get; } = routedEvent;
+
+        public TimeProvider TimeProvider { get; } = timeProvider;
+
+        public string? WebpaSignature { get; } = string.IsNullOrEmpty(secret) ? null : DeliverySignatures.ComputeWebpaSignature(secret, body.Span);
+    }
+}

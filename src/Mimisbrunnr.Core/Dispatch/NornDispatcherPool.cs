@@ -1,0 +1,352 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Mimisbrunnr.DependencyInjection;
+using Mimisbrunnr.Diagnostics;
+using Mimisbrunnr.Norns;
+using Mimisbrunnr.Routing;
+
+namespace Mimisbrunnr.Dispatch;
+
+/// <summary>
+/// The per-norn dispatchers of this host: one bounded buffer and <see cref="DeliveryOptions.Workers"/> senders per
+/// <em>active</em> norn, created on the norn's first event and retired after <see cref="DeliveryOptions.IdleTimeout"/>
+/// without events, so that quiet norns cost nothing here.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <see cref="TryEnqueue"/> never blocks. A full buffer starts the norn's cut-off, as Caduceus does: the buffer is
+/// emptied, every event is dropped for <see cref="DeliveryOptions.CutOffPeriod"/>, and the owner is told once through
+/// <see cref="INornCutOffNotifier"/>. Every dropped event is counted with its reason (<see cref="DropReasons"/>). The
+/// cut-off applies to events offered after it began: one offered concurrently with the overflow, by a thread that
+/// checked just before, may still be buffered and delivered (the hot path takes no lock).
+/// </para>
+/// <para>
+/// Each send reads the current version of the norn from the registry, so updates (secret, failure URL, expiry) apply
+/// to the next send; a removed norn stops its dispatcher and its buffered events are dropped as
+/// <see cref="DropReasons.Deleted"/>. On shutdown (<see cref="StopAsync"/>) the pool accepts nothing more, delivers what
+/// is buffered until <see cref="DeliveryOptions.DrainTimeout"/>, and counts the rest as <see cref="DropReasons.Shutdown"/>.
+/// </para>
+/// <para>
+/// Ordering: with one worker a norn's events are sent in the order they were enqueued. A dispatcher retired while an
+/// event races in is replaced by a new one, so two events straddling a retirement (after a whole idle period) may
+/// overlap; ordering is also per host instance (DESIGN.md, "Scale-out").
+/// </para>
+/// </remarks>
+public sealed partial class NornDispatcherPool : INornEventSink, IHostedService, IAsyncDisposable, IDisposable
+{
+    private const int StateRunning = 0;
+    private const int StateStopping = 1;
+
+    private readonly ConcurrentDictionary<string, NornDispatcher> _dispatchers = new(StringComparer.Ordinal);
+
+    // Every dispatcher whose workers run, including one being retired while its successor already took its slot above.
+    private readonly ConcurrentDictionary<NornDispatcher, byte> _running = new();
+    private readonly Dictionary<string, INornDestinationSender> _senders = new(StringComparer.OrdinalIgnoreCase);
+    private readonly INornCutOffNotifier _cutOffNotifier;
+    private readonly IOptionsMonitor<MimisbrunnrOptions> _options;
+    private readonly CancellationTokenSource _abort = new();
+    private readonly ITimer _idleTimer;
+    private readonly Lock _stopLock = new();
+    private int _state;
+    private int _activeCount;
+    private Task? _stopTask;
+
+    /// <summary>Creates the pool.</summary>
+    /// <param name="registry">The norn registry: current versions for each send, and removals.</param>
+    /// <param name="senders">The destination senders, one per <see cref="INornDestinationSender.Kind"/>.</param>
+    /// <param name="cutOffNotifier">Tells owners about cut-offs.</param>
+    /// <param name="options">The engine options (<see cref="MimisbrunnrOptions.Delivery"/>).</param>
+    /// <param name="metrics">The metrics.</param>
+    /// <param name="timeProvider">The clock for expiry, cut-off, idle retirement and the drain deadline.</param>
+    /// <param name="logger">The logger.</param>
+    /// <exception cref="InvalidOperationException">Two senders serve the same destination kind.</exception>
+    public NornDispatcherPool(
+        INornRegistry registry,
+        IEnumerable<INornDestinationSender> senders,
+        INornCutOffNotifier cutOffNotifier,
+        IOptionsMonitor<MimisbrunnrOptions> options,
+        MimisbrunnrMetrics metrics,
+        TimeProvider timeProvider,
+        ILogger<NornDispatcherPool> logger)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        ArgumentNullException.ThrowIfNull(senders);
+        ArgumentNullException.ThrowIfNull(cutOffNotifier);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(metrics);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(logger);
+        Registry = registry;
+        Metrics = metrics;
+        Time = timeProvider;
+        Logger = logger;
+        _cutOffNotifier = cutOffNotifier;
+        _options = options;
+        foreach (var sender in senders)
+        {
+            if (!_senders.TryAdd(sender.Kind, sender))
+            {
+                throw new InvalidOperationException(
+                    $"Two destination senders serve the kind '{sender.Kind}': {_senders[sender.Kind].GetType()} and {sender.GetType()}.");
+            }
+        }
+
+        metrics.Meter.CreateObservableGauge(
+            "mimisbrunnr.dispatchers.active",
+            () => Volatile.Read(ref _activeCount),
+            "{norn}",
+            "Norns with a live buffer and workers on this host (created on a norn's first event, retired when idle).");
+
+        registry.Changed += OnRegistryChanged;
+        var idle = options.CurrentValue.Delivery.IdleTimeout;
+        var period = idle / 2 > TimeSpan.FromMilliseconds(1) ? idle / 2 : TimeSpan.FromMilliseconds(1);
+        _idleTimer = timeProvider.CreateTimer(static state => ((NornDispatcherPool)state!).RetireIdle(), this, period, period);
+    }
+
+    /// <summary>The number of norns with a live dispatcher (buffer and workers) on this host.</summary>
+    public int ActiveNornCount => Volatile.Read(ref _activeCount);
+
+    internal INornRegistry Registry { get; }
+
+    internal MimisbrunnrMetrics Metrics { get; }
+
+    internal TimeProvider Time { get; }
+
+    internal ILogger Logger { get; }
+
+    internal CancellationToken AbortToken => _abort.Token;
+
+    /// <inheritdoc />
+    public EnqueueOutcome TryEnqueue(RegisteredNorn norn, RoutedEvent routedEvent)
+    {
+        ArgumentNullException.ThrowIfNull(norn);
+        ArgumentNullException.ThrowIfNull(routedEvent);
+        if (Volatile.Read(ref _state) != StateRunning)
+        {
+            Metrics.Dropped(DropReasons.Shutdown);
+            return EnqueueOutcome.Stopped;
+        }
+
+        var now = Time.GetUtcNow();
+        if (norn.Norn.IsExpired(now))
+        {
+            if (_dispatchers.TryGetValue(norn.Id, out var existing))
+            {
+                existing.DropBuffered(DropReasons.Expired);
+            }
+
+            Metrics.Dropped(DropReasons.Expired);
+            return EnqueueOutcome.Expired;
+        }
+
+        var item = new QueuedEvent(routedEvent, Activity.Current?.Context ?? default);
+        while (true)
+        {
+            var dispatcher = GetOrStartDispatcher(norn, now.UtcTicks);
+            if (dispatcher.TryEnqueue(item, norn, now.UtcTicks) is { } outcome)
+            {
+                return outcome;
+            }
+
+            // Closed under us: shutting down, or retired when idle / stopped (then free its slot for a new one).
+            if (Volatile.Read(ref _state) != StateRunning)
+            {
+                Metrics.Dropped(DropReasons.Shutdown);
+                return EnqueueOutcome.Stopped;
+            }
+
+            _dispatchers.TryRemove(new KeyValuePair<string, NornDispatcher>(norn.Id, dispatcher));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Stops accepting events (<see cref="EnqueueOutcome.Stopped"/>), delivers what is buffered until
+    /// <see cref="DeliveryOptions.DrainTimeout"/> or until <paramref name="cancellationToken"/> fires, then cancels the
+    /// remaining sends and counts what was not delivered as <see cref="DropReasons.Shutdown"/>.
+    /// </summary>
+    /// <param name="cancellationToken">The host's shutdown deadline.</param>
+    /// <returns>A task that completes when every dispatcher has exited.</returns>
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        lock (_stopLock)
+        {
+            _stopTask ??= StopCoreAsync(cancellationToken);
+        }
+
+        return _stopTask;
+    }
+
+    /// <summary>Stops the pool (as <see cref="StopAsync"/>, with only the drain deadline) and releases its timer.</summary>
+    /// <returns>A task that completes when the pool has stopped.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        Abort(); // also ends cut-off notices still in flight
+        await _idleTimer.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Stops at once, without draining: in-flight sends are cancelled and buffered events are counted as
+    /// <see cref="DropReasons.Shutdown"/> as the workers exit. Prefer <see cref="StopAsync"/> or <see cref="DisposeAsync"/>,
+    /// which deliver what is buffered first; this exists for containers disposed synchronously.
+    /// </summary>
+    public void Dispose()
+    {
+        Volatile.Write(ref _state, StateStopping);
+        Registry.Changed -= OnRegistryChanged;
+        _idleTimer.Dispose();
+        foreach (var pair in _running)
+        {
+            pair.Key.CloseForShutdown();
+        }
+
+        Abort();
+    }
+
+    internal void OnCutOff(NornDispatcher dispatcher, RegisteredNorn norn, DateTimeOffset until, long dropped)
+    {
+        Log.CutOffStarted(Logger, norn.Id, dispatcher.QueueSize, dispatcher.CutOffPeriod, dropped);
+        var notice = new CutOffNotice(dispatcher.CutOffPeriod, until, dispatcher.QueueSize, dispatcher.Workers);
+
+        // Fire and forget, off the routing thread and outside its execution context.
+        ThreadPool.UnsafeQueueUserWorkItem(
+            static state => _ = state.Pool.NotifyCutOffAsync(state.Norn, state.Notice),
+            (Pool: this, Norn: norn, Notice: notice),
+            preferLocal: false);
+    }
+
+    internal void OnDispatcherExited(NornDispatcher dispatcher)
+    {
+        _dispatchers.TryRemove(new KeyValuePair<string, NornDispatcher>(dispatcher.Id, dispatcher));
+        _running.TryRemove(dispatcher, out _);
+        Interlocked.Decrement(ref _activeCount);
+    }
+
+    internal async ValueTask RemoveGoneNornAsync(string id)
+    {
+        try
+        {
+            await Registry.RemoveAsync(id, _abort.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+        {
+            // Shutting down; the norn is removed at the next 410 or by expiry.
+        }
+#pragma warning disable CA1031 // The store may fail in any way; the dispatcher has stopped regardless.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.RemoveFailed(Logger, ex, id);
+        }
+    }
+
+    private NornDispatcher GetOrStartDispatcher(RegisteredNorn norn, long nowTicks)
+    {
+        if (_dispatchers.TryGetValue(norn.Id, out var dispatcher))
+        {
+            return dispatcher;
+        }
+
+        var delivery = _options.CurrentValue.Delivery;
+        _senders.TryGetValue(norn.Norn.Destination.Kind, out var sender);
+        var created = new NornDispatcher(this, norn, sender, delivery.QueueSize, delivery.Workers, delivery.CutOffPeriod, nowTicks);
+        dispatcher = _dispatchers.GetOrAdd(norn.Id, created);
+        if (ReferenceEquals(dispatcher, created))
+        {
+            Interlocked.Increment(ref _activeCount);
+            _running.TryAdd(created, 0);
+            created.Start();
+            if (Volatile.Read(ref _state) != StateRunning)
+            {
+                created.CloseForShutdown(); // raced with StopAsync: deliver what gets in, then exit
+            }
+
+            if (sender is null)
+            {
+                Log.NoSender(Logger, norn.Id, norn.Norn.Destination.Kind);
+            }
+        }
+
+        return dispatcher;
+    }
+
+    private async Task NotifyCutOffAsync(RegisteredNorn norn, CutOffNotice notice)
+    {
+        try
+        {
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
+            cts.CancelAfter(_options.CurrentValue.Delivery.Timeout);
+            await _cutOffNotifier.NotifyAsync(norn, notice, cts.Token).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Best effort by design: no retry, the answer and any failure are only logged.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.CutOffNoticeFailed(Logger, ex, norn.Id);
+        }
+    }
+
+    private void OnRegistryChanged(object? sender, NornRegistryChangedEventArgs e)
+    {
+        if (e.Removed && _dispatchers.TryGetValue(e.Id, out var dispatcher))
+        {
+            dispatcher.Stop(DropReasons.Deleted);
+        }
+    }
+
+    private void RetireIdle()
+    {
+        var now = Time.GetUtcNow().UtcTicks;
+        var idle = _options.CurrentValue.Delivery.IdleTimeout.Ticks;
+        foreach (var pair in _dispatchers)
+        {
+            if (pair.Value.TryRetireIfIdle(now, idle))
+            {
+                Log.DispatcherRetired(Logger, pair.Key);
+            }
+        }
+    }
+
+    private async Task StopCoreAsync(CancellationToken cancellationToken)
+    {
+        Volatile.Write(ref _state, StateStopping);
+        Registry.Changed -= OnRegistryChanged;
+        await _idleTimer.DisposeAsync().ConfigureAwait(false);
+        var drainTimeout = _options.CurrentValue.Delivery.DrainTimeout;
+        using var deadline = new CancellationTokenSource(drainTimeout, Time);
+        using var onDeadline = deadline.Token.UnsafeRegister(static state => ((NornDispatcherPool)state!).Abort(), this);
+        using var onHostDeadline = cancellationToken.UnsafeRegister(static state => ((NornDispatcherPool)state!).Abort(), this);
+        Log.Draining(Logger, _running.Count, drainTimeout);
+
+        // Loop: a TryEnqueue that raced with the state change may have started one more dispatcher.
+        while (!_running.IsEmpty)
+        {
+            var pending = new List<Task>(_running.Count);
+            foreach (var pair in _running)
+            {
+                pair.Key.CloseForShutdown();
+                pending.Add(pair.Key.Completion);
+            }
+
+            await Task.WhenAll(pending).ConfigureAwait(false);
+        }
+    }
+
+    private void Abort()
+    {
+        try
+        {
+            _abort.Cancel();
+        }
+        catch (AggregateException ex)
+        {
+            Log.AbortCallbackFailed(Logger, ex);
+        }
+    }
+}

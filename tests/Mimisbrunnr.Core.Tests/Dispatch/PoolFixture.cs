@@ -1,0 +1,71 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Mimisbrunnr.DependencyInjection;
+using Mimisbrunnr.Diagnostics;
+using Mimisbrunnr.Dispatch;
+using Mimisbrunnr.Norns;
+using Mimisbrunnr.Tests.Diagnostics;
+
+namespace Mimisbrunnr.Tests.Dispatch;
+
+/// <summary>A dispatcher pool on fake time with a fake registry, sender and notifier, and its metrics recorded.</summary>
+public sealed class PoolFixture : IAsyncDisposable
+{
+    public PoolFixture(Action<DeliveryOptions>? configure = null, params INornDestinationSender[] senders)
+    {
+        Options = new MimisbrunnrOptions();
+        Options.Delivery.QueueSize = 16;
+        Options.Delivery.CutOffPeriod = TimeSpan.FromSeconds(10);
+        Options.Delivery.IdleTimeout = TimeSpan.FromMinutes(5);
+        Options.Delivery.DrainTimeout = TimeSpan.FromSeconds(5);
+        configure?.Invoke(Options.Delivery);
+        Sender = senders.Length > 0 ? senders[0] as FakeSender ?? new FakeSender() : new FakeSender();
+        (Metrics, Recorder) = MetricRecorder.Create();
+        Pool = new NornDispatcherPool(
+            Registry,
+            senders.Length > 0 ? senders : [Sender],
+            Notifier,
+            TestData.Monitor(Options),
+            Metrics,
+            Time,
+            NullLogger<NornDispatcherPool>.Instance);
+    }
+
+    public MimisbrunnrOptions Options { get; }
+
+    public FakeTimeProvider Time { get; } = new(TestData.Start);
+
+    public FakeNornRegistry Registry { get; } = new();
+
+    public FakeSender Sender { get; }
+
+    public FakeCutOffNotifier Notifier { get; } = new();
+
+    public MimisbrunnrMetrics Metrics { get; }
+
+    public MetricRecorder Recorder { get; }
+
+    public NornDispatcherPool Pool { get; }
+
+    public RegisteredNorn AddNorn(string url = "https://consumer.example/hook", DateTimeOffset? expiresAt = null, string? failureUrl = null) =>
+        Registry.Add(TestData.HttpNorn(url, secret: "s3cret", failureUrl: failureUrl, expiresAt: expiresAt));
+
+    public EnqueueOutcome Enqueue(RegisteredNorn norn, int i) => Pool.TryEnqueue(norn, TestData.Event(i));
+
+    public Task WaitForSentAsync(int count) =>
+        Eventually.TrueAsync(() => Sender.SentEvents.Count() >= count, () => $"{Sender.SentEvents.Count()} of {count} sent; drops {Recorder}");
+
+    public Task WaitForStartedAsync(int count) =>
+        Eventually.TrueAsync(() => Sender.Started >= count, () => $"{Sender.Started} of {count} sends started");
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var norn in Registry.GetByDevice(Mimisbrunnr.Wrp.DeviceId.Parse(TestData.Device)))
+        {
+            Sender.Release(norn.Id);
+        }
+
+        await Pool.DisposeAsync();
+        Recorder.Dispose();
+    }
+}
