@@ -1,0 +1,217 @@
+using MessagePack;
+
+namespace Mimisbrunnr.Wrp;
+
+/// <summary>
+/// Writes a <see cref="WrpMessage"/> exactly as wrp-go v5's generated <c>marshalMsg</c> does (SPEC.md §2): the keys in
+/// a fixed order, each emitted only under its condition, and msgp's signed-integer rule.
+/// </summary>
+internal static class WrpMsgPackEncoder
+{
+    /// <summary>Writes one message; the caller flushes the writer.</summary>
+    public static void Write(ref MessagePackWriter writer, WrpMessage message)
+    {
+        var source = message.Source;
+        var destination = message.Destination;
+        var transactionUuid = message.TransactionUuid;
+        var contentType = message.ContentType;
+        var accept = message.Accept;
+        var path = message.Path;
+        var serviceName = message.ServiceName;
+        var url = message.Url;
+        var sessionId = message.SessionId;
+        var status = message.Status;
+        var rdr = message.RequestDeliveryResponse;
+        var headers = message.Headers;
+        var metadata = message.Metadata;
+        var payload = message.Payload;
+        var partnerIds = message.PartnerIds;
+
+        // msg_type and qos are always written.
+        var count = 2
+            + Present(source)
+            + Present(destination)
+            + Present(transactionUuid)
+            + Present(contentType)
+            + Present(accept)
+            + (status.HasValue ? 1 : 0)
+            + (rdr.HasValue ? 1 : 0)
+            + (headers is null ? 0 : 1)
+            + (metadata is null ? 0 : 1)
+            + Present(path)
+            + (payload is null ? 0 : 1)
+            + Present(serviceName)
+            + Present(url)
+            + (partnerIds is null ? 0 : 1)
+            + Present(sessionId);
+        writer.WriteMapHeader(count);
+
+        writer.WriteRaw(WrpMsgPackKeys.MsgType);
+        WriteInteger(ref writer, (long)message.Type);
+        WriteStringField(ref writer, WrpMsgPackKeys.Source, source);
+        WriteStringField(ref writer, WrpMsgPackKeys.Dest, destination);
+        WriteStringField(ref writer, WrpMsgPackKeys.TransactionUuid, transactionUuid);
+        WriteStringField(ref writer, WrpMsgPackKeys.ContentType, contentType);
+        WriteStringField(ref writer, WrpMsgPackKeys.Accept, accept);
+        if (status.HasValue)
+        {
+            writer.WriteRaw(WrpMsgPackKeys.Status);
+            WriteInteger(ref writer, status.GetValueOrDefault());
+        }
+
+        if (rdr.HasValue)
+        {
+            writer.WriteRaw(WrpMsgPackKeys.Rdr);
+            WriteInteger(ref writer, rdr.GetValueOrDefault());
+        }
+
+        if (headers is not null)
+        {
+            writer.WriteRaw(WrpMsgPackKeys.Headers);
+            WriteStringArray(ref writer, headers);
+        }
+
+        if (metadata is not null)
+        {
+            writer.WriteRaw(WrpMsgPackKeys.Metadata);
+            WriteMetadata(ref writer, metadata);
+        }
+
+        WriteStringField(ref writer, WrpMsgPackKeys.Path, path);
+        if (payload is not null)
+        {
+            writer.WriteRaw(WrpMsgPackKeys.Payload);
+
+            // Always bin8/bin16/bin32 (MessagePackWriter writes str headers here only in OldSpec mode, never set).
+            writer.Write(payload.AsSpan());
+        }
+
+        WriteStringField(ref writer, WrpMsgPackKeys.ServiceName, serviceName);
+        WriteStringField(ref writer, WrpMsgPackKeys.Url, url);
+        if (partnerIds is not null)
+        {
+            writer.WriteRaw(WrpMsgPackKeys.PartnerIds);
+            WriteStringArray(ref writer, partnerIds);
+        }
+
+        WriteStringField(ref writer, WrpMsgPackKeys.SessionId, sessionId);
+        writer.WriteRaw(WrpMsgPackKeys.Qos);
+        WriteInteger(ref writer, message.QualityOfService);
+    }
+
+    /// <summary>
+    /// msgp's <c>AppendInt64</c>: fixints where they fit, otherwise the smallest <em>signed</em> family
+    /// (<c>d0</c>..<c>d3</c>); positive values above 127 never use <c>cc</c>..<c>cf</c>.
+    /// </summary>
+    public static void WriteInteger(ref MessagePackWriter writer, long value)
+    {
+        if (value is >= -32 and <= 127)
+        {
+            // MessagePackWriter.Write(long) writes a positive or negative fixint for exactly this range.
+            writer.Write(value);
+        }
+        else if (value is >= sbyte.MinValue and < 0)
+        {
+            writer.WriteInt8((sbyte)value);
+        }
+        else if (value is >= short.MinValue and <= short.MaxValue)
+        {
+            writer.WriteInt16((short)value);
+        }
+        else if (value is >= int.MinValue and <= int.MaxValue)
+        {
+            writer.WriteInt32((int)value);
+        }
+        else
+        {
+            writer.WriteInt64(value);
+        }
+    }
+
+    /// <summary>Writes a str (fixstr, str8, str16 or str32 by byte length, as msgp <c>AppendString</c>).</summary>
+    public static void WriteString(ref MessagePackWriter writer, string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            writer.WriteStringHeader(0);
+        }
+        else if (!WrpMsgPackUtf8.HasSurrogates(value))
+        {
+            // No surrogates: plain UTF-8, and MessagePackWriter picks the header from the encoded length.
+            writer.Write(value);
+        }
+        else
+        {
+            var length = WrpMsgPackUtf8.GetByteCount(value);
+            writer.WriteStringHeader(length);
+            WrpMsgPackUtf8.Encode(value, writer.GetSpan(length));
+            writer.Advance(length);
+        }
+    }
+
+    private static int Present(string? value) => string.IsNullOrEmpty(value) ? 0 : 1;
+
+    private static void WriteStringField(ref MessagePackWriter writer, ReadOnlySpan<byte> key, string? value)
+    {
+        if (!string.IsNullOrEmpty(value))
+        {
+            writer.WriteRaw(key);
+            WriteString(ref writer, value);
+        }
+    }
+
+    private static void WriteStringArray(ref MessagePackWriter writer, IReadOnlyList<string> values)
+    {
+        if (values is string[] array)
+        {
+            writer.WriteArrayHeader(array.Length);
+            foreach (var value in array)
+            {
+                WriteString(ref writer, value);
+            }
+
+            return;
+        }
+
+        var count = values.Count;
+        writer.WriteArrayHeader(count);
+        for (var i = 0; i < count; i++)
+        {
+            WriteString(ref writer, values[i]);
+        }
+    }
+
+    private static void WriteMetadata(ref MessagePackWriter writer, IReadOnlyDictionary<string, string> metadata)
+    {
+        writer.WriteMapHeader(metadata.Count);
+
+        // The concrete types enumerate with struct enumerators; the interface fallback boxes one enumerator.
+        switch (metadata)
+        {
+            case OrderedDictionary<string, string> ordered:
+                foreach (var (key, value) in ordered)
+                {
+                    WriteString(ref writer, key);
+                    WriteString(ref writer, value);
+                }
+
+                break;
+            case Dictionary<string, string> dictionary:
+                foreach (var (key, value) in dictionary)
+                {
+                    WriteString(ref writer, key);
+                    WriteString(ref writer, value);
+                }
+
+                break;
+            default:
+                foreach (var (key, value) in metadata)
+                {
+                    WriteString(ref writer, key);
+                    WriteString(ref writer, value);
+                }
+
+                break;
+        }
+    }
+}
