@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text.Unicode;
 using MessagePack;
 
 namespace Mimisbrunnr.Wrp;
@@ -8,9 +10,20 @@ namespace Mimisbrunnr.Wrp;
 /// </summary>
 internal static class WrpMsgPackEncoder
 {
+    /// <summary>The size of the per-thread transcoding buffer: strings up to a third of this take the fast path.</summary>
+    public const int ScratchBytes = 1024;
+
+    [ThreadStatic]
+    private static byte[]? _scratch;
+
     /// <summary>Writes one message; the caller flushes the writer.</summary>
     public static void Write(ref MessagePackWriter writer, WrpMessage message)
     {
+        // Taken out of the thread-static while in use, so that a re-entrant call (from a user's IBufferWriter or
+        // collection) gets its own buffer; put back at the end (an exception merely loses it).
+        var scratch = _scratch ?? new byte[ScratchBytes];
+        _scratch = null;
+
         var source = message.Source;
         var destination = message.Destination;
         var transactionUuid = message.TransactionUuid;
@@ -48,11 +61,11 @@ internal static class WrpMsgPackEncoder
 
         writer.WriteRaw(WrpMsgPackKeys.MsgType);
         WriteInteger(ref writer, (long)message.Type);
-        WriteStringField(ref writer, WrpMsgPackKeys.Source, source);
-        WriteStringField(ref writer, WrpMsgPackKeys.Dest, destination);
-        WriteStringField(ref writer, WrpMsgPackKeys.TransactionUuid, transactionUuid);
-        WriteStringField(ref writer, WrpMsgPackKeys.ContentType, contentType);
-        WriteStringField(ref writer, WrpMsgPackKeys.Accept, accept);
+        WriteStringField(ref writer, WrpMsgPackKeys.Source, source, scratch);
+        WriteStringField(ref writer, WrpMsgPackKeys.Dest, destination, scratch);
+        WriteStringField(ref writer, WrpMsgPackKeys.TransactionUuid, transactionUuid, scratch);
+        WriteStringField(ref writer, WrpMsgPackKeys.ContentType, contentType, scratch);
+        WriteStringField(ref writer, WrpMsgPackKeys.Accept, accept, scratch);
         if (status.HasValue)
         {
             writer.WriteRaw(WrpMsgPackKeys.Status);
@@ -68,16 +81,16 @@ internal static class WrpMsgPackEncoder
         if (headers is not null)
         {
             writer.WriteRaw(WrpMsgPackKeys.Headers);
-            WriteStringArray(ref writer, headers);
+            WriteStringArray(ref writer, headers, scratch);
         }
 
         if (metadata is not null)
         {
             writer.WriteRaw(WrpMsgPackKeys.Metadata);
-            WriteMetadata(ref writer, metadata);
+            WriteMetadata(ref writer, metadata, scratch);
         }
 
-        WriteStringField(ref writer, WrpMsgPackKeys.Path, path);
+        WriteStringField(ref writer, WrpMsgPackKeys.Path, path, scratch);
         if (payload is not null)
         {
             writer.WriteRaw(WrpMsgPackKeys.Payload);
@@ -86,17 +99,18 @@ internal static class WrpMsgPackEncoder
             writer.Write(payload.AsSpan());
         }
 
-        WriteStringField(ref writer, WrpMsgPackKeys.ServiceName, serviceName);
-        WriteStringField(ref writer, WrpMsgPackKeys.Url, url);
+        WriteStringField(ref writer, WrpMsgPackKeys.ServiceName, serviceName, scratch);
+        WriteStringField(ref writer, WrpMsgPackKeys.Url, url, scratch);
         if (partnerIds is not null)
         {
             writer.WriteRaw(WrpMsgPackKeys.PartnerIds);
-            WriteStringArray(ref writer, partnerIds);
+            WriteStringArray(ref writer, partnerIds, scratch);
         }
 
-        WriteStringField(ref writer, WrpMsgPackKeys.SessionId, sessionId);
+        WriteStringField(ref writer, WrpMsgPackKeys.SessionId, sessionId, scratch);
         writer.WriteRaw(WrpMsgPackKeys.Qos);
         WriteInteger(ref writer, message.QualityOfService);
+        _scratch = scratch;
     }
 
     /// <summary>
@@ -129,45 +143,59 @@ internal static class WrpMsgPackEncoder
     }
 
     /// <summary>Writes a str (fixstr, str8, str16 or str32 by byte length, as msgp <c>AppendString</c>).</summary>
-    public static void WriteString(ref MessagePackWriter writer, string? value)
+    /// <param name="writer">The writer.</param>
+    /// <param name="value">The string; null is written as empty.</param>
+    /// <param name="scratch">A buffer of <see cref="ScratchBytes"/> bytes for transcoding short strings.</param>
+    public static void WriteString(ref MessagePackWriter writer, string? value, byte[] scratch)
     {
         if (string.IsNullOrEmpty(value))
         {
             writer.WriteStringHeader(0);
+            return;
+        }
+
+        if (value.Length <= ScratchBytes / 3)
+        {
+            // One pass transcodes and finds lone surrogates (InvalidData); then the library writes header and bytes.
+            if (Utf8.FromUtf16(value, scratch, out _, out var written, replaceInvalidSequences: false) == OperationStatus.Done)
+            {
+                writer.WriteString(scratch.AsSpan(0, written));
+                return;
+            }
         }
         else if (!WrpMsgPackUtf8.HasSurrogates(value))
         {
-            // No surrogates: plain UTF-8, and MessagePackWriter picks the header from the encoded length.
+            // A long string without surrogates: MessagePackWriter picks the header from the encoded length.
             writer.Write(value);
+            return;
         }
-        else
-        {
-            var length = WrpMsgPackUtf8.GetByteCount(value);
-            writer.WriteStringHeader(length);
-            WrpMsgPackUtf8.Encode(value, writer.GetSpan(length));
-            writer.Advance(length);
-        }
+
+        // Surrogates: pairs, escapes of invalid bytes (written back as the byte), or other lone ones (U+FFFD).
+        var length = WrpMsgPackUtf8.GetByteCount(value);
+        writer.WriteStringHeader(length);
+        WrpMsgPackUtf8.Encode(value, writer.GetSpan(length));
+        writer.Advance(length);
     }
 
     private static int Present(string? value) => string.IsNullOrEmpty(value) ? 0 : 1;
 
-    private static void WriteStringField(ref MessagePackWriter writer, ReadOnlySpan<byte> key, string? value)
+    private static void WriteStringField(ref MessagePackWriter writer, ReadOnlySpan<byte> key, string? value, byte[] scratch)
     {
         if (!string.IsNullOrEmpty(value))
         {
             writer.WriteRaw(key);
-            WriteString(ref writer, value);
+            WriteString(ref writer, value, scratch);
         }
     }
 
-    private static void WriteStringArray(ref MessagePackWriter writer, IReadOnlyList<string> values)
+    private static void WriteStringArray(ref MessagePackWriter writer, IReadOnlyList<string> values, byte[] scratch)
     {
         if (values is string[] array)
         {
             writer.WriteArrayHeader(array.Length);
             foreach (var value in array)
             {
-                WriteString(ref writer, value);
+                WriteString(ref writer, value, scratch);
             }
 
             return;
@@ -177,11 +205,11 @@ internal static class WrpMsgPackEncoder
         writer.WriteArrayHeader(count);
         for (var i = 0; i < count; i++)
         {
-            WriteString(ref writer, values[i]);
+            WriteString(ref writer, values[i], scratch);
         }
     }
 
-    private static void WriteMetadata(ref MessagePackWriter writer, IReadOnlyDictionary<string, string> metadata)
+    private static void WriteMetadata(ref MessagePackWriter writer, IReadOnlyDictionary<string, string> metadata, byte[] scratch)
     {
         writer.WriteMapHeader(metadata.Count);
 
@@ -191,24 +219,24 @@ internal static class WrpMsgPackEncoder
             case OrderedDictionary<string, string> ordered:
                 foreach (var (key, value) in ordered)
                 {
-                    WriteString(ref writer, key);
-                    WriteString(ref writer, value);
+                    WriteString(ref writer, key, scratch);
+                    WriteString(ref writer, value, scratch);
                 }
 
                 break;
             case Dictionary<string, string> dictionary:
                 foreach (var (key, value) in dictionary)
                 {
-                    WriteString(ref writer, key);
-                    WriteString(ref writer, value);
+                    WriteString(ref writer, key, scratch);
+                    WriteString(ref writer, value, scratch);
                 }
 
                 break;
             default:
                 foreach (var (key, value) in metadata)
                 {
-                    WriteString(ref writer, key);
-                    WriteString(ref writer, value);
+                    WriteString(ref writer, key, scratch);
+                    WriteString(ref writer, value, scratch);
                 }
 
                 break;
