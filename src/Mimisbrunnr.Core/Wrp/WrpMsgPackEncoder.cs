@@ -1,4 +1,7 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Unicode;
 using MessagePack;
 
@@ -10,7 +13,7 @@ namespace Mimisbrunnr.Wrp;
 /// </summary>
 internal static class WrpMsgPackEncoder
 {
-    /// <summary>The size of the per-thread transcoding buffer: strings up to a third of this take the fast path.</summary>
+    /// <summary>The size of the per-thread transcoding buffer: non-ASCII strings up to a third of this use it.</summary>
     public const int ScratchBytes = 1024;
 
     [ThreadStatic]
@@ -145,7 +148,7 @@ internal static class WrpMsgPackEncoder
     /// <summary>Writes a str (fixstr, str8, str16 or str32 by byte length, as msgp <c>AppendString</c>).</summary>
     /// <param name="writer">The writer.</param>
     /// <param name="value">The string; null is written as empty.</param>
-    /// <param name="scratch">A buffer of <see cref="ScratchBytes"/> bytes for transcoding short strings.</param>
+    /// <param name="scratch">A buffer of <see cref="ScratchBytes"/> bytes for transcoding short non-ASCII strings.</param>
     public static void WriteString(ref MessagePackWriter writer, string? value, byte[] scratch)
     {
         if (string.IsNullOrEmpty(value))
@@ -154,7 +157,28 @@ internal static class WrpMsgPackEncoder
             return;
         }
 
-        if (value.Length <= ScratchBytes / 3)
+        var length = value.Length;
+
+        // ASCII, the common case: the byte length is the char count, so narrow the chars straight into the writer's
+        // buffer where the bytes go after the header; WriteStringHeader then writes the header in front of them. The
+        // span reserved up front covers both, so the writer keeps the same buffer (and if it ever did not, the bytes
+        // are copied across).
+        var headerSize = StringHeaderSize(length);
+        var reserved = writer.GetSpan(headerSize + length);
+        if (Ascii.FromUtf16(value, reserved.Slice(headerSize, length), out _) == OperationStatus.Done)
+        {
+            writer.WriteStringHeader(length);
+            var destination = writer.GetSpan(length);
+            if (!Unsafe.AreSame(ref MemoryMarshal.GetReference(destination), ref reserved[headerSize]))
+            {
+                reserved.Slice(headerSize, length).CopyTo(destination);
+            }
+
+            writer.Advance(length);
+            return;
+        }
+
+        if (length <= ScratchBytes / 3)
         {
             // One pass transcodes and finds lone surrogates (InvalidData); then the library writes header and bytes.
             if (Utf8.FromUtf16(value, scratch, out _, out var written, replaceInvalidSequences: false) == OperationStatus.Done)
@@ -171,11 +195,23 @@ internal static class WrpMsgPackEncoder
         }
 
         // Surrogates: pairs, escapes of invalid bytes (written back as the byte), or other lone ones (U+FFFD).
-        var length = WrpMsgPackUtf8.GetByteCount(value);
-        writer.WriteStringHeader(length);
-        WrpMsgPackUtf8.Encode(value, writer.GetSpan(length));
-        writer.Advance(length);
+        var byteCount = WrpMsgPackUtf8.GetByteCount(value);
+        writer.WriteStringHeader(byteCount);
+        WrpMsgPackUtf8.Encode(value, writer.GetSpan(byteCount));
+        writer.Advance(byteCount);
     }
+
+    /// <summary>
+    /// Where MessagePackWriter.WriteStringHeader puts the bytes after a header for this length (fixstr 1, str8 2,
+    /// str16 3, str32 5 bytes). Only an optimisation: a wrong guess costs a copy, not correctness.
+    /// </summary>
+    private static int StringHeaderSize(int byteCount) => byteCount switch
+    {
+        <= 31 => 1,
+        <= byte.MaxValue => 2,
+        <= ushort.MaxValue => 3,
+        _ => 5,
+    };
 
     private static int Present(string? value) => string.IsNullOrEmpty(value) ? 0 : 1;
 
