@@ -36,10 +36,10 @@ public class WrpMsgPackBenchmarks
         Destination = "event:device-status/foo",
         TransactionUuid = "60dfdf5b-98c5-4e91-95fd-1fa6cb114cf5",
         ContentType = "application/json",
-        Headers = ["key1:value1", "key2:value2"],
+        Headers = new[] { "key1:value1", "key2:value2" }, // arrays, as decoded messages and the baseline type have
         Metadata = new Dictionary<string, string>(StringComparer.Ordinal) { ["/key/1"] = "value1", ["/key/2"] = "value2" },
         Payload = "{\"key\": \"hello world\"}"u8.ToArray(),
-        PartnerIds = ["partner1", "partner2"],
+        PartnerIds = new[] { "partner1", "partner2" },
         SessionId = "1234",
         QualityOfService = 0,
     };

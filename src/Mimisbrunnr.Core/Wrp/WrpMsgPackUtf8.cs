@@ -32,6 +32,13 @@ internal static class WrpMsgPackUtf8
             return string.Empty;
         }
 
+        // ASCII, the common case: check, then widen straight into the new string (cheaper than GetString's
+        // count-then-transcode after a separate UTF-8 validation).
+        if (Ascii.IsValid(utf8))
+        {
+            return string.Create(utf8.Length, utf8, static (chars, bytes) => Ascii.ToUtf16(bytes, chars, out _));
+        }
+
         return Utf8.IsValid(utf8) ? Encoding.UTF8.GetString(utf8) : DecodeEscaped(utf8);
     }
 
