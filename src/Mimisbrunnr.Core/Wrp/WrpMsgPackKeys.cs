@@ -1,0 +1,167 @@
+namespace Mimisbrunnr.Wrp;
+
+/// <summary>The 17 wrp-go keys: the names (for matching) and the fixstr-encoded forms (for writing).</summary>
+internal static class WrpMsgPackKeys
+{
+    /// <summary>Matches a key's raw bytes (str or bin content) exactly, as wrp-go's generated switch does.</summary>
+    public static WrpMsgPackField Match(ReadOnlySpan<byte> name) => name.Length switch
+    {
+        3 => name.SequenceEqual("qos"u8) ? WrpMsgPackField.Qos
+            : name.SequenceEqual("rdr"u8) ? WrpMsgPackField.Rdr
+            : name.SequenceEqual("url"u8) ? WrpMsgPackField.Url
+            : WrpMsgPackField.Unknown,
+        4 => name.SequenceEqual("dest"u8) ? WrpMsgPackField.Dest
+            : name.SequenceEqual("path"u8) ? WrpMsgPackField.Path
+            : WrpMsgPackField.Unknown,
+        6 => name.SequenceEqual("source"u8) ? WrpMsgPackField.Source
+            : name.SequenceEqual("status"u8) ? WrpMsgPackField.Status
+            : name.SequenceEqual("accept"u8) ? WrpMsgPackField.Accept
+            : WrpMsgPackField.Unknown,
+        7 => name.SequenceEqual("payload"u8) ? WrpMsgPackField.Payload
+            : name.SequenceEqual("headers"u8) ? WrpMsgPackField.Headers
+            : WrpMsgPackField.Unknown,
+        8 => name.SequenceEqual("msg_type"u8) ? WrpMsgPackField.MsgType
+            : name.SequenceEqual("metadata"u8) ? WrpMsgPackField.Metadata
+            : WrpMsgPackField.Unknown,
+        10 => name.SequenceEqual("session_id"u8) ? WrpMsgPackField.SessionId : WrpMsgPackField.Unknown,
+        11 => name.SequenceEqual("partner_ids"u8) ? WrpMsgPackField.PartnerIds : WrpMsgPackField.Unknown,
+        12 => name.SequenceEqual("content_type"u8) ? WrpMsgPackField.ContentType
+            : name.SequenceEqual("service_name"u8) ? WrpMsgPackField.ServiceName
+            : WrpMsgPackField.Unknown,
+        16 => name.SequenceEqual("transaction_uuid"u8) ? WrpMsgPackField.TransactionUuid : WrpMsgPackField.Unknown,
+        _ => WrpMsgPackField.Unknown,
+    };
+
+    /// <summary>The wire name of a field, for error messages.</summary>
+    public static string WireName(WrpMsgPackField field) => field switch
+    {
+        WrpMsgPackField.MsgType => "msg_type",
+        WrpMsgPackField.Source => "source",
+        WrpMsgPackField.Dest => "dest",
+        WrpMsgPackField.TransactionUuid => "transaction_uuid",
+        WrpMsgPackField.ContentType => "content_type",
+        WrpMsgPackField.Accept => "accept",
+        WrpMsgPackField.Status => "status",
+        WrpMsgPackField.Rdr => "rdr",
+        WrpMsgPackField.Headers => "headers",
+        WrpMsgPackField.Metadata => "metadata",
+        WrpMsgPackField.Path => "path",
+        WrpMsgPackField.Payload => "payload",
+        WrpMsgPackField.ServiceName => "service_name",
+        WrpMsgPackField.Url => "url",
+        WrpMsgPackField.PartnerIds => "partner_ids",
+        WrpMsgPackField.SessionId => "session_id",
+        WrpMsgPackField.Qos => "qos",
+        _ => "(unknown key)",
+    };
+
+    /// <summary><c>msg_type</c> as a fixstr.</summary>
+    public static ReadOnlySpan<byte> MsgType => [0xA8, 0x6D, 0x73, 0x67, 0x5F, 0x74, 0x79, 0x70, 0x65];
+
+    /// <summary><c>source</c> as a fixstr.</summary>
+    public static ReadOnlySpan<byte> Source => [0xA6, 0x73, 0x6F, 0x75, 0x72, 0x63, 0x65];
+
+    /// <summary><c>dest</c> as a fixstr.</summary>
+    public static ReadOnlySpan<byte> Dest => [0xA4, 0x64, 0x65, 0x73, 0x74];
+
+    /// <summary><c>transaction_uuid</c> as a fixstr.</summary>
+    public static ReadOnlySpan<byte> TransactionUuid =>
+        [0xB0, 0x74, 0x72, 0x61, 0x6E, 0x73, 0x61, 0x63, 0x74, 0x69, 0x6F, 0x6E, 0x5F, 0x75, 0x75, 0x69, 0x64];
+
+    /// <summary><c>content_type</c> as a fixstr.</summary>
+    public static ReadOnlySpan<byte> ContentType => [0xAC, 0x63, 0x6F, 0x6E, 0x74, 0x65, 0x6E, 0x74, 0x5F, 0x74, 0x79, 0x70, 0x65];
+
+    /// <summary><c>accept</c> as a fixstr.</summary>
+    public static ReadOnlySpan<byte> Accept => [0xA6, 0x61, 0x63, 0x63, 0x65, 0x70, 0x74];
+
+    /// <summary><c>status</c> as a fixstr.</summary>
+    public static ReadOnlySpan<byte> Status => [0xA6, 0x73, 0x74, 0x61, 0x74, 0x75, 0x73];
+
+    /// <summary><c>rdr</c> as a fixstr.</summary>
+    public static ReadOnlySpan<byte> Rdr => [0xA3, 0x72, 0x64, 0x72];
+
+    /// <summary><c>headers</c> as a fixstr.</summary>
+    public static ReadOnlySpan<byte> Headers => [0xA7, 0x68, 0x65, 0x61, 0x64, 0x65, 0x72, 0x73];
+
+    /// <summary><c>metadata</c> as a fixstr.</summary>
+    public static ReadOnlySpan<byte> Metadata => [0xA8, 0x6D, 0x65, 0x74, 0x61, 0x64, 0x61, 0x74, 0x61];
+
+    /// <summary><c>path</c> as a fixstr.</summary>
+    public static ReadOnlySpan<byte> Path => [0xA4, 0x70, 0x61, 0x74, 0x68];
+
+    /// <summary><c>payload</c> as a fixstr.</summary>
+    public static ReadOnlySpan<byte> Payload => [0xA7, 0x70, 0x61, 0x79, 0x6C, 0x6F, 0x61, 0x64];
+
+    /// <summary><c>service_name</c> as a fixstr.</summary>
+    public static ReadOnlySpan<byte> ServiceName => [0xAC, 0x73, 0x65, 0x72, 0x76, 0x69, 0x63, 0x65, 0x5F, 0x6E, 0x61, 0x6D, 0x65];
+
+    /// <summary><c>url</c> as a fixstr.</summary>
+    public static ReadOnlySpan<byte> Url => [0xA3, 0x75, 0x72, 0x6C];
+
+    /// <summary><c>partner_ids</c> as a fixstr.</summary>
+    public static ReadOnlySpan<byte> PartnerIds => [0xAB, 0x70, 0x61, 0x72, 0x74, 0x6E, 0x65, 0x72, 0x5F, 0x69, 0x64, 0x73];
+
+    /// <summary><c>session_id</c> as a fixstr.</summary>
+    public static ReadOnlySpan<byte> SessionId => [0xAA, 0x73, 0x65, 0x73, 0x73, 0x69, 0x6F, 0x6E, 0x5F, 0x69, 0x64];
+
+    /// <summary><c>qos</c> as a fixstr.</summary>
+    public static ReadOnlySpan<byte> Qos => [0xA3, 0x71, 0x6F, 0x73];
+}
+
+/// <summary>The fields of a WRP message, as the decoder identifies its keys.</summary>
+internal enum WrpMsgPackField
+{
+    /// <summary>A key wrp-go does not know; its value is skipped.</summary>
+    Unknown,
+
+    /// <summary><c>msg_type</c>.</summary>
+    MsgType,
+
+    /// <summary><c>source</c>.</summary>
+    Source,
+
+    /// <summary><c>dest</c>.</summary>
+    Dest,
+
+    /// <summary><c>transaction_uuid</c>.</summary>
+    TransactionUuid,
+
+    /// <summary><c>content_type</c>.</summary>
+    ContentType,
+
+    /// <summary><c>accept</c>.</summary>
+    Accept,
+
+    /// <summary><c>status</c>.</summary>
+    Status,
+
+    /// <summary><c>rdr</c>.</summary>
+    Rdr,
+
+    /// <summary><c>headers</c>.</summary>
+    Headers,
+
+    /// <summary><c>metadata</c>.</summary>
+    Metadata,
+
+    /// <summary><c>path</c>.</summary>
+    Path,
+
+    /// <summary><c>payload</c>.</summary>
+    Payload,
+
+    /// <summary><c>service_name</c>.</summary>
+    ServiceName,
+
+    /// <summary><c>url</c>.</summary>
+    Url,
+
+    /// <summary><c>partner_ids</c>.</summary>
+    PartnerIds,
+
+    /// <summary><c>session_id</c>.</summary>
+    SessionId,
+
+    /// <summary><c>qos</c>.</summary>
+    Qos,
+}
