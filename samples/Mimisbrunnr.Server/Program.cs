@@ -6,7 +6,6 @@ using Microsoft.IdentityModel.Tokens;
 using Mimisbrunnr.DependencyInjection;
 using Mimisbrunnr.Hosting;
 using Mimisbrunnr.Server;
-using Mimisbrunnr.Sqlite;
 
 // Mimisbrunnr as a service of its own: SQLite store, Basic users (and optionally JWT bearer), the /norns and
 // /events endpoints, Caduceus registration when configured, and /health.
@@ -97,13 +96,13 @@ log.LogInformation("Basic users: {Users}; JWT bearer: {Jwt}", users.Count == 0 ?
 if (app.Environment.IsDevelopment())
 {
     var url = app.Urls.FirstOrDefault() ?? "http://localhost:6600";
-    Console.WriteLine($"""
+    Console.WriteLine($$$$"""
 
         Try it (development user 'dev', password 'dev'; events secret 'dev-secret'):
           curl -u dev:dev -H 'Content-Type: application/json' \
                -d '{"deviceId":"mac:112233445566","ttl":3600,"destination":{"http":{"url":"http://127.0.0.1:9000/hook","secret":"s3cret"}}}' \
-               {url}/norns
-          curl -u dev:dev {url}/norns
+               {{{{url}}}}/norns
+          curl -u dev:dev {{{{url}}}}/norns
         See README.md for posting a signed event.
 
         """);

@@ -65,7 +65,7 @@ public sealed class EventFlowTests : IAsyncLifetime
         Assert.Contains(v1, delivered.Header("webhook-signature")!.Split(' '));
 
         // Give the other device's event time to arrive if it had been (wrongly) routed.
-        await Task.Delay(200);
+        await Task.Delay(200, TestContext.Current.CancellationToken);
         Assert.Single(_sink.RequestsTo("/hook"));
     }
 
@@ -145,7 +145,7 @@ public sealed class EventFlowTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
         using var list = await host.SendAsync(HttpMethod.Get, "norns", "alice");
         Assert.Equal(0, (await NornJson.ReadAsync(list)).GetArrayLength());
-        await Task.Delay(200);
+        await Task.Delay(200, TestContext.Current.CancellationToken);
         Assert.Empty(_sink.RequestsTo("/expiring"));
     }
 

@@ -41,13 +41,13 @@ public sealed class NornApiTests : IAsyncLifetime
 
         using var fetched = await _host.SendAsync(HttpMethod.Get, $"norns/{id}", "alice");
         Assert.Equal(HttpStatusCode.OK, fetched.StatusCode);
-        Assert.DoesNotContain("norn-secret", await fetched.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.DoesNotContain("norn-secret", await fetched.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Input_is_case_insensitive_and_unknown_properties_are_ignored()
     {
-        var body = $$"""{"DEVICEID":"mac:112233445566","Ttl":60,"Destination":{"HTTP":{"URL":"{{_sink.Url("/x")}}"}},"extra":{"a":1}}""";
+        var body = $$$"""{"DEVICEID":"mac:112233445566","Ttl":60,"Destination":{"HTTP":{"URL":"{{{_sink.Url("/x")}}}"}},"extra":{"a":1}}""";
         using var response = await _host.SendAsync(HttpMethod.Post, "norns", "alice", body);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
     }
@@ -131,7 +131,7 @@ public sealed class NornApiTests : IAsyncLifetime
 
         using var text = _host.Request(HttpMethod.Post, "norns", "alice");
         text.Content = new StringContent("deviceId=x", System.Text.Encoding.UTF8, "text/plain");
-        using var unsupported = await _host.Client.SendAsync(text);
+        using var unsupported = await _host.Client.SendAsync(text, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, unsupported.StatusCode);
 
         var huge = NornJson.Http("mac:112233445566", _sink.Url("/hook"), secret: new string('s', 70_000));

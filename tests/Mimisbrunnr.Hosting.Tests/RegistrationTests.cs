@@ -1,8 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Mimisbrunnr.DependencyInjection;
@@ -18,7 +16,7 @@ public sealed class RegistrationTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync() => await _caduceus.DisposeAsync();
 
-    private async Task<IHost> StartAsync(Action<WebhookRegistrationOptions> configure)
+    private async Task<WebApplication> StartAsync(Action<WebhookRegistrationOptions> configure)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
@@ -54,7 +52,7 @@ public sealed class RegistrationTests : IAsyncLifetime
         });
 
         var requests = await _caduceus.WaitForRequestsAsync(4, "/hook");
-        await host.StopAsync();
+        await host.StopAsync(TestContext.Current.CancellationToken);
 
         var first = requests[0];
         Assert.Equal("POST", first.Method);
@@ -93,7 +91,7 @@ public sealed class RegistrationTests : IAsyncLifetime
             o.Basic = "user:pass";
         });
         var request = (await _caduceus.WaitForRequestsAsync(1, "/basic"))[0];
-        await host.StopAsync();
+        await host.StopAsync(TestContext.Current.CancellationToken);
         Assert.Equal("Basic " + Convert.ToBase64String("user:pass"u8.ToArray()), request.Header("Authorization"));
     }
 

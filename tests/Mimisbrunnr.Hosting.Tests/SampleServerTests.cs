@@ -38,21 +38,21 @@ public sealed class SampleServerTests : IAsyncLifetime
         client.DefaultRequestHeaders.Authorization =
             new AuthenticationHeaderValue("Basic", Convert.ToBase64String("alice:wonderland"u8.ToArray()));
 
-        using var tooLong = await client.PostAsync("norns", Json(NornJson.Http("mac:112233445566", _sink.Url("/s"), ttl: 601)));
+        using var tooLong = await client.PostAsync("norns", Json(NornJson.Http("mac:112233445566", _sink.Url("/s"), ttl: 601)), TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
-        using var created = await client.PostAsync("norns", Json(NornJson.Http("mac:112233445566", _sink.Url("/s"), ttl: 600)));
+        using var created = await client.PostAsync("norns", Json(NornJson.Http("mac:112233445566", _sink.Url("/s"), ttl: 600)), TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
 
         var body = WrpMsgPack.Encode(EventFlowTests.Event("mac:112233445566"));
         using var request = new HttpRequestMessage(HttpMethod.Post, "events") { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/msgpack");
         request.Headers.Add("X-Webpa-Signature", TestHost.Sign("process-secret", body));
-        using var accepted = await client.SendAsync(request);
+        using var accepted = await client.SendAsync(request, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         Assert.Single(await _sink.WaitForRequestsAsync(1, "/s"));
 
         using var anonymous = new HttpClient { BaseAddress = client.BaseAddress };
-        using var unauthorized = await anonymous.GetAsync("norns");
+        using var unauthorized = await anonymous.GetAsync("norns", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Unauthorized, unauthorized.StatusCode);
     }
 

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
 using Mimisbrunnr.DependencyInjection;
 
 namespace Mimisbrunnr.Hosting.Tests;

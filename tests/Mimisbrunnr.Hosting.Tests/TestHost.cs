@@ -69,7 +69,7 @@ internal sealed class TestHost : IAsyncDisposable
         app.UseAuthentication();
         app.MapMimisbrunnr(prefix);
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new TestHost(app, new Uri(address));
     }
 

@@ -18,6 +18,19 @@ public sealed class SinkResponse
     /// <summary>A task to wait for before answering: a slow or stuck consumer that the test releases.</summary>
     public Task? Gate { get; init; }
 
+    /// <summary>The response body, if any.</summary>
+    public ReadOnlyMemory<byte>? Body { get; init; }
+
+    /// <summary>The content type of <see cref="Body"/> (default <c>application/json</c>).</summary>
+    public string ContentType { get; init; } = "application/json";
+
+    /// <summary>200 with a JSON body.</summary>
+    /// <param name="json">The JSON text.</param>
+    /// <param name="status">The status code.</param>
+    /// <returns>The response.</returns>
+    public static SinkResponse Json(string json, int status = 200) =>
+        new() { Status = status, Body = System.Text.Encoding.UTF8.GetBytes(json) };
+
     /// <summary>An answer with a status.</summary>
     /// <param name="status">The status code.</param>
     /// <param name="retryAfter">An optional raw <c>Retry-After</c> value.</param>

@@ -229,6 +229,12 @@ public sealed class SinkServer : IAsyncDisposable
         {
             context.Response.Headers.RetryAfter = retryAfter;
         }
+
+        if (response.Body is { } responseBody)
+        {
+            context.Response.ContentType = response.ContentType;
+            await context.Response.Body.WriteAsync(responseBody).ConfigureAwait(false);
+        }
     }
 
     private sealed class Waiter(int count, string? path)
