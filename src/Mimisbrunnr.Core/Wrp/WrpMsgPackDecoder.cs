@@ -68,7 +68,7 @@ internal ref struct WrpMsgPackDecoder
         }
         catch (ArgumentOutOfRangeException)
         {
-            // MessagePackReader reports a str32/bin32/ext32 length of 2^31 or more this way.
+            // MessagePackReader reports a str32/bin32 length of 2^31 or more this way (it reads it as a negative int).
             throw decoder.Fail("a declared length is larger than the input");
         }
         catch (OverflowException)

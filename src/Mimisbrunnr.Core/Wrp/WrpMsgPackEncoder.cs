@@ -22,11 +22,6 @@ internal static class WrpMsgPackEncoder
     /// <summary>Writes one message; the caller flushes the writer.</summary>
     public static void Write(ref MessagePackWriter writer, WrpMessage message)
     {
-        // Taken out of the thread-static while in use, so that a re-entrant call (from a user's IBufferWriter or
-        // collection) gets its own buffer; put back at the end (an exception merely loses it).
-        var scratch = _scratch ?? new byte[ScratchBytes];
-        _scratch = null;
-
         var source = message.Source;
         var destination = message.Destination;
         var transactionUuid = message.TransactionUuid;
@@ -64,11 +59,11 @@ internal static class WrpMsgPackEncoder
 
         writer.WriteRaw(WrpMsgPackKeys.MsgType);
         WriteInteger(ref writer, (long)message.Type);
-        WriteStringField(ref writer, WrpMsgPackKeys.Source, source, scratch);
-        WriteStringField(ref writer, WrpMsgPackKeys.Dest, destination, scratch);
-        WriteStringField(ref writer, WrpMsgPackKeys.TransactionUuid, transactionUuid, scratch);
-        WriteStringField(ref writer, WrpMsgPackKeys.ContentType, contentType, scratch);
-        WriteStringField(ref writer, WrpMsgPackKeys.Accept, accept, scratch);
+        WriteStringField(ref writer, WrpMsgPackKeys.Source, source);
+        WriteStringField(ref writer, WrpMsgPackKeys.Dest, destination);
+        WriteStringField(ref writer, WrpMsgPackKeys.TransactionUuid, transactionUuid);
+        WriteStringField(ref writer, WrpMsgPackKeys.ContentType, contentType);
+        WriteStringField(ref writer, WrpMsgPackKeys.Accept, accept);
         if (status.HasValue)
         {
             writer.WriteRaw(WrpMsgPackKeys.Status);
@@ -84,16 +79,16 @@ internal static class WrpMsgPackEncoder
         if (headers is not null)
         {
             writer.WriteRaw(WrpMsgPackKeys.Headers);
-            WriteStringArray(ref writer, headers, scratch);
+            WriteStringArray(ref writer, headers);
         }
 
         if (metadata is not null)
         {
             writer.WriteRaw(WrpMsgPackKeys.Metadata);
-            WriteMetadata(ref writer, metadata, scratch);
+            WriteMetadata(ref writer, metadata);
         }
 
-        WriteStringField(ref writer, WrpMsgPackKeys.Path, path, scratch);
+        WriteStringField(ref writer, WrpMsgPackKeys.Path, path);
         if (payload is not null)
         {
             writer.WriteRaw(WrpMsgPackKeys.Payload);
@@ -102,18 +97,17 @@ internal static class WrpMsgPackEncoder
             writer.Write(payload.AsSpan());
         }
 
-        WriteStringField(ref writer, WrpMsgPackKeys.ServiceName, serviceName, scratch);
-        WriteStringField(ref writer, WrpMsgPackKeys.Url, url, scratch);
+        WriteStringField(ref writer, WrpMsgPackKeys.ServiceName, serviceName);
+        WriteStringField(ref writer, WrpMsgPackKeys.Url, url);
         if (partnerIds is not null)
         {
             writer.WriteRaw(WrpMsgPackKeys.PartnerIds);
-            WriteStringArray(ref writer, partnerIds, scratch);
+            WriteStringArray(ref writer, partnerIds);
         }
 
-        WriteStringField(ref writer, WrpMsgPackKeys.SessionId, sessionId, scratch);
+        WriteStringField(ref writer, WrpMsgPackKeys.SessionId, sessionId);
         writer.WriteRaw(WrpMsgPackKeys.Qos);
         WriteInteger(ref writer, message.QualityOfService);
-        _scratch = scratch;
     }
 
     /// <summary>
@@ -148,8 +142,7 @@ internal static class WrpMsgPackEncoder
     /// <summary>Writes a str (fixstr, str8, str16 or str32 by byte length, as msgp <c>AppendString</c>).</summary>
     /// <param name="writer">The writer.</param>
     /// <param name="value">The string; null is written as empty.</param>
-    /// <param name="scratch">A buffer of <see cref="ScratchBytes"/> bytes for transcoding short non-ASCII strings.</param>
-    public static void WriteString(ref MessagePackWriter writer, string? value, byte[] scratch)
+    public static void WriteString(ref MessagePackWriter writer, string? value)
     {
         if (string.IsNullOrEmpty(value))
         {
@@ -181,9 +174,19 @@ internal static class WrpMsgPackEncoder
         if (length <= ScratchBytes / 3)
         {
             // One pass transcodes and finds lone surrogates (InvalidData); then the library writes header and bytes.
-            if (Utf8.FromUtf16(value, scratch, out _, out var written, replaceInvalidSequences: false) == OperationStatus.Done)
+            // The per-thread buffer is taken out while in use, so that a re-entrant call (from a user's IBufferWriter)
+            // gets its own; an exception merely loses it.
+            var scratch = _scratch ?? new byte[ScratchBytes];
+            _scratch = null;
+            var status = Utf8.FromUtf16(value, scratch, out _, out var written, replaceInvalidSequences: false);
+            if (status == OperationStatus.Done)
             {
                 writer.WriteString(scratch.AsSpan(0, written));
+            }
+
+            _scratch = scratch;
+            if (status == OperationStatus.Done)
+            {
                 return;
             }
         }
@@ -215,23 +218,23 @@ internal static class WrpMsgPackEncoder
 
     private static int Present(string? value) => string.IsNullOrEmpty(value) ? 0 : 1;
 
-    private static void WriteStringField(ref MessagePackWriter writer, ReadOnlySpan<byte> key, string? value, byte[] scratch)
+    private static void WriteStringField(ref MessagePackWriter writer, ReadOnlySpan<byte> key, string? value)
     {
         if (!string.IsNullOrEmpty(value))
         {
             writer.WriteRaw(key);
-            WriteString(ref writer, value, scratch);
+            WriteString(ref writer, value);
         }
     }
 
-    private static void WriteStringArray(ref MessagePackWriter writer, IReadOnlyList<string> values, byte[] scratch)
+    private static void WriteStringArray(ref MessagePackWriter writer, IReadOnlyList<string> values)
     {
         if (values is string[] array)
         {
             writer.WriteArrayHeader(array.Length);
             foreach (var value in array)
             {
-                WriteString(ref writer, value, scratch);
+                WriteString(ref writer, value);
             }
 
             return;
@@ -241,11 +244,11 @@ internal static class WrpMsgPackEncoder
         writer.WriteArrayHeader(count);
         for (var i = 0; i < count; i++)
         {
-            WriteString(ref writer, values[i], scratch);
+            WriteString(ref writer, values[i]);
         }
     }
 
-    private static void WriteMetadata(ref MessagePackWriter writer, IReadOnlyDictionary<string, string> metadata, byte[] scratch)
+    private static void WriteMetadata(ref MessagePackWriter writer, IReadOnlyDictionary<string, string> metadata)
     {
         writer.WriteMapHeader(metadata.Count);
 
@@ -255,24 +258,24 @@ internal static class WrpMsgPackEncoder
             case OrderedDictionary<string, string> ordered:
                 foreach (var (key, value) in ordered)
                 {
-                    WriteString(ref writer, key, scratch);
-                    WriteString(ref writer, value, scratch);
+                    WriteString(ref writer, key);
+                    WriteString(ref writer, value);
                 }
 
                 break;
             case Dictionary<string, string> dictionary:
                 foreach (var (key, value) in dictionary)
                 {
-                    WriteString(ref writer, key, scratch);
-                    WriteString(ref writer, value, scratch);
+                    WriteString(ref writer, key);
+                    WriteString(ref writer, value);
                 }
 
                 break;
             default:
                 foreach (var (key, value) in metadata)
                 {
-                    WriteString(ref writer, key, scratch);
-                    WriteString(ref writer, value, scratch);
+                    WriteString(ref writer, key);
+                    WriteString(ref writer, value);
                 }
 
                 break;

@@ -242,6 +242,25 @@ public class WrpMsgPackSpecTests
         Assert.Equal(message, WrpMsgPack.Decode(expected));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(341)]
+    [InlineData(342)]
+    [InlineData(40000)]
+    public void Non_ascii_and_escaped_strings_of_any_length_round_trip(int repeat)
+    {
+        // Short strings take the scratch-buffer path, long ones (over 341 chars) the scan-then-write path.
+        var text = string.Concat(Enumerable.Repeat("\u00e9", repeat));
+        var escaped = string.Concat(Enumerable.Repeat("a\uDCFF", repeat));
+        var message = new WrpMessage { Type = MessageType.SimpleEvent, Source = text, Destination = escaped };
+        var bytes = WrpMsgPack.Encode(message);
+        var expectedSource = Encoding.UTF8.GetBytes(text);
+        var expectedDest = Enumerable.Repeat<byte[]>([0x61, 0xff], repeat).SelectMany(b => b).ToArray();
+        Assert.True(bytes.AsSpan().IndexOf(expectedSource) > 0);
+        Assert.True(bytes.AsSpan().IndexOf(expectedDest) > 0);
+        Assert.Equal(message, WrpMsgPack.Decode(bytes));
+    }
+
     [Fact]
     public void Larger_collections_use_16_and_32_bit_headers()
     {
