@@ -16,6 +16,10 @@ public sealed partial class RegisteredNorn
 {
     private readonly EventFilter? _filter;
 
+    // A copy of Norn.ExpiresAt, so that routing checks expiry without touching the Norn (one cache miss less per
+    // norn when a million of them are registered).
+    private readonly long _expiresAtUtcTicks;
+
     /// <summary>Wraps a stored norn and compiles its filter.</summary>
     /// <param name="norn">The stored norn.</param>
     /// <exception cref="ArgumentException">The norn's device id is not a device id.</exception>
@@ -28,6 +32,7 @@ public sealed partial class RegisteredNorn
         }
 
         Norn = norn;
+        _expiresAtUtcTicks = norn.ExpiresAt.UtcTicks;
 
         // Share the stored string when it is already canonical (it is, for norns written through NornService).
         DeviceId = string.Equals(parsed.Value, norn.DeviceId, StringComparison.Ordinal)
@@ -63,7 +68,7 @@ public sealed partial class RegisteredNorn
     /// <summary>Whether the norn has expired at <paramref name="now"/>.</summary>
     /// <param name="now">The current time.</param>
     /// <returns><see langword="true"/> at or after <see cref="ExpiresAt"/>.</returns>
-    public bool IsExpired(DateTimeOffset now) => now >= Norn.ExpiresAt;
+    public bool IsExpired(DateTimeOffset now) => now.UtcTicks >= _expiresAtUtcTicks;
 
     /// <summary>Whether an event passes the norn's filter.</summary>
     /// <param name="eventType">The event type (<c>dest</c> without <c>event:</c>).</param>
