@@ -149,7 +149,7 @@ public sealed class SqliteDurabilityTests : IDisposable
     {
         var services = new ServiceCollection();
         services.AddSingleton(time);
-        services.AddMimisbrunnr().UseSqliteStore(_database.ConnectionString);
+        services.AddMimisbrunnr(o => o.Destinations.AllowedHosts.Add("consumer.example")).UseSqliteStore(_database.ConnectionString);
         return services.BuildServiceProvider();
     }
 }

@@ -20,8 +20,13 @@ public class NornServicesRegistrationTests
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(new FakeTimeProvider(TestNorns.T0));
         services.AddSingleton<INornEventSink>(sink ?? new RecordingSink());
-        var builder = services.AddMimisbrunnr(o => o.Routing.Rules.Add(
-            new DeviceIdRule { Regex = "^event:device-status/", EventType = DeviceIdRuleType.State }));
+        var builder = services.AddMimisbrunnr(o =>
+        {
+            o.Routing.Rules.Add(new DeviceIdRule { Regex = "^event:device-status/", EventType = DeviceIdRuleType.State });
+
+            // The registration-time SSRF guard resolves names; this example host is allowed without resolving it.
+            o.Destinations.AllowedHosts.Add("consumer.example");
+        });
         configure?.Invoke(builder);
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
@@ -49,8 +54,9 @@ public class NornServicesRegistrationTests
         services.AddMimisbrunnr();
         services.AddMimisbrunnr().UseInMemoryStore();
 
+        // The registry synchronizer, the expiry sweeper and the dispatcher pool (which drains on shutdown).
         Assert.Single(services, d => d.ServiceType == typeof(INornStore));
-        Assert.Equal(2, services.Count(d => d.ServiceType == typeof(IHostedService)));
+        Assert.Equal(3, services.Count(d => d.ServiceType == typeof(IHostedService)));
     }
 
     [Fact]
