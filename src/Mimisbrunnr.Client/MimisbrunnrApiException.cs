@@ -268,7 +268,7 @@ public sealed class MimisbrunnrConflictException : MimisbrunnrApiException
 
 /// <summary>
 /// 429 Too Many Requests: a quota is reached (<see cref="MimisbrunnrApiException.Rule"/> names it, for example
-/// <c>maxNornsPerDevice</c>) or the server is overloaded. <see cref="RetryAfter"/> says when to try again.
+/// <c>perDevice</c>) or the server is overloaded. <see cref="RetryAfter"/> says when to try again.
 /// </summary>
 public sealed class MimisbrunnrRateLimitedException : MimisbrunnrApiException
 {
