@@ -26,14 +26,14 @@ public sealed class MimisbrunnrAuthenticationHandler : DelegatingHandler
         _credentials = credentials;
     }
 
-    private MimisbrunnrAuthenticationHandler(bool passThrough)
+    /// <summary>A pass-through (no credentials configured).</summary>
+    private MimisbrunnrAuthenticationHandler()
     {
-        _ = passThrough;
     }
 
     /// <summary>The handler for configured options: a pass-through when no credentials are set.</summary>
     internal static MimisbrunnrAuthenticationHandler For(MimisbrunnrCredentials? credentials) =>
-        credentials is null ? new MimisbrunnrAuthenticationHandler(passThrough: true) : new MimisbrunnrAuthenticationHandler(credentials);
+        credentials is null ? new MimisbrunnrAuthenticationHandler() : new MimisbrunnrAuthenticationHandler(credentials);
 
     /// <inheritdoc />
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
