@@ -1,0 +1,223 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Mimisbrunnr.DependencyInjection;
+using Mimisbrunnr.Hosting;
+using Mimisbrunnr.Wrp;
+
+namespace Mimisbrunnr.Client.Tests;
+
+/// <summary>
+/// A real Mimisbrunnr host on Kestrel/127.0.0.1 (in-memory store, loopback destinations allowed) with an
+/// authentication scheme that accepts Basic users from <see cref="Users"/> and bearer tokens from <see cref="Tokens"/>.
+/// </summary>
+/// <remarks>
+/// Test hooks around the real endpoints: <c>X-Test-Delay: ms</c> delays a request; <c>X-Test-Page-Size: n</c> asks
+/// <c>GET /norns</c> for pages of n; <c>/broken/…</c> answers what a
+/// proxy or another service might (plain text, HTML, a foreign Link).
+/// </remarks>
+internal sealed class TestServer : IAsyncDisposable
+{
+    public const string EventsSecret = "events-secret";
+    public const string DelayHeader = "X-Test-Delay";
+    public const string PageSizeHeader = "X-Test-Page-Size";
+
+    public static readonly IReadOnlyDictionary<string, string> Users = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["alice"] = "wonderland",
+        ["bob"] = "builder",
+        ["pager"] = "turn-the-page",
+        ["renewer"] = "again-and-again",
+        ["reader"] = "the-readme",
+    };
+
+    private readonly WebApplication _app;
+    private readonly List<HttpClient> _clients = [];
+
+    private TestServer(WebApplication app, Uri baseAddress)
+    {
+        _app = app;
+        BaseAddress = baseAddress;
+    }
+
+    /// <summary>The root of the host, <c>http://127.0.0.1:port/</c>.</summary>
+    public Uri BaseAddress { get; }
+
+    /// <summary>The bearer tokens the host accepts.</summary>
+    public TokenRegistry Tokens => _app.Services.GetRequiredService<TokenRegistry>();
+
+    public static async Task<TestServer> StartAsync(
+        Action<MimisbrunnrOptions>? engine = null,
+        string prefix = "",
+        TimeProvider? clock = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(new TokenRegistry(clock ?? TimeProvider.System));
+        builder.Services
+            .AddMimisbrunnr(options =>
+            {
+                options.Destinations.AllowPrivateNetworks = true;
+                options.Delivery.RetryBaseDelay = TimeSpan.FromMilliseconds(10);
+                engine?.Invoke(options);
+            })
+            .UseInMemoryStore()
+            .ConfigureEvents(options => options.Secret = EventsSecret)
+            .ConfigureApi(options => options.QuotaRetryAfterSeconds = 7);
+        builder.Services.AddAuthentication(TestAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, TestAuthenticationHandler>(TestAuthenticationHandler.SchemeName, null);
+        var app = builder.Build();
+        app.Use(async (context, next) =>
+        {
+            if (context.Request.Headers.TryGetValue(DelayHeader, out var delay))
+            {
+                await Task.Delay(int.Parse(delay.ToString(), CultureInfo.InvariantCulture), context.RequestAborted);
+            }
+
+            // Small pages without a page-size parameter in the SDK: add the server's own limit to a first page.
+            if (context.Request.Headers.TryGetValue(PageSizeHeader, out var limit) && !context.Request.Query.ContainsKey("limit"))
+            {
+                context.Request.QueryString = context.Request.QueryString.Add("limit", limit.ToString());
+            }
+
+            await next(context);
+        });
+        app.UseAuthentication();
+        app.MapMimisbrunnr(prefix);
+        MapBrokenEndpoints(app);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new TestServer(app, new Uri(address.TrimEnd('/') + "/"));
+    }
+
+    /// <summary>A client authenticated as a Basic user of <see cref="Users"/>, built by hand (no DI).</summary>
+    public NornClient ClientFor(string user, string? password = null, string? path = null, params DelegatingHandler[] handlers) =>
+        new(HttpClient(MimisbrunnrCredentials.Basic(user, password ?? Users[user]), path, handlers));
+
+    /// <summary>An <see cref="System.Net.Http.HttpClient"/> with the credentials handler in front of <paramref name="handlers"/>.</summary>
+    public HttpClient HttpClient(MimisbrunnrCredentials? credentials, string? path = null, params DelegatingHandler[] handlers)
+    {
+        HttpMessageHandler handler = new SocketsHttpHandler();
+        for (var i = handlers.Length - 1; i >= 0; i--)
+        {
+            handlers[i].InnerHandler = handler;
+            handler = handlers[i];
+        }
+
+        if (credentials is not null)
+        {
+            handler = new MimisbrunnrAuthenticationHandler(credentials, handler);
+        }
+
+        var client = new HttpClient(handler) { BaseAddress = path is null ? BaseAddress : new Uri(BaseAddress, path) };
+        _clients.Add(client);
+        return client;
+    }
+
+    /// <summary>Posts an event to <c>/events</c> the way Caduceus does (msgpack, X-Webpa-Signature).</summary>
+    public async Task PostEventAsync(WrpMessage message)
+    {
+        var body = WrpMsgPack.Encode(message);
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(BaseAddress, "events")) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/msgpack");
+        request.Headers.Add("X-Webpa-Signature", "sha1=" + Convert.ToHexStringLower(HMACSHA1.HashData(Encoding.UTF8.GetBytes(EventsSecret), body)));
+        using var http = new HttpClient();
+        using var response = await http.SendAsync(request);
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var client in _clients)
+        {
+            client.Dispose();
+        }
+
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private static void MapBrokenEndpoints(WebApplication app)
+    {
+        var broken = app.MapGroup("/broken/norns");
+        broken.MapGet("/{id}", () => Results.Text("upstream down", "text/plain", statusCode: StatusCodes.Status502BadGateway));
+        broken.MapPost("/", () => Results.Text("<html><body>Welcome to the proxy</body></html>", "text/html"));
+        broken.MapGet("/", (HttpContext context) =>
+        {
+            context.Response.Headers.Append("Link", "<http://attacker.example/norns?after=x>; rel=\"next\"");
+            return Results.Text("[]", "application/json");
+        });
+    }
+
+    /// <summary>Bearer tokens the host accepts, each until its expiry; records the tokens it saw.</summary>
+    internal sealed class TokenRegistry(TimeProvider clock)
+    {
+        private readonly ConcurrentDictionary<string, (string User, DateTimeOffset Expires)> _tokens = new(StringComparer.Ordinal);
+
+        public ConcurrentQueue<string> Seen { get; } = new();
+
+        public string Issue(string user, TimeSpan lifetime)
+        {
+            var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
+            _tokens[token] = (user, clock.GetUtcNow() + lifetime);
+            return token;
+        }
+
+        public string? Authenticate(string token)
+        {
+            Seen.Enqueue(token);
+            return _tokens.TryGetValue(token, out var entry) && clock.GetUtcNow() < entry.Expires ? entry.User : null;
+        }
+    }
+
+    private sealed class TestAuthenticationHandler(
+        IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, TokenRegistry tokens)
+        : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    {
+        public const string SchemeName = "Test";
+
+        protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+        {
+            if (!AuthenticationHeaderValue.TryParse(Request.Headers.Authorization, out var header) || header.Parameter is null)
+            {
+                return Task.FromResult(AuthenticateResult.NoResult());
+            }
+
+            string? user = null;
+            if (header.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase))
+            {
+                var pair = Encoding.UTF8.GetString(Convert.FromBase64String(header.Parameter)).Split(':', 2);
+                if (pair.Length == 2 && Users.TryGetValue(pair[0], out var password) && password == pair[1])
+                {
+                    user = pair[0];
+                }
+            }
+            else if (header.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
+            {
+                user = tokens.Authenticate(header.Parameter);
+            }
+
+            if (user is null)
+            {
+                return Task.FromResult(AuthenticateResult.Fail("bad credentials"));
+            }
+
+            var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, user)], SchemeName);
+            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+        }
+    }
+}
