@@ -361,7 +361,9 @@ public sealed partial class PostgreSqlNornStore : INornStore, IAsyncDisposable, 
     /// <inheritdoc />
     /// <remarks>
     /// The first subscription starts the store's listening connection. A subscription that starts while that
-    /// connection is not listening (yet) receives <see cref="NornChangeKind.Resync"/> as soon as it is.
+    /// connection is not listening (yet) receives <see cref="NornChangeKind.Resync"/> as soon as it is; so a host's
+    /// index is loaded twice at start (once by the synchronizer, once on that first resync), which closes the gap
+    /// between its first load and the start of listening.
     /// </remarks>
     public IAsyncEnumerable<NornChange> WatchAsync(CancellationToken cancellationToken = default)
     {

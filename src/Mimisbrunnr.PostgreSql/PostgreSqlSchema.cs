@@ -35,7 +35,9 @@ internal static class PostgreSqlSchema
         CREATE SEQUENCE mimisbrunnr.norn_change_seq AS bigint;
 
         -- document is the norn as JSON (the stored form, with secrets) and is what is read back; the other columns
-        -- are copies for queries and locking. Ids sort ordinally (COLLATE "C"), as list pages need. change_seq takes a new value from norn_change_seq on every write.
+        -- are copies for queries and locking. Ids sort ordinally (COLLATE "C"), as list pages need. change_seq
+        -- takes a new value from norn_change_seq on every write (the write order, for operators and for a future
+        -- incremental catch-up; followers resync by a full reload, see PostgreSqlNornStore).
         CREATE TABLE mimisbrunnr.norns (
             id text COLLATE "C" NOT NULL PRIMARY KEY,
             owner text NOT NULL,
