@@ -24,8 +24,21 @@ switch (storeKind.ToUpperInvariant())
     case "SQLITE":
         mimisbrunnr.UseSqliteStore(connectionString);
         break;
+    case "POSTGRESQL":
+        // Several instances share the database; ConnectionStrings:Norns is an Npgsql connection string.
+        try
+        {
+            mimisbrunnr.UsePostgreSqlStore(connectionString);
+        }
+        catch (ArgumentException ex)
+        {
+            Console.Error.WriteLine("Invalid configuration: ConnectionStrings:Norns: " + ex.Message);
+            return 2;
+        }
+
+        break;
     default:
-        Console.Error.WriteLine($"Invalid configuration: Mimisbrunnr:Store '{storeKind}' is not supported (use Sqlite).");
+        Console.Error.WriteLine($"Invalid configuration: Mimisbrunnr:Store '{storeKind}' is not supported (use Sqlite or PostgreSql).");
         return 2;
 }
 

@@ -1,0 +1,712 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Mimisbrunnr.Norns;
+using Mimisbrunnr.Storage;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Mimisbrunnr.PostgreSql;
+
+/// <summary>
+/// The norn store for several host instances sharing one PostgreSQL database. Every write is one call of a
+/// server-side function that checks the owner and the quotas, writes, and sends a <c>NOTIFY</c> in the same
+/// transaction; every instance follows the writes of all instances through one dedicated <c>LISTEN</c> connection.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Schema <c>mimisbrunnr</c>, created and migrated on first use (a <c>schema_version</c> table; the migration runs
+/// under an advisory lock, so instances starting together migrate once). Table <c>norns</c>: <c>id</c> (primary key,
+/// the derived id), <c>owner</c>, <c>device_id</c> (canonical), <c>device_key</c> (lower-cased, indexed: devices
+/// compare ignoring case), <c>expires_at</c> (indexed), <c>document</c> (the norn as <c>jsonb</c>, what is read back),
+/// <c>created_at</c>, <c>updated_at</c>, and <c>change_seq</c> (a new value of a sequence on every write).
+/// </para>
+/// <para>
+/// Races: all writes of one device take a transaction-scoped advisory lock on the device first, so two instances
+/// creating the same device and destination pair for two owners at once are serialised: exactly one creates, the
+/// other gets <see cref="NornWriteStatus.Conflict"/>. Creates also lock their owner while the owner quota is counted.
+/// The time of a write (for conflicts and quotas) is the norn's <see cref="Norn.UpdatedAt"/>.
+/// </para>
+/// <para>
+/// Change feed: each write or delete notifies channel <c>mimisbrunnr_norns</c> with <c>upsert:&lt;id&gt;</c> or
+/// <c>delete:&lt;id&gt;</c>, delivered at commit. <see cref="WatchAsync"/> subscriptions share one listening
+/// connection per store. Whenever that connection is (re)established — first start, server restart, network loss,
+/// the backend terminated — every subscription receives <see cref="NornChangeKind.Resync"/> once <c>LISTEN</c> is
+/// active again: anything committed before that is visible to the reload the subscriber then does, anything
+/// committed after it is notified. Catching up by a watermark is not used: sequence values are taken before commit,
+/// so a transaction can commit after a higher value was already seen, and a watermark would skip it.
+/// </para>
+/// </remarks>
+public sealed partial class PostgreSqlNornStore : INornStore, IAsyncDisposable, IDisposable
+{
+    /// <summary>The schema version this code writes.</summary>
+    public const int SchemaVersion = PostgreSqlSchema.Version;
+
+    /// <summary>The NOTIFY channel every instance listens on.</summary>
+    public const string NotificationChannel = PostgreSqlSchema.Channel;
+
+    private const int MaxAttempts = 3;
+    private static readonly TimeSpan MinReconnectDelay = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan MaxReconnectDelay = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan ListenerIdlePing = TimeSpan.FromSeconds(15);
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly NpgsqlDataSource _listenerDataSource;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _initLock = new(1, 1);
+    private readonly NornChangeBroadcaster _changes = new();
+    private readonly CancellationTokenSource _disposing = new();
+    private readonly Lock _listenerGate = new();
+    private TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task? _listener;
+    private volatile bool _initialized;
+    private volatile int _listenerProcessId;
+    private int _disposed;
+
+    /// <summary>Creates a store over a database (its schema is created or migrated on first use).</summary>
+    /// <param name="connectionString">
+    /// An Npgsql connection string, for example <c>Host=db;Database=mimisbrunnr;Username=mimisbrunnr;Password=...</c>.
+    /// The user needs the right to create a schema in the database on first start (or an existing, current schema).
+    /// </param>
+    /// <param name="logger">The logger (connection passwords are never logged).</param>
+    /// <exception cref="ArgumentException">The connection string cannot be parsed or names no host.</exception>
+    public PostgreSqlNornStore(string connectionString, ILogger<PostgreSqlNornStore>? logger = null)
+    {
+        var builder = CheckConnectionString(connectionString);
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        Server = $"{builder.Host}:{builder.Port}/{builder.Database ?? builder.Username ?? "(default)"}";
+        _dataSource = NpgsqlDataSource.Create(builder);
+
+        // The listener has a connection of its own, outside the pool: LISTEN is per connection, and a pooled
+        // connection would be reset on return.
+        var listener = new NpgsqlConnectionStringBuilder(builder.ConnectionString)
+        {
+            Pooling = false,
+            ApplicationName = (string.IsNullOrEmpty(builder.ApplicationName) ? "mimisbrunnr" : builder.ApplicationName) + " listener",
+        };
+        _listenerDataSource = NpgsqlDataSource.Create(listener);
+    }
+
+    /// <summary>Host, port and database of the store, for logs (no credentials).</summary>
+    public string Server { get; }
+
+    /// <summary>The backend process id of the listening connection while it is up, otherwise 0 (tests kill it).</summary>
+    internal int ListenerProcessId => _listenerProcessId;
+
+    /// <summary>Creates the schema or migrates it, if not done yet. Called on first use; idempotent.</summary>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>A task that completes when the schema is current.</returns>
+    /// <exception cref="InvalidOperationException">The database has a newer schema than this library.</exception>
+    public async ValueTask InitializeAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (_initialized)
+        {
+            return;
+        }
+
+        await _initLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_initialized)
+            {
+                return;
+            }
+
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await MigrateAsync(cancellationToken).ConfigureAwait(false);
+                    break;
+                }
+                catch (Exception ex) when (attempt < MaxAttempts && IsTransient(ex) && !cancellationToken.IsCancellationRequested)
+                {
+                    Log.Retrying(_logger, "migrate", attempt, ex);
+                    _dataSource.Clear();
+                    await Task.Delay(RetryDelay(attempt), cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            _initialized = true;
+        }
+        finally
+        {
+            _initLock.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<NornWriteResult> UpsertAsync(Norn norn, NornQuotas quotas, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(norn);
+        var document = JsonSerializer.Serialize(norn, NornJsonContext.Default.Norn);
+        var (status, createdAtJson) = await RunAsync(
+            "upsert",
+            idempotent: false,
+            async (connection, ct) =>
+            {
+                using var command = new NpgsqlCommand(
+                    "SELECT status, created_at_json FROM mimisbrunnr.upsert_norn(@id, @owner, @device_id, @device_key, @expires_at, @document, @created_at, @updated_at, @max_per_owner, @max_per_device);",
+                    connection);
+                command.Parameters.AddWithValue("id", norn.Id);
+                command.Parameters.AddWithValue("owner", norn.Owner);
+                command.Parameters.AddWithValue("device_id", norn.DeviceId);
+                command.Parameters.AddWithValue("device_key", DeviceKey(norn.DeviceId));
+                command.Parameters.AddWithValue("expires_at", norn.ExpiresAt.ToUniversalTime());
+                command.Parameters.AddWithValue("document", NpgsqlDbType.Jsonb, document);
+                command.Parameters.AddWithValue("created_at", norn.CreatedAt.ToUniversalTime());
+                command.Parameters.AddWithValue("updated_at", norn.UpdatedAt.ToUniversalTime());
+                command.Parameters.AddWithValue("max_per_owner", quotas.MaxPerOwner);
+                command.Parameters.AddWithValue("max_per_device", quotas.MaxPerDevice);
+                using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                if (!await reader.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    throw new InvalidOperationException("mimisbrunnr.upsert_norn returned no row.");
+                }
+
+                return (reader.GetInt32(0), reader.IsDBNull(1) ? null : reader.GetString(1));
+            },
+            cancellationToken).ConfigureAwait(false);
+
+        switch (status)
+        {
+            case 0:
+                return new NornWriteResult(NornWriteStatus.Created, norn);
+            case 1:
+                var createdAt = createdAtJson is null
+                    ? norn.CreatedAt
+                    : JsonSerializer.Deserialize(createdAtJson, NornJsonContext.Default.DateTimeOffset);
+                return new NornWriteResult(NornWriteStatus.Updated, norn with { CreatedAt = createdAt });
+            case 2:
+                return new NornWriteResult(NornWriteStatus.Conflict, null);
+            case 3:
+                return new NornWriteResult(NornWriteStatus.OwnerQuotaExceeded, null);
+            case 4:
+                return new NornWriteResult(NornWriteStatus.DeviceQuotaExceeded, null);
+            default:
+                throw new InvalidOperationException(
+                    string.Create(CultureInfo.InvariantCulture, $"mimisbrunnr.upsert_norn returned the unknown status {status}."));
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<Norn?> GetAsync(string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        return await RunAsync(
+            "get",
+            idempotent: true,
+            async (connection, ct) =>
+            {
+                using var command = new NpgsqlCommand("SELECT document FROM mimisbrunnr.norns WHERE id = @id;", connection);
+                command.Parameters.AddWithValue("id", id);
+                return await command.ExecuteScalarAsync(ct).ConfigureAwait(false) is string document ? Deserialize(document) : null;
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> DeleteAsync(string id, string? owner, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        return await RunAsync(
+            "delete",
+            idempotent: false,
+            async (connection, ct) =>
+            {
+                using var command = new NpgsqlCommand("SELECT mimisbrunnr.delete_norn(@id, @owner);", connection);
+                command.Parameters.AddWithValue("id", id);
+                command.Parameters.AddWithValue("owner", NpgsqlDbType.Text, (object?)owner ?? DBNull.Value);
+                return await command.ExecuteScalarAsync(ct).ConfigureAwait(false) is true;
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<NornPage> ListAsync(NornQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
+        var sql = "SELECT document FROM mimisbrunnr.norns WHERE owner = @owner AND expires_at > @now"
+            + (query.DeviceId is null ? string.Empty : " AND device_key = @device_key")
+            + (query.After is null ? string.Empty : " AND id > @after")
+            + " ORDER BY id LIMIT @limit;";
+        var items = await RunAsync(
+            "list",
+            idempotent: true,
+            async (connection, ct) =>
+            {
+#pragma warning disable CA2100 // Only constant SQL fragments; every value is a parameter.
+                using var command = new NpgsqlCommand(sql, connection);
+#pragma warning restore CA2100
+                command.Parameters.AddWithValue("owner", query.Owner);
+                command.Parameters.AddWithValue("now", query.Now.ToUniversalTime());
+                command.Parameters.AddWithValue("limit", (long)query.Limit + 1);
+                if (query.DeviceId is not null)
+                {
+                    command.Parameters.AddWithValue("device_key", DeviceKey(query.DeviceId));
+                }
+
+                if (query.After is not null)
+                {
+                    command.Parameters.AddWithValue("after", query.After);
+                }
+
+                var read = new List<Norn>(Math.Min(query.Limit + 1, 64));
+                using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    read.Add(Deserialize(reader.GetString(0)));
+                }
+
+                return read;
+            },
+            cancellationToken).ConfigureAwait(false);
+
+        var more = items.Count > query.Limit;
+        if (more)
+        {
+            items.RemoveRange(query.Limit, items.Count - query.Limit);
+        }
+
+        return new NornPage(items, more ? items[^1].Id : null);
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<Norn> LoadActiveAsync(
+        DateTimeOffset now,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        NpgsqlConnection? connection = null;
+        NpgsqlDataReader? reader = null;
+        try
+        {
+            // Retried while nothing was read yet (a pooled connection may be stale after a server restart).
+            for (var attempt = 1; reader is null; attempt++)
+            {
+                try
+                {
+                    connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                    var command = new NpgsqlCommand("SELECT document FROM mimisbrunnr.norns WHERE expires_at > @now;", connection);
+                    await using (command.ConfigureAwait(false))
+                    {
+                        command.Parameters.AddWithValue("now", now.ToUniversalTime());
+                        reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                catch (Exception ex) when (attempt < MaxAttempts && IsTransient(ex) && !cancellationToken.IsCancellationRequested)
+                {
+                    Log.Retrying(_logger, "load", attempt, ex);
+                    if (connection is not null)
+                    {
+                        await connection.DisposeAsync().ConfigureAwait(false);
+                        connection = null;
+                    }
+
+                    _dataSource.Clear();
+                    await Task.Delay(RetryDelay(attempt), cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var norn = Deserialize(reader.GetString(0));
+                if (!norn.IsExpired(now))
+                {
+                    yield return norn;
+                }
+            }
+        }
+        finally
+        {
+            if (reader is not null)
+            {
+                await reader.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (connection is not null)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<string>> DeleteExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        // Safe to repeat: a second run deletes (and reports) only what the first did not.
+        return await RunAsync(
+            "delete expired",
+            idempotent: true,
+            async (connection, ct) =>
+            {
+                using var command = new NpgsqlCommand("SELECT id FROM mimisbrunnr.delete_expired_norns(@now) AS id;", connection);
+                command.Parameters.AddWithValue("now", now.ToUniversalTime());
+                var deleted = new List<string>();
+                using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    deleted.Add(reader.GetString(0));
+                }
+
+                return (IReadOnlyList<string>)deleted;
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The first subscription starts the store's listening connection. A subscription that starts while that
+    /// connection is not listening (yet) receives <see cref="NornChangeKind.Resync"/> as soon as it is; so a host's
+    /// index is loaded twice at start (once by the synchronizer, once on that first resync), which closes the gap
+    /// between its first load and the start of listening.
+    /// </remarks>
+    public IAsyncEnumerable<NornChange> WatchAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var subscription = _changes.Subscribe(cancellationToken);
+        EnsureListener();
+        return subscription;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask PingAsync(CancellationToken cancellationToken = default)
+    {
+        await RunAsync(
+            "ping",
+            idempotent: true,
+            async (connection, ct) =>
+            {
+                using var command = new NpgsqlCommand("SELECT 1;", connection);
+                return await command.ExecuteScalarAsync(ct).ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops listening, ends the change feed subscriptions and closes the pooled connections.</summary>
+    /// <returns>A task that completes when the listener has stopped.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _disposing.CancelAsync().ConfigureAwait(false);
+        Task? listener;
+        lock (_listenerGate)
+        {
+            listener = _listener;
+        }
+
+        if (listener is not null)
+        {
+            await listener.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        _changes.Dispose();
+        await _dataSource.DisposeAsync().ConfigureAwait(false);
+        await _listenerDataSource.DisposeAsync().ConfigureAwait(false);
+        _disposing.Dispose();
+        _initLock.Dispose();
+    }
+
+    /// <inheritdoc cref="DisposeAsync"/>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    /// <summary>Completes when the listening connection is up (tests wait for it before writing).</summary>
+    /// <returns>A task.</returns>
+    internal Task WhenListeningAsync()
+    {
+        EnsureListener();
+        lock (_listenerGate)
+        {
+            return _listening.Task;
+        }
+    }
+
+    /// <summary>Parses a connection string and checks that it names a server.</summary>
+    internal static NpgsqlConnectionStringBuilder CheckConnectionString(string connectionString)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(connectionString);
+        NpgsqlConnectionStringBuilder builder;
+        try
+        {
+            builder = new NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidCastException)
+        {
+            // The message may quote the connection string (and its password): do not pass it on.
+            throw new ArgumentException("The PostgreSQL connection string cannot be parsed.", nameof(connectionString));
+        }
+
+        if (string.IsNullOrWhiteSpace(builder.Host))
+        {
+            throw new ArgumentException("The PostgreSQL connection string names no Host.", nameof(connectionString));
+        }
+
+        return builder;
+    }
+
+    private static string DeviceKey(string deviceId) => deviceId.ToLowerInvariant();
+
+    private static Norn Deserialize(string document) =>
+        JsonSerializer.Deserialize(document, NornJsonContext.Default.Norn)
+        ?? throw new InvalidDataException("A stored norn document is null.");
+
+    private static TimeSpan RetryDelay(int attempt) => TimeSpan.FromMilliseconds(50 * attempt);
+
+    /// <summary>Any failure worth a retry of an idempotent operation: connection-level errors and the like.</summary>
+    private static bool IsTransient(Exception exception) =>
+        exception switch
+        {
+            PostgresException postgres => IsNotExecuted(postgres) || postgres.IsTransient,
+            NpgsqlException npgsql => npgsql.IsTransient,
+            TimeoutException => true,
+            _ => false,
+        };
+
+    /// <summary>
+    /// A server that answered a statement with the end of its session (administrator or crash shutdown, or "starting
+    /// up") did not execute it: safe to retry even a write. A stale pooled connection after a restart fails so.
+    /// </summary>
+    private static bool IsNotExecuted(Exception exception) =>
+        exception is PostgresException
+        {
+            SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow,
+        };
+
+    private async ValueTask MigrateAsync(CancellationToken cancellationToken)
+    {
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                await ExecuteAsync(connection, transaction, PostgreSqlSchema.Prepare, cancellationToken).ConfigureAwait(false);
+                int version;
+                using (var read = new NpgsqlCommand("SELECT COALESCE(MAX(version), 0) FROM mimisbrunnr.schema_version;", connection, transaction))
+                {
+                    version = Convert.ToInt32(await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+                }
+
+                if (version > SchemaVersion)
+                {
+                    throw new InvalidOperationException(
+                        $"The norn database {Server} has schema version {version}, newer than this library's {SchemaVersion}.");
+                }
+
+                for (var next = version; next < SchemaVersion; next++)
+                {
+                    await ExecuteAsync(connection, transaction, PostgreSqlSchema.Migrations[next], cancellationToken).ConfigureAwait(false);
+                }
+
+                if (version < SchemaVersion)
+                {
+                    await ExecuteAsync(connection, transaction, "DELETE FROM mimisbrunnr.schema_version;", cancellationToken).ConfigureAwait(false);
+                    using var write = new NpgsqlCommand("INSERT INTO mimisbrunnr.schema_version (version) VALUES (@v);", connection, transaction);
+                    write.Parameters.AddWithValue("v", SchemaVersion);
+                    await write.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                if (version < SchemaVersion)
+                {
+                    Log.Migrated(_logger, Server, version, SchemaVersion);
+                }
+            }
+        }
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken cancellationToken)
+    {
+#pragma warning disable CA2100 // Only the library's own constant SQL.
+        using var command = new NpgsqlCommand(sql, connection, transaction);
+#pragma warning restore CA2100
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs one operation on a pooled connection. Retried (with the pool cleared) when opening fails transiently,
+    /// when the server answered that it ended the session (the statement did not run), and, for
+    /// <paramref name="idempotent"/> operations, on any transient failure.
+    /// </summary>
+    private async ValueTask<T> RunAsync<T>(
+        string operation,
+        bool idempotent,
+        Func<NpgsqlConnection, CancellationToken, Task<T>> action,
+        CancellationToken cancellationToken)
+    {
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        for (var attempt = 1; ; attempt++)
+        {
+            NpgsqlConnection? connection = null;
+            try
+            {
+                connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                return await action(connection, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (attempt < MaxAttempts
+                && !cancellationToken.IsCancellationRequested
+                && (connection is null ? IsTransient(ex) : idempotent ? IsTransient(ex) : IsNotExecuted(ex)))
+            {
+                Log.Retrying(_logger, operation, attempt, ex);
+                _dataSource.Clear();
+            }
+            finally
+            {
+                if (connection is not null)
+                {
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+
+            await Task.Delay(RetryDelay(attempt), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void EnsureListener()
+    {
+        lock (_listenerGate)
+        {
+            if (_listener is null && Volatile.Read(ref _disposed) == 0)
+            {
+                _listener = Task.Run(() => ListenAsync(_disposing.Token));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Keeps one connection listening: connect, <c>LISTEN</c>, tell every subscriber to resync, then forward the
+    /// notifications; on any failure reconnect with backoff (100 ms doubling to 2 s).
+    /// </summary>
+    private async Task ListenAsync(CancellationToken cancellationToken)
+    {
+        var delay = MinReconnectDelay;
+        var connected = false;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var connection = _listenerDataSource.CreateConnection();
+            connection.Notification += OnNotification;
+            try
+            {
+                await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(connection, null, "LISTEN " + NotificationChannel + ";", cancellationToken).ConfigureAwait(false);
+                _listenerProcessId = connection.ProcessID;
+                if (connected)
+                {
+                    Log.ListenerReconnected(_logger, Server);
+                }
+                else
+                {
+                    Log.ListenerConnected(_logger, Server);
+                }
+
+                connected = true;
+                delay = MinReconnectDelay;
+
+                // From here on every commit is notified to us; whatever committed before, a reload sees.
+                _changes.Publish(new NornChange(NornChangeKind.Resync, null, null));
+                lock (_listenerGate)
+                {
+                    _listening.TrySetResult();
+                }
+
+                while (true)
+                {
+                    if (!await connection.WaitAsync(ListenerIdlePing, cancellationToken).ConfigureAwait(false))
+                    {
+                        // Quiet for a while: make sure the connection is still there.
+                        using var ping = new NpgsqlCommand("SELECT 1;", connection) { CommandTimeout = 10 };
+                        await ping.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // Any failure of the listening connection: reconnect and resync.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                Log.ListenerLost(_logger, Server, delay, ex);
+            }
+            finally
+            {
+                _listenerProcessId = 0;
+                lock (_listenerGate)
+                {
+                    if (_listening.Task.IsCompleted)
+                    {
+                        _listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    }
+                }
+
+                connection.Notification -= OnNotification;
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+
+            try
+            {
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxReconnectDelay.Ticks));
+        }
+    }
+
+    private void OnNotification(object sender, NpgsqlNotificationEventArgs e)
+    {
+        if (!string.Equals(e.Channel, NotificationChannel, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        var payload = e.Payload;
+        if (payload.StartsWith(PostgreSqlSchema.UpsertPrefix, StringComparison.Ordinal))
+        {
+            _changes.Publish(new NornChange(NornChangeKind.Upserted, payload[PostgreSqlSchema.UpsertPrefix.Length..], null));
+        }
+        else if (payload.StartsWith(PostgreSqlSchema.DeletePrefix, StringComparison.Ordinal))
+        {
+            _changes.Publish(new NornChange(NornChangeKind.Deleted, payload[PostgreSqlSchema.DeletePrefix.Length..], null));
+        }
+        else
+        {
+            // Unknown (a newer library version?): a reload is always right.
+            Log.UnknownNotification(_logger, payload);
+            _changes.Publish(new NornChange(NornChangeKind.Resync, null, null));
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Norn database {Server} migrated from schema version {From} to {To}.")]
+        public static partial void Migrated(ILogger logger, string server, int from, int to);
+
+        [LoggerMessage(2, LogLevel.Information, "Listening for norn changes on {Server}.")]
+        public static partial void ListenerConnected(ILogger logger, string server);
+
+        [LoggerMessage(3, LogLevel.Information, "Listening for norn changes on {Server} again; subscribers reload.")]
+        public static partial void ListenerReconnected(ILogger logger, string server);
+
+        [LoggerMessage(4, LogLevel.Warning, "The norn change listener on {Server} failed; reconnecting in {Delay}.")]
+        public static partial void ListenerLost(ILogger logger, string server, TimeSpan delay, Exception exception);
+
+        [LoggerMessage(5, LogLevel.Warning, "Norn store operation {Operation} failed (attempt {Attempt}); retrying.")]
+        public static partial void Retrying(ILogger logger, string operation, int attempt, Exception exception);
+
+        [LoggerMessage(6, LogLevel.Warning, "Ignored an unknown norn notification {Payload}; subscribers reload.")]
+        public static partial void UnknownNotification(ILogger logger, string payload);
+    }
+}

@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using Mimisbrunnr.Testing.Http;
+
+namespace Mimisbrunnr.PostgreSql.Tests;
+
+/// <summary>Restarting the server breaks every connection of every test: these run alone, after the others.</summary>
+[CollectionDefinition(nameof(ServerRestartCollection), DisableParallelization = true)]
+public sealed class ServerRestartCollection;
+
+[Collection(nameof(ServerRestartCollection))]
+public sealed class ServerRestartTests
+{
+    private static readonly TimeSpan FiveSeconds = TimeSpan.FromSeconds(5);
+
+    [Fact]
+    public async Task Both_instances_reconnect_resync_and_deliver_within_five_seconds_of_a_server_restart()
+    {
+        PostgreSqlServer.Require();
+        await using var database = await TestDatabase.CreateAsync(TestContext.Current.CancellationToken);
+        await using var sink = await SinkServer.StartAsync(TestContext.Current.CancellationToken);
+        await using var a = await TestHost.StartAsync("A", database.ConnectionString);
+        await using var b = await TestHost.StartAsync("B", database.ConnectionString);
+        await Task.WhenAll(a.Store.WhenListeningAsync(), b.Store.WhenListeningAsync()).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        const string Before = "mac:d10000000001";
+        const string After = "mac:d10000000002";
+        var (status, beforeId) = await a.CreateAsync("alice", Before, sink.Url("/before"));
+        Assert.Equal(201, status);
+        await Eventually.HoldsAsync(() => b.Registry.Find(beforeId!) is not null, FiveSeconds, "B knows the first norn");
+        var listeners = (a.Store.ListenerProcessId, b.Store.ListenerProcessId);
+        Assert.NotEqual(0, listeners.Item1);
+        Assert.NotEqual(0, listeners.Item2);
+
+        await PostgreSqlServer.RestartAsync(TestContext.Current.CancellationToken);
+        var clock = Stopwatch.StartNew();
+
+        // Both listeners come back on new backends.
+        await Eventually.HoldsAsync(
+            () => a.Store.ListenerProcessId is not 0 && a.Store.ListenerProcessId != listeners.Item1
+                && b.Store.ListenerProcessId is not 0 && b.Store.ListenerProcessId != listeners.Item2,
+            FiveSeconds,
+            "both listeners reconnected");
+
+        // A write through one instance after the restart reaches the other, and both deliver both norns' events.
+        (status, var afterId) = await b.CreateAsync("alice", After, sink.Url("/after"));
+        Assert.Equal(201, status);
+        await Eventually.HoldsAsync(() => a.Registry.Find(afterId!) is not null, FiveSeconds - clock.Elapsed, "A knows the norn created through B");
+        Assert.Equal(202, await a.PostEventAsync(Before, "a-before"));
+        Assert.Equal(202, await b.PostEventAsync(Before, "b-before"));
+        Assert.Equal(202, await a.PostEventAsync(After, "a-after"));
+        Assert.Equal(202, await b.PostEventAsync(After, "b-after"));
+        var remaining = FiveSeconds - clock.Elapsed;
+        Assert.True(remaining > TimeSpan.Zero, $"took {clock.Elapsed}");
+        var before = await sink.WaitForRequestsAsync(2, "/before", remaining);
+        var after = await sink.WaitForRequestsAsync(2, "/after", FiveSeconds - clock.Elapsed);
+
+        Assert.True(clock.Elapsed < FiveSeconds, $"took {clock.Elapsed}");
+        Assert.Equal(["a-before", "b-before"], before.Select(r => r.Header("X-Webpa-Transaction-Id")).Order());
+        Assert.Equal(["a-after", "b-after"], after.Select(r => r.Header("X-Webpa-Transaction-Id")).Order());
+    }
+}
+
+/// <summary>
+/// One instance's listening connection is cut (its backend terminated) and kept from reconnecting (its login role is
+/// disabled) while the other instance writes: the first must learn every missed change once it is back.
+/// </summary>
+public sealed class DisconnectedInstanceTests
+{
+    private static readonly TimeSpan FiveSeconds = TimeSpan.FromSeconds(5);
+
+    [Fact]
+    public async Task An_instance_whose_listener_was_down_learns_every_change_made_meanwhile()
+    {
+        PostgreSqlServer.Require();
+        var ct = TestContext.Current.CancellationToken;
+        var role = "host_a_" + Guid.NewGuid().ToString("N");
+        var password = Guid.NewGuid().ToString("N");
+        await PostgreSqlServer.ExecuteAsync($"CREATE ROLE {role} LOGIN SUPERUSER PASSWORD '{password}';", ct);
+        var database = await TestDatabase.CreateAsync(ct);
+        try
+        {
+            await using var sink = await SinkServer.StartAsync(ct);
+            await using var a = await TestHost.StartAsync("A", database.As(role, password));
+            await using var b = await TestHost.StartAsync("B", database.ConnectionString);
+            await Task.WhenAll(a.Store.WhenListeningAsync(), b.Store.WhenListeningAsync()).WaitAsync(TimeSpan.FromSeconds(30), ct);
+            var (status, keptId) = await a.CreateAsync("alice", "mac:e10000000001", sink.Url("/kept"), secret: "old-secret");
+            Assert.Equal(201, status);
+            (status, var deletedId) = await a.CreateAsync("alice", "mac:e10000000002", sink.Url("/deleted"));
+            Assert.Equal(201, status);
+            await Eventually.HoldsAsync(
+                () => b.Registry.Find(keptId!) is not null && b.Registry.Find(deletedId!) is not null, FiveSeconds, "B knows both");
+
+            // Cut A's listener and keep it out.
+            await PostgreSqlServer.ExecuteAsync($"ALTER ROLE {role} NOLOGIN;", ct);
+            var listener = a.Store.ListenerProcessId;
+            Assert.True(await PostgreSqlServer.TerminateAsync(listener, ct));
+            await Eventually.HoldsAsync(() => a.Store.ListenerProcessId == 0, FiveSeconds, "A noticed its listener is gone");
+
+            // Meanwhile, through B: a new norn, a new secret, a delete.
+            (status, var newId) = await b.CreateAsync("alice", "mac:e10000000003", sink.Url("/new"));
+            Assert.Equal(201, status);
+            Assert.Equal(200, await b.UpdateAsync("alice", keptId!, "mac:e10000000001", sink.Url("/kept"), "new-secret"));
+            Assert.Equal(204, await b.DeleteAsync("alice", deletedId!));
+
+            // A missed all three (its index is stale while it cannot listen).
+            await Task.Delay(500, ct);
+            Assert.Equal(0, a.Store.ListenerProcessId);
+            Assert.Null(a.Registry.Find(newId!));
+            Assert.NotNull(a.Registry.Find(deletedId!));
+            Assert.Equal("old-secret", a.Registry.Find(keptId!)!.Norn.Destination.Http!.Secret);
+
+            // Back: within 5 s A reconnects, reloads, and knows everything.
+            await PostgreSqlServer.ExecuteAsync($"ALTER ROLE {role} LOGIN;", ct);
+            var clock = Stopwatch.StartNew();
+            await Eventually.HoldsAsync(
+                () => a.Registry.Find(newId!) is not null
+                    && a.Registry.Find(deletedId!) is null
+                    && a.Registry.Find(keptId!)?.Norn.Destination.Http?.Secret == "new-secret",
+                FiveSeconds,
+                "A caught up after reconnecting");
+            Assert.NotEqual(0, a.Store.ListenerProcessId);
+            Assert.NotEqual(listener, a.Store.ListenerProcessId);
+
+            Assert.Equal(202, await a.PostEventAsync("mac:e10000000003", "to-new"));
+            Assert.Equal(202, await a.PostEventAsync("mac:e10000000002", "to-deleted"));
+            Assert.Equal(202, await a.PostEventAsync("mac:e10000000001", "to-kept"));
+            var kept = (await sink.WaitForRequestsAsync(1, "/kept", FiveSeconds - clock.Elapsed))[0];
+            Assert.Equal(TestHost.NornSignature("new-secret", kept.Body), kept.Header("X-Webpa-Signature"));
+            Assert.Single(await sink.WaitForRequestsAsync(1, "/new", FiveSeconds - clock.Elapsed));
+            await Task.Delay(200, ct);
+            Assert.Empty(sink.RequestsTo("/deleted"));
+        }
+        finally
+        {
+            await database.DisposeAsync();
+            await PostgreSqlServer.ExecuteAsync($"DROP ROLE IF EXISTS {role};", CancellationToken.None);
+        }
+    }
+}
