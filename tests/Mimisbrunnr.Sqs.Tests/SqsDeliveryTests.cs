@@ -76,6 +76,8 @@ public sealed class SqsDeliveryTests
         Assert.Equal(Enumerable.Range(0, Count), sequences);
         Assert.Equal(Enumerable.Range(0, Count).Select(i => "txn-" + i.ToString(CultureInfo.InvariantCulture)), received.Select(m => m.MessageAttributes["transactionId"].StringValue));
 
+        // The last request is counted just after SQS answered it, which may be after the test received its messages.
+        await Task.Delay(300, TestContext.Current.CancellationToken);
         var measurements = requests.GetMeasurementSnapshot();
         var batches = measurements.Where(m => Equals(m.Tags["operation"], "send_message_batch")).Sum(m => m.Value);
         var total = measurements.Sum(m => m.Value);
@@ -156,6 +158,7 @@ public sealed class SqsDeliveryTests
         Assert.Equal(HttpStatusCode.Accepted, await host.PostEventAsync(SqsTestHost.Event(Device)));
 
         Assert.Single(await emulator.ReceiveAsync(name, 1));
+        await requests.WaitForMeasurementsAsync(4, TimeSpan.FromSeconds(20)); // the success is counted just after the answer
         Assert.Equal(["SendMessage", "SendMessage", "SendMessage", "SendMessage"], proxy.Operations);
         var outcomes = requests.GetMeasurementSnapshot().Select(m => (string)m.Tags["outcome"]! + ":" + (m.Tags.TryGetValue("error.type", out var e) ? e : "-")).ToList();
         Assert.Equal(["error:ThrottlingException", "error:InternalError", "error:ServiceUnavailable", "success:-"], outcomes);
