@@ -19,6 +19,26 @@ var configuration = builder.Configuration;
 var storeKind = configuration["Mimisbrunnr:Store"] ?? "Sqlite";
 var connectionString = configuration.GetConnectionString("Norns") ?? "Data Source=mimisbrunnr.db";
 var mimisbrunnr = builder.Services.AddMimisbrunnr().BindConfiguration(configuration);
+
+// Amazon SQS destination: Mimisbrunnr:Sqs:ServiceUrl (an emulator or VPC endpoint; its queue URLs are then accepted),
+// AllowAmbientCredentials and AllowedQueues (the queues the host's own AWS credentials may write to).
+var sqs = configuration.GetSection("Mimisbrunnr:Sqs");
+Uri? sqsServiceUrl = null;
+if (!string.IsNullOrEmpty(sqs["ServiceUrl"]) && !Uri.TryCreate(sqs["ServiceUrl"], UriKind.Absolute, out sqsServiceUrl))
+{
+    Console.Error.WriteLine($"Invalid configuration: Mimisbrunnr:Sqs:ServiceUrl '{sqs["ServiceUrl"]}' is not an absolute URL.");
+    return 2;
+}
+
+mimisbrunnr.AddSqsDestination(options =>
+{
+    options.ServiceUrl = sqsServiceUrl;
+    options.AllowAmbientCredentials = sqs.GetValue<bool>("AllowAmbientCredentials");
+    foreach (var queue in sqs.GetSection("AllowedQueues").Get<string[]>() ?? [])
+    {
+        options.AllowedQueues.Add(queue);
+    }
+});
 switch (storeKind.ToUpperInvariant())
 {
     case "SQLITE":
@@ -105,6 +125,8 @@ log.LogInformation("Store: {Store} ({ConnectionString})", storeKind, Redact(conn
 log.LogInformation("Caduceus registration: {Registration}",
     string.IsNullOrEmpty(configuration["Mimisbrunnr:Webhook:RegistrationUrl"]) ? "off" : "on, " + configuration["Mimisbrunnr:Webhook:RegistrationUrl"]);
 log.LogInformation("Basic users: {Users}; JWT bearer: {Jwt}", users.Count == 0 ? "(none)" : string.Join(", ", users), useJwt ? "on" : "off");
+log.LogInformation("SQS: endpoint {SqsEndpoint}; ambient credentials {SqsAmbient}",
+    sqsServiceUrl?.ToString() ?? "AWS", sqs.GetValue<bool>("AllowAmbientCredentials") ? "on, for the allowed queues" : "off");
 #pragma warning restore CA1848, CA1873
 if (app.Environment.IsDevelopment())
 {

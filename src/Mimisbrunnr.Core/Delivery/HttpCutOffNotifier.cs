@@ -6,7 +6,8 @@ using Mimisbrunnr.Norns;
 namespace Mimisbrunnr.Delivery;
 
 /// <summary>
-/// POSTs the cut-off failure message (see PROTOCOL.md §3) to the norn's <see cref="HttpDestination.FailureUrl"/>, once,
+/// POSTs the cut-off failure message (see PROTOCOL.md §3) to the norn's <see cref="HttpDestination.FailureUrl"/> (or
+/// <see cref="SqsDestination.FailureUrl"/>, signed with <see cref="SqsDestination.Secret"/>), once,
 /// without retry, ignoring the answer: <c>Content-Type: application/json</c>, and when the norn has a secret
 /// <see cref="DeliveryHeaders.WebpaSignature"/> over the JSON bytes (plus the Standard Webhooks headers, as on
 /// deliveries). The body holds Caduceus's text, the norn without its secret (<see cref="NornResponse"/>),
@@ -38,13 +39,14 @@ public sealed partial class HttpCutOffNotifier : INornCutOffNotifier
     {
         ArgumentNullException.ThrowIfNull(norn);
         ArgumentNullException.ThrowIfNull(notice);
-        var http = norn.Norn.Destination.Http;
-        if (string.IsNullOrEmpty(http?.FailureUrl))
+        var destination = norn.Norn.Destination;
+        var (failureUrl, secret) = destination.Http is { } http ? (http.FailureUrl, http.Secret) : (destination.Sqs?.FailureUrl, destination.Sqs?.Secret);
+        if (string.IsNullOrEmpty(failureUrl))
         {
             return;
         }
 
-        if (!Uri.TryCreate(http.FailureUrl, UriKind.Absolute, out var url))
+        if (!Uri.TryCreate(failureUrl, UriKind.Absolute, out var url))
         {
             Log.InvalidFailureUrl(_logger, norn.Id);
             return;
@@ -59,7 +61,7 @@ public sealed partial class HttpCutOffNotifier : INornCutOffNotifier
         var timestamp = _timeProvider.GetUtcNow().ToUnixTimeSeconds();
         request.Headers.TryAddWithoutValidation(DeliveryHeaders.WebhookId, webhookId);
         request.Headers.TryAddWithoutValidation(DeliveryHeaders.WebhookTimestamp, timestamp.ToString(CultureInfo.InvariantCulture));
-        if (http.Secret is { Length: > 0 } secret)
+        if (secret is { Length: > 0 })
         {
             request.Headers.TryAddWithoutValidation(DeliveryHeaders.WebpaSignature, DeliverySignatures.ComputeWebpaSignature(secret, body));
             request.Headers.TryAddWithoutValidation(

@@ -27,7 +27,8 @@ internal static class NornServices
         services.TryAddSingleton<INornRegistry>(static sp => sp.GetRequiredService<NornRegistry>());
         services.TryAddSingleton(static sp => new NornValidator(
             sp.GetRequiredService<IOptionsMonitor<MimisbrunnrOptions>>(),
-            sp.GetService<IDestinationGuard>()));
+            sp.GetService<IDestinationGuard>(),
+            sp.GetService<ISqsDestinationRules>()));
         services.TryAddSingleton<NornService>();
         services.TryAddSingleton(static sp => new DeviceIdExtractor(sp.GetRequiredService<IOptionsMonitor<MimisbrunnrOptions>>()));
         services.TryAddSingleton<EventRouter>();

@@ -5,7 +5,7 @@ namespace Mimisbrunnr.Dispatch;
 /// <summary>
 /// Tells a norn's owner that the norn was cut off (its buffer overflowed). The dispatcher calls it once per cut-off,
 /// without waiting and without retrying; the HTTP implementation POSTs the Caduceus-style failure message to the norn's
-/// <see cref="HttpDestination.FailureUrl"/>.
+/// <see cref="HttpDestination.FailureUrl"/> (or <see cref="SqsDestination.FailureUrl"/>).
 /// </summary>
 public interface INornCutOffNotifier
 {

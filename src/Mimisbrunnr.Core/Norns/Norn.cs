@@ -124,6 +124,16 @@ public sealed record SqsDestination
 
     /// <summary>An optional session token for temporary credentials.</summary>
     public string? SessionToken { get; init; }
+
+    /// <summary>
+    /// Where the owner is told about a cut-off or a final delivery error (missing queue, access denied); optional.
+    /// </summary>
+#pragma warning disable CA1056 // Stored as the exact text the consumer registered.
+    public string? FailureUrl { get; init; }
+#pragma warning restore CA1056
+
+    /// <summary>The HMAC secret that signs the notices sent to <see cref="FailureUrl"/>; optional.</summary>
+    public string? Secret { get; init; }
 }
 
 /// <summary>A norn's filter: every condition must hold for an event to be delivered.</summary>

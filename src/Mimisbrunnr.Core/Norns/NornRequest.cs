@@ -69,4 +69,12 @@ public sealed record SqsDestinationRequest
 
     /// <summary>An optional session token; write-only.</summary>
     public string? SessionToken { get; init; }
+
+    /// <summary>Where cut-off and final-error notices go; optional.</summary>
+#pragma warning disable CA1056 // Validated as text so that the error can name the rule it breaks.
+    public string? FailureUrl { get; init; }
+#pragma warning restore CA1056
+
+    /// <summary>The HMAC secret that signs those notices (at most 256 characters); write-only.</summary>
+    public string? Secret { get; init; }
 }

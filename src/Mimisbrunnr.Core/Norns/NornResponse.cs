@@ -54,6 +54,8 @@ public sealed record NornResponse
                     Region = sqs.Region,
                     DelaySeconds = sqs.DelaySeconds,
                     HasCredentials = !string.IsNullOrEmpty(sqs.AccessKeyId),
+                    FailureUrl = sqs.FailureUrl,
+                    HasSecret = !string.IsNullOrEmpty(sqs.Secret),
                 },
             },
             Filter = norn.Filter,
@@ -107,4 +109,12 @@ public sealed record SqsDestinationResponse
 
     /// <summary>Whether the norn carries its own credentials.</summary>
     public bool HasCredentials { get; init; }
+
+    /// <summary>The failure URL, if any.</summary>
+#pragma warning disable CA1056 // The exact registered text.
+    public string? FailureUrl { get; init; }
+#pragma warning restore CA1056
+
+    /// <summary>Whether notices to the failure URL are signed (a secret is set).</summary>
+    public bool HasSecret { get; init; }
 }

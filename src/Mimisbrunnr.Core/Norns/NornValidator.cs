@@ -15,7 +15,8 @@ namespace Mimisbrunnr.Norns;
 /// </summary>
 /// <remarks>
 /// Apart from the destination guard (which may resolve host names), validation is pure: it depends only on the
-/// request and the current <see cref="MimisbrunnrOptions"/>.
+/// request, the current <see cref="MimisbrunnrOptions"/> and, for SQS destinations, the host's
+/// <see cref="ISqsDestinationRules"/>.
 /// </remarks>
 public sealed partial class NornValidator
 {
@@ -48,17 +49,24 @@ public sealed partial class NornValidator
 
     private readonly IOptionsMonitor<MimisbrunnrOptions> _options;
     private readonly IDestinationGuard? _destinationGuard;
+    private readonly ISqsDestinationRules? _sqsRules;
 
     /// <summary>Creates a validator.</summary>
     /// <param name="options">The options (limits, https-only).</param>
     /// <param name="destinationGuard">
     /// Refuses URLs on private networks (SSRF); when <see langword="null"/>, only the syntactic URL rules apply.
     /// </param>
-    public NornValidator(IOptionsMonitor<MimisbrunnrOptions> options, IDestinationGuard? destinationGuard = null)
+    /// <param name="sqsRules">
+    /// The host's SQS rules (service endpoint, credentials); when <see langword="null"/>, only AWS queue URLs are
+    /// accepted and no credential rule applies.
+    /// </param>
+    public NornValidator(
+        IOptionsMonitor<MimisbrunnrOptions> options, IDestinationGuard? destinationGuard = null, ISqsDestinationRules? sqsRules = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _destinationGuard = destinationGuard;
+        _sqsRules = sqsRules;
     }
 
     /// <summary>Validates a request.</summary>
@@ -135,7 +143,7 @@ public sealed partial class NornValidator
         return TimeSpan.FromSeconds(seconds);
     }
 
-    private static (NornDestination Destination, List<(string Field, Uri Url)> Urls) ValidateDestination(
+    private (NornDestination Destination, List<(string Field, Uri Url)> Urls) ValidateDestination(
         DestinationRequest? destination,
         DestinationOptions options)
     {
@@ -175,7 +183,7 @@ public sealed partial class NornValidator
             }, urls);
         }
 
-        return (new NornDestination { Sqs = ValidateSqs(destination.Sqs!, options) }, urls);
+        return (new NornDestination { Sqs = ValidateSqs(destination.Sqs!, options, urls) }, urls);
     }
 
     private static Uri? ValidateUrl(string? value, string field, DestinationOptions options, bool required)
@@ -237,7 +245,7 @@ public sealed partial class NornValidator
             $"{field} '{value}' is not one of {DeliveryContentTypes.Json}, {DeliveryContentTypes.MsgPack} or {DeliveryContentTypes.Payload}.");
     }
 
-    private static SqsDestination ValidateSqs(SqsDestinationRequest sqs, DestinationOptions options)
+    private SqsDestination ValidateSqs(SqsDestinationRequest sqs, DestinationOptions options, List<(string, Uri)> urls)
     {
         const string Prefix = "destination.sqs.";
         if (string.IsNullOrEmpty(sqs.QueueUrl))
@@ -252,15 +260,21 @@ public sealed partial class NornValidator
             match = LegacyQueueUrlPattern().Match(sqs.QueueUrl);
         }
 
-        if (!match.Success)
+        string? urlRegion = null;
+        if (match.Success)
+        {
+            urlRegion = match.Groups["region"].Value;
+        }
+        else if (_sqsRules is null
+            || !Uri.TryCreate(sqs.QueueUrl, UriKind.Absolute, out var endpointQueueUrl)
+            || !_sqsRules.IsServiceEndpointQueueUrl(endpointQueueUrl))
         {
             throw new NornValidationException(
                 Prefix + "queueUrl",
                 "format",
-                $"{Prefix}queueUrl '{sqs.QueueUrl}' is not an SQS queue URL (https://sqs.<region>.amazonaws.com/<12-digit account>/<queue name>).");
+                $"{Prefix}queueUrl '{sqs.QueueUrl}' is not an SQS queue URL (https://sqs.<region>.amazonaws.com/<12-digit account>/<queue name>"
+                + (_sqsRules is null ? ")." : ", or a queue URL under this host's SQS service endpoint)."));
         }
-
-        var urlRegion = match.Groups["region"].Value;
         var region = Optional(sqs.Region);
         if (region is not null)
         {
@@ -270,7 +284,7 @@ public sealed partial class NornValidator
                 throw new NornValidationException(Prefix + "region", "format", $"{Prefix}region '{region}' is not an AWS region name.");
             }
 
-            if (!string.Equals(region, urlRegion, StringComparison.Ordinal))
+            if (urlRegion is not null && !string.Equals(region, urlRegion, StringComparison.Ordinal))
             {
                 throw new NornValidationException(
                     Prefix + "region", "mismatch", $"{Prefix}region '{region}' differs from the queue URL's region '{urlRegion}'.");
@@ -310,15 +324,31 @@ public sealed partial class NornValidator
                 Prefix + "sessionToken", "together", $"{Prefix}sessionToken needs accessKeyId and secretAccessKey.");
         }
 
-        return new SqsDestination
+        var failureUrl = ValidateUrl(sqs.FailureUrl, Prefix + "failureUrl", options, required: false);
+        if (failureUrl is not null)
+        {
+            urls.Add((Prefix + "failureUrl", failureUrl));
+        }
+
+        var secret = Optional(sqs.Secret);
+        CheckLength(secret, Prefix + "secret", MaxSecretLength);
+        var destination = new SqsDestination
         {
             QueueUrl = sqs.QueueUrl,
-            Region = region ?? urlRegion,
+            Region = region ?? urlRegion ?? _sqsRules!.DefaultRegion,
             DelaySeconds = delay,
             AccessKeyId = accessKeyId,
             SecretAccessKey = secretAccessKey,
             SessionToken = sessionToken,
+            FailureUrl = failureUrl is null ? null : sqs.FailureUrl,
+            Secret = secret,
         };
+        if (_sqsRules?.Check(destination) is { } refusal)
+        {
+            throw new NornValidationException(refusal.Field, refusal.Rule, refusal.Message);
+        }
+
+        return destination;
     }
 
     private static NornFilter? ValidateFilter(NornFilter? filter)
