@@ -17,7 +17,7 @@ internal sealed class EventFilter
     public const RegexOptions Options = RegexOptions.CultureInvariant;
 
     /// <summary>A filter that lets nothing through (a stored filter that no longer compiles).</summary>
-    public static readonly EventFilter Nothing = new([], [], matchesNothing: true);
+    public static readonly EventFilter Nothing = new([], []);
 
     /// <summary>How many distinct patterns <see cref="Shared"/> keeps; beyond it, patterns compile per norn.</summary>
     internal const int MaxSharedPatterns = 10_000;
@@ -27,13 +27,11 @@ internal sealed class EventFilter
 
     private readonly Regex[] _events;
     private readonly KeyValuePair<string, string>[] _metadata;
-    private readonly bool _matchesNothing;
 
-    private EventFilter(Regex[] events, KeyValuePair<string, string>[] metadata, bool matchesNothing)
+    private EventFilter(Regex[] events, KeyValuePair<string, string>[] metadata)
     {
         _events = events;
         _metadata = metadata;
-        _matchesNothing = matchesNothing;
     }
 
     /// <summary>Compiles a norn filter.</summary>
@@ -59,7 +57,7 @@ internal sealed class EventFilter
             { Count: > 0 } pairs => pairs.ToArray(),
             _ => [],
         };
-        return events.Length == 0 && metadata.Length == 0 ? null : new EventFilter(events, metadata, matchesNothing: false);
+        return events.Length == 0 && metadata.Length == 0 ? null : new EventFilter(events, metadata);
     }
 
     /// <summary>Compiles a pattern with the filter options, sharing one instance per distinct pattern.</summary>
@@ -83,7 +81,7 @@ internal sealed class EventFilter
     /// <returns>Whether the event is to be delivered.</returns>
     public bool Matches(string eventType, IReadOnlyDictionary<string, string>? metadata)
     {
-        if (_matchesNothing)
+        if (ReferenceEquals(this, Nothing))
         {
             return false;
         }
