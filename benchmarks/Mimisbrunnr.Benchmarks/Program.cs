@@ -1,10 +1,33 @@
+using System.Globalization;
 using BenchmarkDotNet.Running;
+using Mimisbrunnr.Benchmarks.Norns;
+using Mimisbrunnr.Benchmarks.Routing;
 
 namespace Mimisbrunnr.Benchmarks;
 
-/// <summary>Entry point: <c>dotnet run -c Release --project benchmarks/Mimisbrunnr.Benchmarks -- --filter '*'</c>.</summary>
+/// <summary>
+/// Entry point: <c>dotnet run -c Release --project benchmarks/Mimisbrunnr.Benchmarks -- --filter '*'</c>, or one of the
+/// probes that are not BenchmarkDotNet suites: <c>--memory-per-norn [count]</c> (managed memory per idle registered
+/// norn) and <c>--routing-scale</c> (routing cost at 1,000 vs 1,000,000 norns, alternating in one process).
+/// </summary>
 public static class Program
 {
-    /// <summary>Runs the benchmarks the arguments select.</summary>
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    /// <summary>Runs the benchmarks or the probe the arguments select.</summary>
+    public static void Main(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (args is ["--memory-per-norn", ..])
+        {
+            NornMemoryProbe.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000, Console.Out);
+            return;
+        }
+
+        if (args is ["--routing-scale", ..])
+        {
+            RoutingScaleProbe.Run(Console.Out);
+            return;
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
 }
