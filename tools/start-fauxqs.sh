@@ -26,7 +26,7 @@ _fauxqs_start() {
   [ -f "$stamp" ] && have="$(cat "$stamp")"
   if [ "$want" != "$have" ]; then
     echo "start-fauxqs: installing the pinned fauxqs packages (npm ci in tools/fauxqs)" >&2
-    if ! (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error --cache "$dir/.tools-cache/npm") >&2; then
+    if ! (cd "$dir" && npm ci --no-audit --no-fund --no-update-notifier --loglevel=error --cache "$dir/.tools-cache/npm") >&2; then
       echo "start-fauxqs: npm ci failed in $dir" >&2
       return 1
     fi
@@ -47,7 +47,7 @@ _fauxqs_start() {
   (cd "$dir" && NODE_NO_WARNINGS=1 exec "$node" server.mjs 0) >"$log" 2>&1 &
   pid=$!
   if ! declare -p cleanup_hooks >/dev/null 2>&1; then cleanup_hooks=(); fi
-  cleanup_hooks+=("kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -f '$log'")
+  cleanup_hooks+=("kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -f '$log'")
 
   # server.mjs prints "listening <url>" once bound; then /health must answer.
   url=""

@@ -5,6 +5,7 @@ using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Mimisbrunnr.Delivery;
+using Mimisbrunnr.DependencyInjection;
 using Mimisbrunnr.Norns;
 
 namespace Mimisbrunnr.Sqs;
@@ -13,7 +14,8 @@ namespace Mimisbrunnr.Sqs;
 /// Tells a norn's owner, at <see cref="SqsDestination.FailureUrl"/>, that its events cannot be delivered for a reason
 /// only the owner can fix: the queue does not exist, access is denied, or the host refuses its own credentials for the
 /// queue. Like the cut-off notice: one signed POST (when the norn has a <see cref="SqsDestination.Secret"/>), no retry,
-/// the answer ignored; at most one per norn per <see cref="SqsDestinationOptions.FailureNoticeInterval"/>.
+/// the answer ignored, within <see cref="DeliveryOptions.Timeout"/>; at most one per norn per
+/// <see cref="SqsDestinationOptions.FailureNoticeInterval"/>.
 /// </summary>
 /// <remarks>
 /// Body: <c>{"text": …, "norn": {…}, "error": "queue_does_not_exist" | "access_denied" | "credentials_refused",
@@ -25,19 +27,26 @@ internal sealed partial class SqsFailureNotifier
     private const int PruneThreshold = 4096;
     private readonly IHttpClientFactory _httpClientFactory;
     private readonly IOptionsMonitor<SqsDestinationOptions> _options;
+    private readonly IOptionsMonitor<MimisbrunnrOptions> _engineOptions;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, long> _lastNotice = new(StringComparer.Ordinal);
 
     public SqsFailureNotifier(
-        IHttpClientFactory httpClientFactory, IOptionsMonitor<SqsDestinationOptions> options, TimeProvider timeProvider, ILogger<SqsFailureNotifier> logger)
+        IHttpClientFactory httpClientFactory,
+        IOptionsMonitor<SqsDestinationOptions> options,
+        IOptionsMonitor<MimisbrunnrOptions> engineOptions,
+        TimeProvider timeProvider,
+        ILogger<SqsFailureNotifier> logger)
     {
         ArgumentNullException.ThrowIfNull(httpClientFactory);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(engineOptions);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(logger);
         _httpClientFactory = httpClientFactory;
         _options = options;
+        _engineOptions = engineOptions;
         _timeProvider = timeProvider;
         _logger = logger;
     }
@@ -77,8 +86,11 @@ internal sealed partial class SqsFailureNotifier
 
         try
         {
+            // Sent while the norn's worker waits: bounded by the delivery timeout, like one delivery attempt.
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(_engineOptions.CurrentValue.Delivery.Timeout);
             var client = _httpClientFactory.CreateClient(HttpNornSender.HttpClientName);
-            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
             Log.NoticeSent(_logger, norn.Id, error, (int)response.StatusCode);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -227,6 +227,27 @@ public sealed class SqsNornSenderTests
     }
 
     [Fact]
+    public async Task A_failure_url_that_does_not_answer_holds_the_worker_no_longer_than_the_delivery_timeout()
+    {
+        var never = new TaskCompletionSource();
+        await using var sink = await SinkServer.StartAsync(TestContext.Current.CancellationToken);
+        sink.SetDefault("/hang", SinkResponse.HeldUntil(never.Task));
+        await using var harness = SenderHarness.Create(engine: o => o.Delivery.Timeout = TimeSpan.FromMilliseconds(300));
+        var norn = SenderHarness.Norn(failureUrl: sink.Url("/hang").ToString());
+        _ = await harness.SendAsync(norn, [SenderHarness.Event(99)]);
+        harness.Factory.Last.FailNextSingle(new QueueDoesNotExistException("The specified queue does not exist."));
+
+        var watch = Stopwatch.StartNew();
+        var outcome = await harness.SendAsync(norn, [SenderHarness.Event(1)]);
+
+        Assert.Equal(DeliveryOutcome.Failed(1), outcome);
+        Assert.InRange(watch.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(5));
+        Assert.Single(sink.RequestsTo("/hang"));
+        Assert.Contains(harness.Logs.GetSnapshot(), r => r.Message.Contains("could not be sent", StringComparison.Ordinal));
+        never.SetResult();
+    }
+
+    [Fact]
     public async Task Fifo_messages_carry_the_device_as_group_a_stable_deduplication_id_and_no_delay()
     {
         await using var harness = SenderHarness.Create();
