@@ -20,7 +20,7 @@ namespace Mimisbrunnr.Benchmarks.Sqs;
 /// <c>SendMessage</c> per event (1). One operation is one event delivered; an invocation returns when SQS has
 /// accepted all 1,000.
 /// </summary>
-[SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 10)]
+[SimpleJob(launchCount: 1, warmupCount: 10, iterationCount: 30)]
 [MemoryDiagnoser]
 public class SqsDeliveryBenchmarks
 {

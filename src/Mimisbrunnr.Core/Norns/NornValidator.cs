@@ -275,6 +275,7 @@ public sealed partial class NornValidator
                 $"{Prefix}queueUrl '{sqs.QueueUrl}' is not an SQS queue URL (https://sqs.<region>.amazonaws.com/<12-digit account>/<queue name>"
                 + (_sqsRules is null ? ")." : ", or a queue URL under this host's SQS service endpoint)."));
         }
+
         var region = Optional(sqs.Region);
         if (region is not null)
         {
