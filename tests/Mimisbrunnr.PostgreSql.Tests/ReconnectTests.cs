@@ -89,6 +89,13 @@ public sealed class DisconnectedInstanceTests
             await Eventually.HoldsAsync(
                 () => b.Registry.Find(keptId!) is not null && b.Registry.Find(deletedId!) is not null, FiveSeconds, "B knows both");
 
+            // A's index follows its feed in order: once A has applied a write it heard about through B, the reloads
+            // queued before it (the resync at start) are done, and nothing else makes A read the store until the
+            // listener is back. Without this barrier a late start-up reload can see B's writes below.
+            (status, var barrierId) = await b.CreateAsync("alice", "mac:e10000000004", sink.Url("/barrier"));
+            Assert.Equal(201, status);
+            await Eventually.HoldsAsync(() => a.Registry.Find(barrierId!) is not null, FiveSeconds, "A heard of the barrier");
+
             // Cut A's listener and keep it out.
             await PostgreSqlServer.ExecuteAsync($"ALTER ROLE {role} NOLOGIN;", ct);
             var listener = a.Store.ListenerProcessId;
