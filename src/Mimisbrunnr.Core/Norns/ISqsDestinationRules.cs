@@ -6,7 +6,7 @@ namespace Mimisbrunnr.Norns;
 /// accepted (those under a configured service endpoint: an emulator or a VPC endpoint), and whether a norn without
 /// credentials of its own may use the host's.
 /// </summary>
-/// <remarks>Without an implementation registered, only AWS queue URLs are accepted and no credential rule applies.</remarks>
+/// <remarks>Without an implementation registered, the host delivers to HTTP only and refuses every SQS destination.</remarks>
 public interface ISqsDestinationRules
 {
     /// <summary>The region of a norn whose queue URL names none and that gives none itself.</summary>

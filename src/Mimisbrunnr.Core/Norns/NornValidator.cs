@@ -57,8 +57,9 @@ public sealed partial class NornValidator
     /// Refuses URLs on private networks (SSRF); when <see langword="null"/>, only the syntactic URL rules apply.
     /// </param>
     /// <param name="sqsRules">
-    /// The host's SQS rules (service endpoint, credentials); when <see langword="null"/>, only AWS queue URLs are
-    /// accepted and no credential rule applies.
+    /// The host's SQS rules (service endpoint, credentials), registered by the SQS destination package; when
+    /// <see langword="null"/>, the host cannot deliver to SQS and every SQS destination is refused (rule
+    /// <c>notEnabled</c>), so that a norn is never accepted only to fail at its first event.
     /// </param>
     public NornValidator(
         IOptionsMonitor<MimisbrunnrOptions> options, IDestinationGuard? destinationGuard = null, ISqsDestinationRules? sqsRules = null)
@@ -248,6 +249,14 @@ public sealed partial class NornValidator
     private SqsDestination ValidateSqs(SqsDestinationRequest sqs, DestinationOptions options, List<(string, Uri)> urls)
     {
         const string Prefix = "destination.sqs.";
+        if (_sqsRules is null)
+        {
+            throw new NornValidationException(
+                "destination.sqs",
+                "notEnabled",
+                "destination.sqs is not available on this host: it delivers to http destinations only (SQS delivery is not enabled).");
+        }
+
         if (string.IsNullOrEmpty(sqs.QueueUrl))
         {
             throw new NornValidationException(Prefix + "queueUrl", "required", Prefix + "queueUrl is required.");
@@ -265,15 +274,14 @@ public sealed partial class NornValidator
         {
             urlRegion = match.Groups["region"].Value;
         }
-        else if (_sqsRules is null
-            || !Uri.TryCreate(sqs.QueueUrl, UriKind.Absolute, out var endpointQueueUrl)
+        else if (!Uri.TryCreate(sqs.QueueUrl, UriKind.Absolute, out var endpointQueueUrl)
             || !_sqsRules.IsServiceEndpointQueueUrl(endpointQueueUrl))
         {
             throw new NornValidationException(
                 Prefix + "queueUrl",
                 "format",
-                $"{Prefix}queueUrl '{sqs.QueueUrl}' is not an SQS queue URL (https://sqs.<region>.amazonaws.com/<12-digit account>/<queue name>"
-                + (_sqsRules is null ? ")." : ", or a queue URL under this host's SQS service endpoint)."));
+                $"{Prefix}queueUrl '{sqs.QueueUrl}' is not an SQS queue URL (https://sqs.<region>.amazonaws.com/<12-digit account>/<queue name>, "
+                + "or a queue URL under this host's SQS service endpoint).");
         }
 
         var region = Optional(sqs.Region);
@@ -336,7 +344,7 @@ public sealed partial class NornValidator
         var destination = new SqsDestination
         {
             QueueUrl = sqs.QueueUrl,
-            Region = region ?? urlRegion ?? _sqsRules!.DefaultRegion,
+            Region = region ?? urlRegion ?? _sqsRules.DefaultRegion,
             DelaySeconds = delay,
             AccessKeyId = accessKeyId,
             SecretAccessKey = secretAccessKey,
@@ -344,7 +352,7 @@ public sealed partial class NornValidator
             FailureUrl = failureUrl is null ? null : sqs.FailureUrl,
             Secret = secret,
         };
-        if (_sqsRules?.Check(destination) is { } refusal)
+        if (_sqsRules.Check(destination) is { } refusal)
         {
             throw new NornValidationException(refusal.Field, refusal.Rule, refusal.Message);
         }

@@ -195,7 +195,7 @@ public class NornValidatorTests
     {
         var guard = new FakeDestinationGuard();
 
-        await new NornValidator(new StaticOptionsMonitor(), guard).ValidateAsync(ValidSqs, Ct);
+        await new NornValidator(new StaticOptionsMonitor(), guard, new AwsOnlySqsRules()).ValidateAsync(ValidSqs, Ct);
 
         Assert.Empty(guard.Checked);
     }
@@ -217,6 +217,18 @@ public class NornValidatorTests
     }
 
     [Fact]
+    public async Task A_host_without_sqs_delivery_refuses_sqs_destinations_by_name()
+    {
+        var validator = new NornValidator(new StaticOptionsMonitor());
+
+        var error = await Assert.ThrowsAsync<NornValidationException>(async () => await validator.ValidateAsync(ValidSqs, Ct));
+
+        Assert.Equal(("destination.sqs", "notEnabled"), (error.Field, error.Rule));
+        Assert.Contains("http destinations only", error.Message, StringComparison.Ordinal);
+        Assert.NotNull(await validator.ValidateAsync(Valid, Ct));
+    }
+
+    [Fact]
     public async Task A_filter_is_kept_as_validated_copies()
     {
         var events = new List<string> { "^device-status/.*/online$" };
@@ -230,9 +242,19 @@ public class NornValidatorTests
     }
 
     private static NornValidator Validator(MimisbrunnrOptions? options = null) =>
-        new(new StaticOptionsMonitor(options ?? new MimisbrunnrOptions()));
+        new(new StaticOptionsMonitor(options ?? new MimisbrunnrOptions()), sqsRules: new AwsOnlySqsRules());
 
     private static NornRequest Http(HttpDestinationRequest http) => Valid with { Destination = new DestinationRequest { Http = http } };
 
     private static NornRequest Sqs(SqsDestinationRequest sqs) => Valid with { Destination = new DestinationRequest { Sqs = sqs } };
+
+    /// <summary>A host with SQS delivery and no service endpoint: AWS queue URLs only, every credential rule met.</summary>
+    private sealed class AwsOnlySqsRules : ISqsDestinationRules
+    {
+        public string DefaultRegion => "us-east-1";
+
+        public bool IsServiceEndpointQueueUrl(Uri queueUrl) => false;
+
+        public SqsDestinationRefusal? Check(SqsDestination destination) => null;
+    }
 }
