@@ -10,8 +10,9 @@ public enum DeliveryStatus
     Failed,
 
     /// <summary>
-    /// The destination is gone for good (HTTP 410 Gone; an SQS queue that no longer exists): the norn is removed and its
-    /// dispatcher stops.
+    /// The destination is gone for good (HTTP 410 Gone from an HTTP destination): the norn is removed and its dispatcher
+    /// stops. The SQS destination does not use it: a missing queue may be created again, so it fails the batch
+    /// (<see cref="Failed"/>) and tells the owner, and the norn stays.
     /// </summary>
     Gone,
 }
