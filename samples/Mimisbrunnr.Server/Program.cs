@@ -39,27 +39,27 @@ mimisbrunnr.AddSqsDestination(options =>
         options.AllowedQueues.Add(queue);
     }
 });
-switch (storeKind.ToUpperInvariant())
+try
 {
-    case "SQLITE":
-        mimisbrunnr.UseSqliteStore(connectionString);
-        break;
-    case "POSTGRESQL":
-        // Several instances share the database; ConnectionStrings:Norns is an Npgsql connection string.
-        try
-        {
+    switch (storeKind.ToUpperInvariant())
+    {
+        case "SQLITE":
+            mimisbrunnr.UseSqliteStore(connectionString);
+            break;
+        case "POSTGRESQL":
+            // Several instances share the database; ConnectionStrings:Norns is an Npgsql connection string.
             mimisbrunnr.UsePostgreSqlStore(connectionString);
-        }
-        catch (ArgumentException ex)
-        {
-            Console.Error.WriteLine("Invalid configuration: ConnectionStrings:Norns: " + ex.Message);
+            break;
+        default:
+            Console.Error.WriteLine($"Invalid configuration: Mimisbrunnr:Store '{storeKind}' is not supported (use Sqlite or PostgreSql).");
             return 2;
-        }
-
-        break;
-    default:
-        Console.Error.WriteLine($"Invalid configuration: Mimisbrunnr:Store '{storeKind}' is not supported (use Sqlite or PostgreSql).");
-        return 2;
+    }
+}
+catch (ArgumentException ex)
+{
+    // A connection string the provider cannot parse (an unknown keyword, a bad value).
+    Console.Error.WriteLine($"Invalid configuration: ConnectionStrings:Norns for {storeKind}: {ex.Message}");
+    return 2;
 }
 
 var authentication = builder.Services.AddAuthentication(options =>
