@@ -209,10 +209,14 @@ internal static class NornEndpoints
     private static string NornLocation(HttpContext context, string id) =>
         $"{context.Request.PathBase}{context.Request.Path.Value?.TrimEnd('/')}/{id}";
 
+    /// <summary>
+    /// The next page as a path-absolute reference (RFC 8288 §3.1 resolves it against the request URI): built from the
+    /// request's Host header it could point clients at whatever host a caller or a proxy put there.
+    /// </summary>
     private static string NextPageUrl(HttpContext context, string after, int limit, string? deviceId)
     {
         var request = context.Request;
-        var url = $"{request.Scheme}://{request.Host}{request.PathBase}{request.Path}?limit={limit}&after={after}";
+        var url = $"{request.PathBase.ToUriComponent()}{request.Path.ToUriComponent()}?limit={limit}&after={Uri.EscapeDataString(after)}";
         return deviceId is null ? url : url + "&deviceId=" + Uri.EscapeDataString(deviceId);
     }
 
