@@ -140,6 +140,7 @@ public sealed class NornApiTests : IAsyncLifetime
 
         using var anonymous = await _host.SendAsync(HttpMethod.Get, "norns", user: null);
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal("application/problem+json", anonymous.Content.Headers.ContentType?.MediaType);
         using var anonymousPost = await _host.SendAsync(HttpMethod.Post, "norns", null, NornJson.Http("mac:112233445566", _sink.Url("/hook")));
         Assert.Equal(HttpStatusCode.Unauthorized, anonymousPost.StatusCode);
     }
@@ -172,8 +173,10 @@ public sealed class NornApiTests : IAsyncLifetime
             seen.AddRange(items.EnumerateArray().Select(n => n.GetProperty("id").GetString()!));
             pages++;
             next = page.Headers.TryGetValues("Link", out var links)
-                ? new Uri(links.Single().Split(';')[0].Trim('<', '>')).PathAndQuery.TrimStart('/')
+                ? links.Single().Split(';')[0].Trim('<', '>')
                 : null;
+            Assert.True(next is null || next.StartsWith("/norns?limit=3&after=", StringComparison.Ordinal), next);
+            next = next?.TrimStart('/');
         }
 
         Assert.Equal(3, pages);

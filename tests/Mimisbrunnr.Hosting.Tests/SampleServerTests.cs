@@ -54,6 +54,8 @@ public sealed class SampleServerTests : IAsyncLifetime
         using var anonymous = new HttpClient { BaseAddress = client.BaseAddress };
         using var unauthorized = await anonymous.GetAsync("norns", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Unauthorized, unauthorized.StatusCode);
+        Assert.Equal("Basic", Assert.Single(unauthorized.Headers.WwwAuthenticate).Scheme);
+        Assert.Equal("application/problem+json", unauthorized.Content.Headers.ContentType?.MediaType);
     }
 
     [Fact]
@@ -64,6 +66,24 @@ public sealed class SampleServerTests : IAsyncLifetime
         await server.Process.WaitForExitAsync(timeout.Token);
         Assert.NotEqual(0, server.Process.ExitCode);
         Assert.Contains("Mimisbrunnr:Events:Secret", server.Errors, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Sqlite", "Data Source=x.db;Colour=blue", "colour")]
+    [InlineData("PostgreSql", "Host=127.0.0.1;Colour=blue;Password=hunter2", "cannot be parsed")] // never echoes the string
+    public async Task Sample_server_with_an_unreadable_connection_string_exits_2_naming_the_key(string store, string connectionString, string reason)
+    {
+        using var server = StartServer(
+            $"--urls=http://127.0.0.1:{FreePort()}",
+            "--Mimisbrunnr:Events:Secret=process-secret",
+            $"--Mimisbrunnr:Store={store}",
+            $"--ConnectionStrings:Norns={connectionString}");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await server.Process.WaitForExitAsync(timeout.Token);
+        Assert.Equal(2, server.Process.ExitCode);
+        Assert.Contains("ConnectionStrings:Norns", server.Errors, StringComparison.Ordinal);
+        Assert.Contains(reason, server.Errors, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("hunter2", server.Errors, StringComparison.Ordinal);
     }
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
