@@ -30,6 +30,7 @@ internal sealed partial class SqsFailureNotifier
     private readonly IOptionsMonitor<MimisbrunnrOptions> _engineOptions;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly INornSecretProtector _secrets;
     private readonly ConcurrentDictionary<string, long> _lastNotice = new(StringComparer.Ordinal);
 
     public SqsFailureNotifier(
@@ -37,8 +38,10 @@ internal sealed partial class SqsFailureNotifier
         IOptionsMonitor<SqsDestinationOptions> options,
         IOptionsMonitor<MimisbrunnrOptions> engineOptions,
         TimeProvider timeProvider,
-        ILogger<SqsFailureNotifier> logger)
+        ILogger<SqsFailureNotifier> logger,
+        INornSecretProtector secretProtector)
     {
+        ArgumentNullException.ThrowIfNull(secretProtector);
         ArgumentNullException.ThrowIfNull(httpClientFactory);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(engineOptions);
@@ -49,6 +52,7 @@ internal sealed partial class SqsFailureNotifier
         _engineOptions = engineOptions;
         _timeProvider = timeProvider;
         _logger = logger;
+        _secrets = secretProtector;
     }
 
     /// <summary>Sends the notice, unless the norn has no failure URL or was told within the interval.</summary>
@@ -67,6 +71,13 @@ internal sealed partial class SqsFailureNotifier
             return false;
         }
 
+        if (!NornSecrets.TryReveal(_secrets, norn.Id, NornSecrets.SqsSecret, sqs.Secret, out var secret))
+        {
+            // Never send unsigned what the owner expects signed.
+            Log.SecretUnreadable(_logger, norn.Id);
+            return false;
+        }
+
         var notice = new SqsFailureMessage(Text(error), NornResponse.From(norn.Norn), error, code, dropped);
         var body = JsonSerializer.SerializeToUtf8Bytes(notice, SqsJsonContext.Default.SqsFailureMessage);
         using var request = new HttpRequestMessage(HttpMethod.Post, url);
@@ -77,7 +88,7 @@ internal sealed partial class SqsFailureNotifier
         var timestamp = _timeProvider.GetUtcNow().ToUnixTimeSeconds();
         request.Headers.TryAddWithoutValidation(DeliveryHeaders.WebhookId, webhookId);
         request.Headers.TryAddWithoutValidation(DeliveryHeaders.WebhookTimestamp, timestamp.ToString(CultureInfo.InvariantCulture));
-        if (sqs.Secret is { Length: > 0 } secret)
+        if (secret is { Length: > 0 })
         {
             request.Headers.TryAddWithoutValidation(DeliveryHeaders.WebpaSignature, DeliverySignatures.ComputeWebpaSignature(secret, body));
             request.Headers.TryAddWithoutValidation(
@@ -159,6 +170,10 @@ internal sealed partial class SqsFailureNotifier
 
     private static partial class Log
     {
+        [LoggerMessage(613, LogLevel.Error,
+            "The notice secret of norn {NornId} cannot be decrypted with the configured Mimisbrunnr:SecretKeys; no failure notice is sent.")]
+        public static partial void SecretUnreadable(ILogger logger, string nornId);
+
         [LoggerMessage(610, LogLevel.Warning, "Norn {NornId} has an invalid failure URL; no failure notice is sent.")]
         public static partial void InvalidFailureUrl(ILogger logger, string nornId);
 

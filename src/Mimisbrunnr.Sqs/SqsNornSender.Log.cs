@@ -28,6 +28,10 @@ internal sealed partial class SqsNornSender
         [LoggerMessage(606, LogLevel.Warning, "SQS refused {Count} event(s) of norn {NornId}: {Code}; they are dropped.")]
         public static partial void RequestFailed(ILogger logger, Exception exception, string nornId, string code, int count);
 
+        [LoggerMessage(608, LogLevel.Error,
+            "The AWS credentials of norn {NornId} cannot be decrypted with the configured Mimisbrunnr:SecretKeys; its events are not sent until it is registered again or the key is configured.")]
+        public static partial void CredentialsUnreadable(ILogger logger, string nornId);
+
         [LoggerMessage(607, LogLevel.Warning, "The SQS clients are disposed (host shutting down); {NornId}'s events are not sent.")]
         public static partial void ClientsDisposed(ILogger logger, string nornId);
     }

@@ -47,6 +47,7 @@ internal sealed partial class SqsNornSender : INornDestinationSender
     private readonly IOptionsMonitor<MimisbrunnrOptions> _engineOptions;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly INornSecretProtector _secrets;
     private readonly Counter<long> _requests;
 
     public SqsNornSender(
@@ -57,8 +58,10 @@ internal sealed partial class SqsNornSender : INornDestinationSender
         IOptionsMonitor<MimisbrunnrOptions> engineOptions,
         MimisbrunnrMetrics metrics,
         TimeProvider timeProvider,
-        ILogger<SqsNornSender> logger)
+        ILogger<SqsNornSender> logger,
+        INornSecretProtector secretProtector)
     {
+        ArgumentNullException.ThrowIfNull(secretProtector);
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(clients);
         ArgumentNullException.ThrowIfNull(notifier);
@@ -74,6 +77,7 @@ internal sealed partial class SqsNornSender : INornDestinationSender
         _engineOptions = engineOptions;
         _timeProvider = timeProvider;
         _logger = logger;
+        _secrets = secretProtector;
         _requests = metrics.Meter.CreateCounter<long>(
             "mimisbrunnr.sqs.requests",
             "{request}",
@@ -107,9 +111,16 @@ internal sealed partial class SqsNornSender : INornDestinationSender
             return DeliveryOutcome.Failed(batch.Count);
         }
 
-        var credentials = string.IsNullOrEmpty(sqs.AccessKeyId) || string.IsNullOrEmpty(sqs.SecretAccessKey)
+        if (!NornSecrets.TryReveal(_secrets, norn.Id, NornSecrets.SqsSecretAccessKey, sqs.SecretAccessKey, out var secretAccessKey)
+            || !NornSecrets.TryReveal(_secrets, norn.Id, NornSecrets.SqsSessionToken, sqs.SessionToken, out var sessionToken))
+        {
+            Log.CredentialsUnreadable(_logger, norn.Id);
+            return DeliveryOutcome.Failed(batch.Count);
+        }
+
+        var credentials = string.IsNullOrEmpty(sqs.AccessKeyId) || string.IsNullOrEmpty(secretAccessKey)
             ? null
-            : new SqsCredentials(sqs.AccessKeyId, sqs.SecretAccessKey, string.IsNullOrEmpty(sqs.SessionToken) ? null : sqs.SessionToken);
+            : new SqsCredentials(sqs.AccessKeyId, secretAccessKey, string.IsNullOrEmpty(sessionToken) ? null : sessionToken);
         var settings = new SqsClientSettings(_policy.EndpointFor(queueUrl), sqs.Region ?? _policy.DefaultRegion, credentials);
         SqsClientCache.Lease lease;
         try

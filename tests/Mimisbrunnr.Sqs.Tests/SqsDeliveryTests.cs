@@ -45,6 +45,28 @@ public sealed class SqsDeliveryTests
     }
 
     [Fact]
+    public async Task With_secret_keys_the_store_holds_the_aws_secret_encrypted_and_delivery_still_works()
+    {
+        using var emulator = SqsEmulator.Require();
+        var name = SqsEmulator.UniqueName("protected");
+        var queueUrl = await emulator.CreateQueueAsync(name);
+        var key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        await using var host = await SqsTestHost.StartAsync(emulator.ServiceUrl, engine: o => o.SecretKeys.Add(key));
+        var (status, norn) = await host.RegisterAsync(SqsTestHost.SqsNorn(Device, queueUrl));
+        Assert.Equal(HttpStatusCode.Created, status);
+
+        var stored = await host.Services.GetRequiredService<Mimisbrunnr.Storage.INornStore>()
+            .GetAsync(norn.GetProperty("id").GetString()!, TestContext.Current.CancellationToken);
+        Assert.StartsWith(Mimisbrunnr.Norns.NornSecretProtector.Prefix, stored!.Destination.Sqs!.SecretAccessKey, StringComparison.Ordinal);
+        Assert.DoesNotContain(SqsEmulator.SecretAccessKey, stored.Destination.Sqs.SecretAccessKey, StringComparison.Ordinal);
+
+        var message = SqsTestHost.Event(Device);
+        Assert.Equal(HttpStatusCode.Accepted, await host.PostEventAsync(message));
+        var received = Assert.Single(await emulator.ReceiveAsync(name, 1));
+        Assert.Equal(WrpJson.Encode(message), Encoding.UTF8.GetBytes(received.Body));
+    }
+
+    [Fact]
     public async Task A_thousand_events_arrive_complete_and_in_order_with_batching()
     {
         const int Count = 1000;

@@ -5,7 +5,9 @@ using System.Text;
 using System.Text.Json;
 using Amazon.SQS;
 using Amazon.SQS.Model;
+using Microsoft.Extensions.DependencyInjection;
 using Mimisbrunnr.Dispatch;
+using Mimisbrunnr.Norns;
 using Mimisbrunnr.Testing.Http;
 using Mimisbrunnr.Wrp;
 
@@ -40,6 +42,29 @@ public sealed class SqsNornSenderTests
             Assert.Equal($"device-status/{SenderHarness.Device}/online", entry.MessageAttributes["eventType"].StringValue);
             Assert.Equal("SimpleEvent", entry.MessageAttributes["messageType"].StringValue);
         }
+    }
+
+    [Fact]
+    public async Task Protected_aws_credentials_are_revealed_for_the_client_and_unreadable_ones_send_nothing()
+    {
+        var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        await using var harness = SenderHarness.Create(engine: o => o.SecretKeys.Add(key));
+        var protector = harness.Services.GetRequiredService<INornSecretProtector>();
+        var plain = SenderHarness.Norn(sessionToken: "session-token-1").Norn;
+        var stored = new RegisteredNorn(NornSecrets.Protect(plain, protector));
+        Assert.StartsWith(NornSecretProtector.Prefix, stored.Norn.Destination.Sqs!.SecretAccessKey, StringComparison.Ordinal);
+
+        Assert.Equal(DeliveryOutcome.Delivered, await harness.SendAsync(stored, [SenderHarness.Event(1)]));
+        var credentials = Assert.Single(harness.Factory.Created).Settings.Credentials!;
+        Assert.Equal(SqsEmulator.SecretAccessKey, credentials.SecretAccessKey);
+        Assert.Equal("session-token-1", credentials.SessionToken);
+
+        await using var stranger = SenderHarness.Create(engine: o => o.SecretKeys.Add(Convert.ToBase64String(new byte[32])));
+        var outcome = await stranger.SendAsync(stored, [SenderHarness.Event(2)]);
+        Assert.Equal(DeliveryStatus.Failed, outcome.Status);
+        Assert.Empty(stranger.Factory.Created);
+        Assert.Contains(stranger.Logs.GetSnapshot(), r => r.Message.Contains("cannot be decrypted", StringComparison.Ordinal));
+        Assert.DoesNotContain(stranger.Logs.GetSnapshot(), r => r.Message.Contains(SqsEmulator.SecretAccessKey, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -1,11 +1,12 @@
 using Microsoft.Extensions.Options;
 using Mimisbrunnr.DependencyInjection;
+using Mimisbrunnr.Norns;
 
 namespace Mimisbrunnr.Delivery;
 
 /// <summary>
 /// The cross-field and range checks of <see cref="DeliveryOptions"/> and <see cref="DestinationOptions"/> that data
-/// annotations cannot express (time spans, the allow-list syntax), run when the host starts.
+/// annotations cannot express (time spans, the allow-list syntax), and the secret keys, run when the host starts.
 /// </summary>
 internal sealed class DeliveryOptionsValidator : IValidateOptions<MimisbrunnrOptions>
 {
@@ -41,6 +42,19 @@ internal sealed class DeliveryOptionsValidator : IValidateOptions<MimisbrunnrOpt
                     failures.Add(
                         $"Mimisbrunnr:Destinations:AllowedHosts entry '{entry}' is neither a host name, '*.suffix', an IP address nor a CIDR range.");
                 }
+            }
+        }
+
+        var keyIds = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < options.SecretKeys.Count; i++)
+        {
+            if (!NornSecretProtector.TryDecodeKey(options.SecretKeys[i], out var key))
+            {
+                failures.Add($"Mimisbrunnr:SecretKeys:{i} must be the base64 of exactly 32 bytes (openssl rand -base64 32).");
+            }
+            else if (!keyIds.Add(NornSecretProtector.KeyId(key)))
+            {
+                failures.Add($"Mimisbrunnr:SecretKeys:{i} repeats an earlier key.");
             }
         }
 

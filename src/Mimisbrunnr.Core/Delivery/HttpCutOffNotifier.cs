@@ -19,12 +19,18 @@ public sealed partial class HttpCutOffNotifier : INornCutOffNotifier
     private readonly IHttpClientFactory _httpClientFactory;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly INornSecretProtector _secrets;
 
     /// <summary>Creates the notifier.</summary>
     /// <param name="httpClientFactory">Provides the <see cref="HttpNornSender.HttpClientName"/> client.</param>
     /// <param name="timeProvider">The clock for the webhook timestamp.</param>
     /// <param name="logger">The logger.</param>
-    public HttpCutOffNotifier(IHttpClientFactory httpClientFactory, TimeProvider timeProvider, ILogger<HttpCutOffNotifier> logger)
+    /// <param name="secretProtector">Reveals the norns' stored secrets; <see langword="null"/>: <see cref="NornSecretProtector.None"/>.</param>
+    public HttpCutOffNotifier(
+        IHttpClientFactory httpClientFactory,
+        TimeProvider timeProvider,
+        ILogger<HttpCutOffNotifier> logger,
+        INornSecretProtector? secretProtector = null)
     {
         ArgumentNullException.ThrowIfNull(httpClientFactory);
         ArgumentNullException.ThrowIfNull(timeProvider);
@@ -32,6 +38,7 @@ public sealed partial class HttpCutOffNotifier : INornCutOffNotifier
         _httpClientFactory = httpClientFactory;
         _timeProvider = timeProvider;
         _logger = logger;
+        _secrets = secretProtector ?? NornSecretProtector.None;
     }
 
     /// <inheritdoc />
@@ -40,9 +47,18 @@ public sealed partial class HttpCutOffNotifier : INornCutOffNotifier
         ArgumentNullException.ThrowIfNull(norn);
         ArgumentNullException.ThrowIfNull(notice);
         var destination = norn.Norn.Destination;
-        var (failureUrl, secret) = destination.Http is { } http ? (http.FailureUrl, http.Secret) : (destination.Sqs?.FailureUrl, destination.Sqs?.Secret);
+        var (failureUrl, storedSecret, field) = destination.Http is { } http
+            ? (http.FailureUrl, http.Secret, NornSecrets.HttpSecret)
+            : (destination.Sqs?.FailureUrl, destination.Sqs?.Secret, NornSecrets.SqsSecret);
         if (string.IsNullOrEmpty(failureUrl))
         {
+            return;
+        }
+
+        if (!NornSecrets.TryReveal(_secrets, norn.Id, field, storedSecret, out var secret))
+        {
+            // Never send unsigned what the owner expects signed.
+            Log.SecretUnreadable(_logger, norn.Id, field);
             return;
         }
 
@@ -80,5 +96,9 @@ public sealed partial class HttpCutOffNotifier : INornCutOffNotifier
 
         [LoggerMessage(301, LogLevel.Information, "Sent the cut-off notice of norn {NornId}; the failure URL answered {Status}.")]
         public static partial void NoticeSent(ILogger logger, string nornId, int status);
+
+        [LoggerMessage(302, LogLevel.Error,
+            "The {Field} of norn {NornId} cannot be decrypted with the configured Mimisbrunnr:SecretKeys; no cut-off notice is sent.")]
+        public static partial void SecretUnreadable(ILogger logger, string nornId, string field);
     }
 }

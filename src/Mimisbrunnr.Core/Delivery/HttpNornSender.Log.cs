@@ -18,5 +18,9 @@ public sealed partial class HttpNornSender
 
         [LoggerMessage(203, LogLevel.Warning, "Delivery to norn {NornId} was refused at connect time: {Reason}")]
         public static partial void DestinationRefused(ILogger logger, string nornId, string reason);
+
+        [LoggerMessage(204, LogLevel.Error,
+            "The secret of norn {NornId} cannot be decrypted with the configured Mimisbrunnr:SecretKeys; its events are not delivered until it is registered again or the key is configured.")]
+        public static partial void SecretUnreadable(ILogger logger, string nornId);
     }
 }

@@ -54,6 +54,7 @@ public sealed partial class HttpNornSender : INornDestinationSender
     private readonly IOptionsMonitor<MimisbrunnrOptions> _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly INornSecretProtector _secrets;
     private PipelineForOptions? _pipeline;
 
     /// <summary>Creates the sender.</summary>
@@ -61,8 +62,13 @@ public sealed partial class HttpNornSender : INornDestinationSender
     /// <param name="options">The engine options (<see cref="MimisbrunnrOptions.Delivery"/>).</param>
     /// <param name="timeProvider">The clock for backoff delays, timeouts and webhook timestamps.</param>
     /// <param name="logger">The logger.</param>
+    /// <param name="secretProtector">Reveals the norns' stored secrets; <see langword="null"/>: <see cref="NornSecretProtector.None"/>.</param>
     public HttpNornSender(
-        IHttpClientFactory httpClientFactory, IOptionsMonitor<MimisbrunnrOptions> options, TimeProvider timeProvider, ILogger<HttpNornSender> logger)
+        IHttpClientFactory httpClientFactory,
+        IOptionsMonitor<MimisbrunnrOptions> options,
+        TimeProvider timeProvider,
+        ILogger<HttpNornSender> logger,
+        INornSecretProtector? secretProtector = null)
     {
         ArgumentNullException.ThrowIfNull(httpClientFactory);
         ArgumentNullException.ThrowIfNull(options);
@@ -72,6 +78,7 @@ public sealed partial class HttpNornSender : INornDestinationSender
         _options = options;
         _timeProvider = timeProvider;
         _logger = logger;
+        _secrets = secretProtector ?? NornSecretProtector.None;
     }
 
     /// <inheritdoc />
@@ -93,6 +100,14 @@ public sealed partial class HttpNornSender : INornDestinationSender
             return DeliveryOutcome.Failed(Math.Max(1, batch.Count));
         }
 
+        if (!NornSecrets.TryReveal(_secrets, norn.Id, NornSecrets.HttpSecret, http.Secret, out var secret))
+        {
+            // Never send unsigned what the consumer expects signed.
+            Log.SecretUnreadable(_logger, norn.Id);
+            return DeliveryOutcome.Failed(Math.Max(1, batch.Count));
+        }
+
+        http = http with { Secret = secret };
         var pipeline = GetPipeline(_options.CurrentValue.Delivery);
         var client = _httpClientFactory.CreateClient(HttpClientName);
         var failed = 0;

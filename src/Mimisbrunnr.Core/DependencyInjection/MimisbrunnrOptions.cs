@@ -30,6 +30,15 @@ public sealed class MimisbrunnrOptions
 
     /// <summary>How often expired norns are swept from the index and the store (default 30 s).</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Keys that encrypt norn secrets (HMAC secrets, AWS secret keys, session tokens) in the store: each the base64 of
+    /// 32 random bytes (<c>openssl rand -base64 32</c>). The first encrypts new writes; all decrypt, so rotate by
+    /// putting a new key first and keeping the old one for <see cref="MaxTtl"/>. Hosts that share a store need the
+    /// same keys. Empty (the default): secrets are stored as given, and a warning says so. See
+    /// <see cref="Norns.NornSecretProtector"/>.
+    /// </summary>
+    public IList<string> SecretKeys { get; } = [];
 }
 
 /// <summary>Norn quotas.</summary>

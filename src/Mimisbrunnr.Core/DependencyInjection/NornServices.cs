@@ -29,6 +29,7 @@ internal static class NornServices
             sp.GetRequiredService<IOptionsMonitor<MimisbrunnrOptions>>(),
             sp.GetService<IDestinationGuard>(),
             sp.GetService<ISqsDestinationRules>()));
+        services.TryAddSingleton<INornSecretProtector, NornSecretProtector>();
         services.TryAddSingleton<NornService>();
         services.TryAddSingleton(static sp => new DeviceIdExtractor(sp.GetRequiredService<IOptionsMonitor<MimisbrunnrOptions>>()));
         services.TryAddSingleton<EventRouter>();

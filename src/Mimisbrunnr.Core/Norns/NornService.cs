@@ -24,6 +24,7 @@ public sealed class NornService
     private readonly NornValidator _validator;
     private readonly TimeProvider _timeProvider;
     private readonly IOptionsMonitor<MimisbrunnrOptions> _options;
+    private readonly INornSecretProtector _secrets;
 
     /// <summary>Creates the service.</summary>
     /// <param name="store">The norn store.</param>
@@ -31,12 +32,17 @@ public sealed class NornService
     /// <param name="validator">The request validator.</param>
     /// <param name="timeProvider">The clock.</param>
     /// <param name="options">The options (quotas).</param>
+    /// <param name="secretProtector">
+    /// Protects the norns' secrets before they are stored; <see langword="null"/> stores them as given
+    /// (<see cref="NornSecretProtector.None"/>).
+    /// </param>
     public NornService(
         INornStore store,
         NornRegistry registry,
         NornValidator validator,
         TimeProvider timeProvider,
-        IOptionsMonitor<MimisbrunnrOptions> options)
+        IOptionsMonitor<MimisbrunnrOptions> options,
+        INornSecretProtector? secretProtector = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(registry);
@@ -48,6 +54,7 @@ public sealed class NornService
         _validator = validator;
         _timeProvider = timeProvider;
         _options = options;
+        _secrets = secretProtector ?? NornSecretProtector.None;
     }
 
     /// <summary>
@@ -193,7 +200,7 @@ public sealed class NornService
     private async Task<NornWriteOutcome> WriteAsync(string owner, ValidatedNorn validated, CancellationToken cancellationToken)
     {
         var quotas = _options.CurrentValue.Quotas;
-        var norn = validated.ToNorn(owner, _timeProvider.GetUtcNow());
+        var norn = NornSecrets.Protect(validated.ToNorn(owner, _timeProvider.GetUtcNow()), _secrets);
         var result = await _store.UpsertAsync(
             norn, new NornQuotas(quotas.MaxNornsPerOwner, quotas.MaxNornsPerDevice), cancellationToken).ConfigureAwait(false);
         switch (result.Status)

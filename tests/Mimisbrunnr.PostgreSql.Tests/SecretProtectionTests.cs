@@ -1,0 +1,34 @@
+using System.Security.Cryptography;
+using Mimisbrunnr.Testing.Http;
+
+namespace Mimisbrunnr.PostgreSql.Tests;
+
+/// <summary>Two hosts with the same <c>Mimisbrunnr:SecretKeys</c> on one database: secrets are encrypted in it.</summary>
+public sealed class SecretProtectionTests
+{
+    [Fact]
+    public async Task A_secret_written_through_one_host_is_encrypted_in_the_database_and_signs_the_other_hosts_deliveries()
+    {
+        PostgreSqlServer.Require();
+        var ct = TestContext.Current.CancellationToken;
+        var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        await using var database = await TestDatabase.CreateAsync(ct);
+        await using var sink = await SinkServer.StartAsync(ct);
+        await using var a = await TestHost.StartAsync("A", database.ConnectionString, o => o.SecretKeys.Add(key));
+        await using var b = await TestHost.StartAsync("B", database.ConnectionString, o => o.SecretKeys.Add(key));
+        await Task.WhenAll(a.Store.WhenListeningAsync(), b.Store.WhenListeningAsync()).WaitAsync(TimeSpan.FromSeconds(30), ct);
+        const string Device = "mac:f10000000001";
+        const string Secret = "pg-norn-secret-5d1e";
+
+        var (status, id) = await a.CreateAsync("alice", Device, sink.Url("/signed"), Secret);
+        Assert.Equal(201, status);
+        var document = (string)(await database.ScalarAsync($"SELECT document::text FROM mimisbrunnr.norns WHERE id = '{id}';", ct))!;
+        Assert.Contains("mimi:v1:", document, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, document, StringComparison.Ordinal);
+
+        await Eventually.HoldsAsync(() => b.Registry.Find(id!) is not null, TimeSpan.FromSeconds(5), "B knows the norn");
+        Assert.Equal(202, await b.PostEventAsync(Device, "through-b"));
+        var delivered = Assert.Single(await sink.WaitForRequestsAsync(1, "/signed", TimeSpan.FromSeconds(5)));
+        Assert.Equal(TestHost.NornSignature(Secret, delivered.Body), delivered.Header("X-Webpa-Signature"));
+    }
+}
