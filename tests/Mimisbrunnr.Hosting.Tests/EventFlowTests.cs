@@ -3,25 +3,13 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using Mimisbrunnr.Testing.Http;
 using Mimisbrunnr.Wrp;
 
 namespace Mimisbrunnr.Hosting.Tests;
 
-public sealed class EventFlowTests : IAsyncLifetime
+public sealed class EventFlowTests : SinkAndDatabaseTest
 {
     private const string NornSecret = "norn-secret";
-    private readonly TempDatabase _database = new();
-    private SinkServer _sink = null!;
-
-    public async ValueTask InitializeAsync() => _sink = await SinkServer.StartAsync();
-
-    public async ValueTask DisposeAsync()
-    {
-        await _sink.DisposeAsync();
-        _database.Dispose();
-    }
-
     internal static WrpMessage Event(string device, string eventName = "online", string transaction = "txn-1") => new()
     {
         Type = MessageType.SimpleEvent,
@@ -36,8 +24,8 @@ public sealed class EventFlowTests : IAsyncLifetime
     [Fact]
     public async Task Registered_norn_receives_a_signed_event_as_wrp_json_and_other_devices_are_not_delivered()
     {
-        await using var host = await TestHost.StartAsync(_database.Path);
-        using var created = await host.SendAsync(HttpMethod.Post, "norns", "alice", NornJson.Http("mac:112233445566", _sink.Url("/hook")));
+        await using var host = await TestHost.StartAsync(Database.Path);
+        using var created = await host.SendAsync(HttpMethod.Post, "norns", "alice", NornJson.Http("mac:112233445566", Sink.Url("/hook")));
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
 
         var other = Event("mac:aabbccddeeff", transaction: "txn-other");
@@ -52,7 +40,7 @@ public sealed class EventFlowTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         }
 
-        var delivered = (await _sink.WaitForRequestsAsync(1, "/hook")).Single();
+        var delivered = (await Sink.WaitForRequestsAsync(1, "/hook")).Single();
         Assert.Equal("application/json", delivered.Header("Content-Type")?.Split(';')[0]);
         Assert.Equal(WrpJson.Encode(message), delivered.Body);
         Assert.Equal("txn-1", delivered.Header("X-Webpa-Transaction-Id"));
@@ -66,25 +54,25 @@ public sealed class EventFlowTests : IAsyncLifetime
 
         // Give the other device's event time to arrive if it had been (wrongly) routed.
         await Task.Delay(200, TestContext.Current.CancellationToken);
-        Assert.Single(_sink.RequestsTo("/hook"));
+        Assert.Single(Sink.RequestsTo("/hook"));
     }
 
     [Fact]
     public async Task Json_events_are_accepted_too()
     {
-        await using var host = await TestHost.StartAsync(_database.Path);
-        using var created = await host.SendAsync(HttpMethod.Post, "norns", "alice", NornJson.Http("mac:112233445566", _sink.Url("/json")));
+        await using var host = await TestHost.StartAsync(Database.Path);
+        using var created = await host.SendAsync(HttpMethod.Post, "norns", "alice", NornJson.Http("mac:112233445566", Sink.Url("/json")));
         var message = Event("mac:112233445566");
         using var response = await host.PostEventAsync(WrpJson.Encode(message), "application/json; charset=utf-8");
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var delivered = (await _sink.WaitForRequestsAsync(1, "/json")).Single();
+        var delivered = (await Sink.WaitForRequestsAsync(1, "/json")).Single();
         Assert.Equal(WrpJson.Encode(message), delivered.Body);
     }
 
     [Fact]
     public async Task Bad_events_get_403_400_413_415_never_5xx()
     {
-        await using var host = await TestHost.StartAsync(_database.Path, events: o => o.MaxBodyBytes = 1024);
+        await using var host = await TestHost.StartAsync(Database.Path, events: o => o.MaxBodyBytes = 1024);
         var body = WrpMsgPack.Encode(Event("mac:112233445566"));
 
         using (var unsigned = await host.PostEventAsync(body, secret: null))
@@ -131,8 +119,8 @@ public sealed class EventFlowTests : IAsyncLifetime
     public async Task Expired_norns_are_not_delivered_and_gone_from_get()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var host = await TestHost.StartAsync(_database.Path, services: s => s.AddSingleton<TimeProvider>(time));
-        using var created = await host.SendAsync(HttpMethod.Post, "norns", "alice", NornJson.Http("mac:112233445566", _sink.Url("/expiring"), ttl: 60));
+        await using var host = await TestHost.StartAsync(Database.Path, services: s => s.AddSingleton<TimeProvider>(time));
+        using var created = await host.SendAsync(HttpMethod.Post, "norns", "alice", NornJson.Http("mac:112233445566", Sink.Url("/expiring"), ttl: 60));
         var id = (await NornJson.ReadAsync(created)).GetProperty("id").GetString()!;
 
         time.Advance(TimeSpan.FromSeconds(61));
@@ -146,31 +134,31 @@ public sealed class EventFlowTests : IAsyncLifetime
         using var list = await host.SendAsync(HttpMethod.Get, "norns", "alice");
         Assert.Equal(0, (await NornJson.ReadAsync(list)).GetArrayLength());
         await Task.Delay(200, TestContext.Current.CancellationToken);
-        Assert.Empty(_sink.RequestsTo("/expiring"));
+        Assert.Empty(Sink.RequestsTo("/expiring"));
     }
 
     [Fact]
     public async Task Norns_survive_a_restart_on_the_same_sqlite_file()
     {
-        await using (var first = await TestHost.StartAsync(_database.Path))
+        await using (var first = await TestHost.StartAsync(Database.Path))
         {
-            using var created = await first.SendAsync(HttpMethod.Post, "norns", "alice", NornJson.Http("mac:112233445566", _sink.Url("/restart")));
+            using var created = await first.SendAsync(HttpMethod.Post, "norns", "alice", NornJson.Http("mac:112233445566", Sink.Url("/restart")));
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         }
 
-        await using var second = await TestHost.StartAsync(_database.Path);
+        await using var second = await TestHost.StartAsync(Database.Path);
         using var list = await second.SendAsync(HttpMethod.Get, "norns", "alice");
         Assert.Equal(1, (await NornJson.ReadAsync(list)).GetArrayLength());
         using var response = await second.PostEventAsync(WrpMsgPack.Encode(Event("mac:112233445566")));
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        Assert.Single(await _sink.WaitForRequestsAsync(1, "/restart"));
+        Assert.Single(await Sink.WaitForRequestsAsync(1, "/restart"));
     }
 
     [Fact]
     public async Task Prefix_maps_under_a_path()
     {
-        await using var host = await TestHost.StartAsync(_database.Path, prefix: "/api/v1");
-        using var created = await host.SendAsync(HttpMethod.Post, "api/v1/norns", "alice", NornJson.Http("mac:112233445566", _sink.Url("/p")));
+        await using var host = await TestHost.StartAsync(Database.Path, prefix: "/api/v1");
+        using var created = await host.SendAsync(HttpMethod.Post, "api/v1/norns", "alice", NornJson.Http("mac:112233445566", Sink.Url("/p")));
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         Assert.StartsWith("/api/v1/norns/", created.Headers.Location?.OriginalString, StringComparison.Ordinal);
         using var root = await host.SendAsync(HttpMethod.Get, "norns", "alice");

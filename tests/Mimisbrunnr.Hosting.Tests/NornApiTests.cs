@@ -1,31 +1,27 @@
 using System.Net;
-using Mimisbrunnr.Testing.Http;
 
 namespace Mimisbrunnr.Hosting.Tests;
 
-public sealed class NornApiTests : IAsyncLifetime
+public sealed class NornApiTests : SinkAndDatabaseTest
 {
-    private readonly TempDatabase _database = new();
     private TestHost _host = null!;
-    private SinkServer _sink = null!;
 
-    public async ValueTask InitializeAsync()
+    public override async ValueTask InitializeAsync()
     {
-        _sink = await SinkServer.StartAsync();
-        _host = await TestHost.StartAsync(_database.Path, engine: o => o.MaxTtl = 7200);
+        await base.InitializeAsync();
+        _host = await TestHost.StartAsync(Database.Path, engine: o => o.MaxTtl = 7200);
     }
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         await _host.DisposeAsync();
-        await _sink.DisposeAsync();
-        _database.Dispose();
+        await base.DisposeAsync();
     }
 
     [Fact]
     public async Task Create_returns_201_with_location_then_200_for_the_same_pair()
     {
-        var body = NornJson.Http("MAC:11:22:33:44:55:66/config", _sink.Url("/hook"));
+        var body = NornJson.Http("MAC:11:22:33:44:55:66/config", Sink.Url("/hook"));
         using var created = await _host.SendAsync(HttpMethod.Post, "norns", "alice", body);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var norn = await NornJson.ReadAsync(created);
@@ -47,7 +43,7 @@ public sealed class NornApiTests : IAsyncLifetime
     [Fact]
     public async Task Input_is_case_insensitive_and_unknown_properties_are_ignored()
     {
-        var body = $$$"""{"DEVICEID":"mac:112233445566","Ttl":60,"Destination":{"HTTP":{"URL":"{{{_sink.Url("/x")}}}"}},"extra":{"a":1}}""";
+        var body = $$$"""{"DEVICEID":"mac:112233445566","Ttl":60,"Destination":{"HTTP":{"URL":"{{{Sink.Url("/x")}}}"}},"extra":{"a":1}}""";
         using var response = await _host.SendAsync(HttpMethod.Post, "norns", "alice", body);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
     }
@@ -55,7 +51,7 @@ public sealed class NornApiTests : IAsyncLifetime
     [Fact]
     public async Task Others_norns_are_404_and_the_same_pair_is_409()
     {
-        var body = NornJson.Http("mac:112233445566", _sink.Url("/hook"));
+        var body = NornJson.Http("mac:112233445566", Sink.Url("/hook"));
         using var created = await _host.SendAsync(HttpMethod.Post, "norns", "alice", body);
         var id = (await NornJson.ReadAsync(created)).GetProperty("id").GetString()!;
 
@@ -79,18 +75,18 @@ public sealed class NornApiTests : IAsyncLifetime
     [Fact]
     public async Task Put_updates_and_delete_removes()
     {
-        var body = NornJson.Http("mac:112233445566", _sink.Url("/hook"), ttl: 60);
+        var body = NornJson.Http("mac:112233445566", Sink.Url("/hook"), ttl: 60);
         using var created = await _host.SendAsync(HttpMethod.Post, "norns", "alice", body);
         var first = await NornJson.ReadAsync(created);
         var id = first.GetProperty("id").GetString()!;
 
-        using var put = await _host.SendAsync(HttpMethod.Put, $"norns/{id}", "alice", NornJson.Http("mac:112233445566", _sink.Url("/hook"), ttl: 3600, contentType: "application/msgpack"));
+        using var put = await _host.SendAsync(HttpMethod.Put, $"norns/{id}", "alice", NornJson.Http("mac:112233445566", Sink.Url("/hook"), ttl: 3600, contentType: "application/msgpack"));
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
         var updated = await NornJson.ReadAsync(put);
         Assert.Equal("application/msgpack", updated.GetProperty("destination").GetProperty("http").GetProperty("contentType").GetString());
         Assert.True(updated.GetProperty("expiresAt").GetDateTimeOffset() > first.GetProperty("expiresAt").GetDateTimeOffset());
 
-        using var moved = await _host.SendAsync(HttpMethod.Put, $"norns/{id}", "alice", NornJson.Http("mac:112233445566", _sink.Url("/other")));
+        using var moved = await _host.SendAsync(HttpMethod.Put, $"norns/{id}", "alice", NornJson.Http("mac:112233445566", Sink.Url("/other")));
         Assert.Equal(HttpStatusCode.BadRequest, moved.StatusCode);
         Assert.Equal("immutable", (await NornJson.ReadAsync(moved)).GetProperty("rule").GetString());
 
@@ -134,14 +130,14 @@ public sealed class NornApiTests : IAsyncLifetime
         using var unsupported = await _host.Client.SendAsync(text, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, unsupported.StatusCode);
 
-        var huge = NornJson.Http("mac:112233445566", _sink.Url("/hook"), secret: new string('s', 70_000));
+        var huge = NornJson.Http("mac:112233445566", Sink.Url("/hook"), secret: new string('s', 70_000));
         using var tooLarge = await _host.SendAsync(HttpMethod.Post, "norns", "alice", huge);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
 
         using var anonymous = await _host.SendAsync(HttpMethod.Get, "norns", user: null);
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         Assert.Equal("application/problem+json", anonymous.Content.Headers.ContentType?.MediaType);
-        using var anonymousPost = await _host.SendAsync(HttpMethod.Post, "norns", null, NornJson.Http("mac:112233445566", _sink.Url("/hook")));
+        using var anonymousPost = await _host.SendAsync(HttpMethod.Post, "norns", null, NornJson.Http("mac:112233445566", Sink.Url("/hook")));
         Assert.Equal(HttpStatusCode.Unauthorized, anonymousPost.StatusCode);
     }
 
@@ -152,12 +148,12 @@ public sealed class NornApiTests : IAsyncLifetime
         for (var i = 0; i < 7; i++)
         {
             var device = i < 5 ? "mac:112233445566" : "mac:aabbccddeeff";
-            using var response = await _host.SendAsync(HttpMethod.Post, "norns", "alice", NornJson.Http(device, _sink.Url($"/hook/{i}")));
+            using var response = await _host.SendAsync(HttpMethod.Post, "norns", "alice", NornJson.Http(device, Sink.Url($"/hook/{i}")));
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
             ids.Add((await NornJson.ReadAsync(response)).GetProperty("id").GetString()!);
         }
 
-        using (var other = await _host.SendAsync(HttpMethod.Post, "norns", "bob", NornJson.Http("mac:112233445566", _sink.Url("/bob"))))
+        using (var other = await _host.SendAsync(HttpMethod.Post, "norns", "bob", NornJson.Http("mac:112233445566", Sink.Url("/bob"))))
         {
             Assert.Equal(HttpStatusCode.Created, other.StatusCode);
         }
@@ -193,10 +189,10 @@ public sealed class NornApiTests : IAsyncLifetime
     [Fact]
     public async Task Quota_is_429_with_retry_after()
     {
-        await using var host = await TestHost.StartAsync(_database.Path + ".quota", engine: o => o.Quotas.MaxNornsPerOwner = 1);
-        using var first = await host.SendAsync(HttpMethod.Post, "norns", "alice", NornJson.Http("mac:112233445566", _sink.Url("/a")));
+        await using var host = await TestHost.StartAsync(Database.Path + ".quota", engine: o => o.Quotas.MaxNornsPerOwner = 1);
+        using var first = await host.SendAsync(HttpMethod.Post, "norns", "alice", NornJson.Http("mac:112233445566", Sink.Url("/a")));
         Assert.Equal(HttpStatusCode.Created, first.StatusCode);
-        using var second = await host.SendAsync(HttpMethod.Post, "norns", "alice", NornJson.Http("mac:112233445566", _sink.Url("/b")));
+        using var second = await host.SendAsync(HttpMethod.Post, "norns", "alice", NornJson.Http("mac:112233445566", Sink.Url("/b")));
         Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
         Assert.NotNull(second.Headers.RetryAfter);
         Assert.Equal("perOwner", (await NornJson.ReadAsync(second)).GetProperty("rule").GetString());

@@ -3,32 +3,20 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
-using Mimisbrunnr.Testing.Http;
 using Mimisbrunnr.Wrp;
 
 namespace Mimisbrunnr.Hosting.Tests;
 
 /// <summary>Starts samples/Mimisbrunnr.Server as a process with the configuration keys the README documents.</summary>
-public sealed class SampleServerTests : IAsyncLifetime
+public sealed class SampleServerTests : SinkAndDatabaseTest
 {
-    private readonly TempDatabase _database = new();
-    private SinkServer _sink = null!;
-
-    public async ValueTask InitializeAsync() => _sink = await SinkServer.StartAsync();
-
-    public async ValueTask DisposeAsync()
-    {
-        await _sink.DisposeAsync();
-        _database.Dispose();
-    }
-
     [Fact]
     public async Task Sample_server_answers_norns_and_events_with_the_documented_keys()
     {
         var port = FreePort();
         using var server = StartServer(
             $"--urls=http://127.0.0.1:{port}",
-            $"--ConnectionStrings:Norns=Data Source={_database.Path}",
+            $"--ConnectionStrings:Norns=Data Source={Database.Path}",
             "--Mimisbrunnr:Events:Secret=process-secret",
             "--Mimisbrunnr:Destinations:AllowPrivateNetworks=true",
             "--Mimisbrunnr:MaxTtl=600",
@@ -38,9 +26,9 @@ public sealed class SampleServerTests : IAsyncLifetime
         client.DefaultRequestHeaders.Authorization =
             new AuthenticationHeaderValue("Basic", Convert.ToBase64String("alice:wonderland"u8.ToArray()));
 
-        using var tooLong = await client.PostAsync("norns", Json(NornJson.Http("mac:112233445566", _sink.Url("/s"), ttl: 601)), TestContext.Current.CancellationToken);
+        using var tooLong = await client.PostAsync("norns", Json(NornJson.Http("mac:112233445566", Sink.Url("/s"), ttl: 601)), TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
-        using var created = await client.PostAsync("norns", Json(NornJson.Http("mac:112233445566", _sink.Url("/s"), ttl: 600)), TestContext.Current.CancellationToken);
+        using var created = await client.PostAsync("norns", Json(NornJson.Http("mac:112233445566", Sink.Url("/s"), ttl: 600)), TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
 
         var body = WrpMsgPack.Encode(EventFlowTests.Event("mac:112233445566"));
@@ -49,7 +37,7 @@ public sealed class SampleServerTests : IAsyncLifetime
         request.Headers.Add("X-Webpa-Signature", TestHost.Sign("process-secret", body));
         using var accepted = await client.SendAsync(request, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
-        Assert.Single(await _sink.WaitForRequestsAsync(1, "/s"));
+        Assert.Single(await Sink.WaitForRequestsAsync(1, "/s"));
 
         using var anonymous = new HttpClient { BaseAddress = client.BaseAddress };
         using var unauthorized = await anonymous.GetAsync("norns", TestContext.Current.CancellationToken);
@@ -61,7 +49,7 @@ public sealed class SampleServerTests : IAsyncLifetime
     [Fact]
     public async Task Sample_server_without_a_secret_exits_non_zero_with_a_readable_message()
     {
-        using var server = StartServer($"--urls=http://127.0.0.1:{FreePort()}", $"--ConnectionStrings:Norns=Data Source={_database.Path}");
+        using var server = StartServer($"--urls=http://127.0.0.1:{FreePort()}", $"--ConnectionStrings:Norns=Data Source={Database.Path}");
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await server.Process.WaitForExitAsync(timeout.Token);
         Assert.NotEqual(0, server.Process.ExitCode);

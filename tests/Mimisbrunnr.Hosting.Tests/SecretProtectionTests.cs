@@ -2,41 +2,29 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Data.Sqlite;
-using Mimisbrunnr.Testing.Http;
 using Mimisbrunnr.Wrp;
 
 namespace Mimisbrunnr.Hosting.Tests;
 
 /// <summary>Norn secrets under <c>Mimisbrunnr:SecretKeys</c>: encrypted in the SQLite file, used to sign deliveries.</summary>
-public sealed class SecretProtectionTests : IAsyncLifetime
+public sealed class SecretProtectionTests : SinkAndDatabaseTest
 {
     private const string Device = "mac:112233445566";
     private const string NornSecret = "norn-secret-7f3a9c";
     private static readonly string Key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
     private static readonly string OtherKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-    private readonly TempDatabase _database = new();
-    private SinkServer _sink = null!;
-
-    public async ValueTask InitializeAsync() => _sink = await SinkServer.StartAsync();
-
-    public async ValueTask DisposeAsync()
-    {
-        await _sink.DisposeAsync();
-        _database.Dispose();
-    }
-
     [Fact]
     public async Task The_store_holds_no_secret_in_clear_and_deliveries_are_signed_with_it_only_where_the_key_is_known()
     {
-        await using (var host = await TestHost.StartAsync(_database.Path, engine: o => o.SecretKeys.Add(Key)))
+        await using (var host = await TestHost.StartAsync(Database.Path, engine: o => o.SecretKeys.Add(Key)))
         {
             using var created = await host.SendAsync(
-                HttpMethod.Post, "norns", "alice", NornJson.Http(Device, _sink.Url("/hook"), secret: NornSecret));
+                HttpMethod.Post, "norns", "alice", NornJson.Http(Device, Sink.Url("/hook"), secret: NornSecret));
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
             Assert.DoesNotContain("norn-secret", await created.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
 
             await PostAsync(host, "txn-1");
-            var delivered = (await _sink.WaitForRequestsAsync(1, "/hook")).Single();
+            var delivered = (await Sink.WaitForRequestsAsync(1, "/hook")).Single();
             Assert.Equal(TestHost.Sign(NornSecret, delivered.Body), delivered.Header("X-Webpa-Signature"));
         }
 
@@ -45,28 +33,28 @@ public sealed class SecretProtectionTests : IAsyncLifetime
         Assert.Contains("mimi:v1:", document, StringComparison.Ordinal);
         Assert.DoesNotContain(NornSecret, document, StringComparison.Ordinal);
         SqliteConnection.ClearAllPools();
-        foreach (var file in Directory.GetFiles(Path.GetDirectoryName(_database.Path)!))
+        foreach (var file in Directory.GetFiles(Path.GetDirectoryName(Database.Path)!))
         {
             Assert.DoesNotContain(NornSecret, Encoding.UTF8.GetString(await File.ReadAllBytesAsync(file, TestContext.Current.CancellationToken)), StringComparison.Ordinal);
         }
 
         // A host with another key cannot read the secret: it does not deliver unsigned, it does not deliver at all.
-        await using (var stranger = await TestHost.StartAsync(_database.Path, engine: o => o.SecretKeys.Add(OtherKey)))
+        await using (var stranger = await TestHost.StartAsync(Database.Path, engine: o => o.SecretKeys.Add(OtherKey)))
         {
             await PostAsync(stranger, "txn-2");
             await Task.Delay(300, TestContext.Current.CancellationToken);
-            Assert.Single(_sink.RequestsTo("/hook"));
+            Assert.Single(Sink.RequestsTo("/hook"));
         }
 
         // After a rotation (new key first, the old one kept) the norn is delivered again, signed as before.
-        await using (var rotated = await TestHost.StartAsync(_database.Path, engine: o =>
+        await using (var rotated = await TestHost.StartAsync(Database.Path, engine: o =>
         {
             o.SecretKeys.Add(OtherKey);
             o.SecretKeys.Add(Key);
         }))
         {
             await PostAsync(rotated, "txn-3");
-            var again = (await _sink.WaitForRequestsAsync(2, "/hook"))[1];
+            var again = (await Sink.WaitForRequestsAsync(2, "/hook"))[1];
             Assert.Equal("txn-3", again.Header("X-Webpa-Transaction-Id"));
             Assert.Equal(TestHost.Sign(NornSecret, again.Body), again.Header("X-Webpa-Signature"));
         }
@@ -77,7 +65,7 @@ public sealed class SecretProtectionTests : IAsyncLifetime
     {
         var error = await Assert.ThrowsAnyAsync<Exception>(async () =>
         {
-            await using var host = await TestHost.StartAsync(_database.Path, engine: o => o.SecretKeys.Add("too-short"));
+            await using var host = await TestHost.StartAsync(Database.Path, engine: o => o.SecretKeys.Add("too-short"));
         });
 
         Assert.Contains("Mimisbrunnr:SecretKeys:0", error.Message, StringComparison.Ordinal);
@@ -91,7 +79,7 @@ public sealed class SecretProtectionTests : IAsyncLifetime
 
     private async Task<string> ReadDocumentAsync()
     {
-        await using var connection = new SqliteConnection($"Data Source={_database.Path};Mode=ReadOnly");
+        await using var connection = new SqliteConnection($"Data Source={Database.Path};Mode=ReadOnly");
         await connection.OpenAsync(TestContext.Current.CancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT group_concat(document, '|') FROM norns;";
