@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
@@ -84,16 +83,7 @@ internal sealed partial class SqsFailureNotifier
         var content = new ByteArrayContent(body);
         content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
         request.Content = content;
-        var webhookId = "msg_" + Guid.NewGuid().ToString("N");
-        var timestamp = _timeProvider.GetUtcNow().ToUnixTimeSeconds();
-        request.Headers.TryAddWithoutValidation(DeliveryHeaders.WebhookId, webhookId);
-        request.Headers.TryAddWithoutValidation(DeliveryHeaders.WebhookTimestamp, timestamp.ToString(CultureInfo.InvariantCulture));
-        if (secret is { Length: > 0 })
-        {
-            request.Headers.TryAddWithoutValidation(DeliveryHeaders.WebpaSignature, DeliverySignatures.ComputeWebpaSignature(secret, body));
-            request.Headers.TryAddWithoutValidation(
-                DeliveryHeaders.WebhookSignature, DeliverySignatures.ComputeStandardWebhooksSignature(secret, webhookId, timestamp, body));
-        }
+        DeliverySignatures.SignNotice(request, body, secret, _timeProvider.GetUtcNow());
 
         try
         {

@@ -1,17 +1,14 @@
 using System.Net.Http.Headers;
-using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Encodings.Web;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Mimisbrunnr.DependencyInjection;
+using Mimisbrunnr.Testing.Http;
 
 namespace Mimisbrunnr.Hosting.Tests;
 
@@ -22,7 +19,7 @@ namespace Mimisbrunnr.Hosting.Tests;
 internal sealed class TestHost : IAsyncDisposable
 {
     public const string EventsSecret = "events-secret";
-    public const string UserHeader = "X-Test-User";
+    public const string UserHeader = TestUserAuthenticationHandler.UserHeader;
 
     private readonly WebApplication _app;
 
@@ -63,8 +60,7 @@ internal sealed class TestHost : IAsyncDisposable
                 options.Secret = EventsSecret;
                 events?.Invoke(options);
             });
-        builder.Services.AddAuthentication(TestAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, TestAuthenticationHandler>(TestAuthenticationHandler.SchemeName, null);
+        builder.Services.AddTestUserAuthentication();
         var app = builder.Build();
         app.UseAuthentication();
         app.MapMimisbrunnr(prefix);
@@ -112,24 +108,5 @@ internal sealed class TestHost : IAsyncDisposable
         Client.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
-    }
-
-    private sealed class TestAuthenticationHandler(
-        IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
-        : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
-    {
-        public const string SchemeName = "Test";
-
-        protected override Task<AuthenticateResult> HandleAuthenticateAsync()
-        {
-            var user = Request.Headers[UserHeader].ToString();
-            if (string.IsNullOrEmpty(user))
-            {
-                return Task.FromResult(AuthenticateResult.NoResult());
-            }
-
-            var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, user)], SchemeName);
-            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
-        }
     }
 }

@@ -1,23 +1,20 @@
 using System.Net.Http.Headers;
-using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Mimisbrunnr.DependencyInjection;
 using Mimisbrunnr.Hosting;
 using Mimisbrunnr.Norns;
 using Mimisbrunnr.Storage;
 using Mimisbrunnr.Wrp;
+using Mimisbrunnr.Testing.Http;
 
 namespace Mimisbrunnr.PostgreSql.Tests;
 
@@ -29,7 +26,7 @@ namespace Mimisbrunnr.PostgreSql.Tests;
 internal sealed class TestHost : IAsyncDisposable
 {
     public const string EventsSecret = "events-secret";
-    public const string UserHeader = "X-Test-User";
+    public const string UserHeader = TestUserAuthenticationHandler.UserHeader;
 
     private readonly WebApplication _app;
 
@@ -62,8 +59,7 @@ internal sealed class TestHost : IAsyncDisposable
             })
             .UsePostgreSqlStore(connectionString)
             .ConfigureEvents(options => options.Secret = EventsSecret);
-        builder.Services.AddAuthentication(TestAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, TestAuthenticationHandler>(TestAuthenticationHandler.SchemeName, null);
+        builder.Services.AddTestUserAuthentication();
         var app = builder.Build();
         app.UseAuthentication();
         app.MapMimisbrunnr();
@@ -154,25 +150,6 @@ internal sealed class TestHost : IAsyncDisposable
 
         using var document = JsonDocument.Parse(text);
         return document.RootElement.TryGetProperty("id", out var id) ? id.GetString() : null;
-    }
-
-    private sealed class TestAuthenticationHandler(
-        IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
-        : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
-    {
-        public const string SchemeName = "Test";
-
-        protected override Task<AuthenticateResult> HandleAuthenticateAsync()
-        {
-            var user = Request.Headers[UserHeader].ToString();
-            if (string.IsNullOrEmpty(user))
-            {
-                return Task.FromResult(AuthenticateResult.NoResult());
-            }
-
-            var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, user)], SchemeName);
-            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
-        }
     }
 }
 

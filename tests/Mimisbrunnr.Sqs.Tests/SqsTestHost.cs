@@ -1,11 +1,8 @@
 using System.Net.Http.Headers;
-using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -14,11 +11,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
-using Microsoft.Extensions.Options;
 using Mimisbrunnr.DependencyInjection;
 using Mimisbrunnr.Hosting;
 using Mimisbrunnr.Storage;
 using Mimisbrunnr.Wrp;
+using Mimisbrunnr.Testing.Http;
 
 namespace Mimisbrunnr.Sqs.Tests;
 
@@ -30,7 +27,7 @@ namespace Mimisbrunnr.Sqs.Tests;
 internal sealed class SqsTestHost : IAsyncDisposable
 {
     public const string EventsSecret = "events-secret";
-    public const string UserHeader = "X-Test-User";
+    public const string UserHeader = TestUserAuthenticationHandler.UserHeader;
     public const string Owner = "alice";
 
     private readonly WebApplication _app;
@@ -75,8 +72,7 @@ internal sealed class SqsTestHost : IAsyncDisposable
             builder.Services.Replace(ServiceDescriptor.Singleton(store));
         }
 
-        builder.Services.AddAuthentication(TestAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, TestAuthenticationHandler>(TestAuthenticationHandler.SchemeName, null);
+        builder.Services.AddTestUserAuthentication();
         var app = builder.Build();
         app.UseAuthentication();
         app.MapMimisbrunnr();
@@ -169,24 +165,5 @@ internal sealed class SqsTestHost : IAsyncDisposable
         Client.Dispose();
         await _app.StopAsync(CancellationToken.None);
         await _app.DisposeAsync();
-    }
-
-    private sealed class TestAuthenticationHandler(
-        IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
-        : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
-    {
-        public const string SchemeName = "Test";
-
-        protected override Task<AuthenticateResult> HandleAuthenticateAsync()
-        {
-            var user = Request.Headers[UserHeader].ToString();
-            if (string.IsNullOrEmpty(user))
-            {
-                return Task.FromResult(AuthenticateResult.NoResult());
-            }
-
-            var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, user)], SchemeName);
-            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
-        }
     }
 }

@@ -74,4 +74,29 @@ public static class DeliverySignatures
         hmac.GetHashAndReset(mac);
         return "v1," + Convert.ToBase64String(mac);
     }
+
+    /// <summary>
+    /// Puts the headers of a notice (cut-off, failure) on a request: a fresh <see cref="DeliveryHeaders.WebhookId"/>,
+    /// <see cref="DeliveryHeaders.WebhookTimestamp"/>, and with a secret <see cref="DeliveryHeaders.WebpaSignature"/>
+    /// and <see cref="DeliveryHeaders.WebhookSignature"/> over <paramref name="body"/>, as on deliveries.
+    /// </summary>
+    /// <param name="request">The notice request.</param>
+    /// <param name="body">The exact body bytes.</param>
+    /// <param name="secret">The revealed secret; <see langword="null"/> or empty leaves the notice unsigned.</param>
+    /// <param name="now">The time of sending.</param>
+    public static void SignNotice(HttpRequestMessage request, byte[] body, string? secret, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(body);
+        var webhookId = "msg_" + Guid.NewGuid().ToString("N");
+        var timestamp = now.ToUnixTimeSeconds();
+        request.Headers.TryAddWithoutValidation(DeliveryHeaders.WebhookId, webhookId);
+        request.Headers.TryAddWithoutValidation(DeliveryHeaders.WebhookTimestamp, timestamp.ToString(CultureInfo.InvariantCulture));
+        if (!string.IsNullOrEmpty(secret))
+        {
+            request.Headers.TryAddWithoutValidation(DeliveryHeaders.WebpaSignature, ComputeWebpaSignature(secret, body));
+            request.Headers.TryAddWithoutValidation(
+                DeliveryHeaders.WebhookSignature, ComputeStandardWebhooksSignature(secret, webhookId, timestamp, body));
+        }
+    }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Mimisbrunnr.Dispatch;
 using Mimisbrunnr.Norns;
@@ -73,16 +72,7 @@ public sealed partial class HttpCutOffNotifier : INornCutOffNotifier
         var content = new ByteArrayContent(body);
         content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
         request.Content = content;
-        var webhookId = "msg_" + Guid.NewGuid().ToString("N");
-        var timestamp = _timeProvider.GetUtcNow().ToUnixTimeSeconds();
-        request.Headers.TryAddWithoutValidation(DeliveryHeaders.WebhookId, webhookId);
-        request.Headers.TryAddWithoutValidation(DeliveryHeaders.WebhookTimestamp, timestamp.ToString(CultureInfo.InvariantCulture));
-        if (secret is { Length: > 0 })
-        {
-            request.Headers.TryAddWithoutValidation(DeliveryHeaders.WebpaSignature, DeliverySignatures.ComputeWebpaSignature(secret, body));
-            request.Headers.TryAddWithoutValidation(
-                DeliveryHeaders.WebhookSignature, DeliverySignatures.ComputeStandardWebhooksSignature(secret, webhookId, timestamp, body));
-        }
+        DeliverySignatures.SignNotice(request, body, secret, _timeProvider.GetUtcNow());
 
         var client = _httpClientFactory.CreateClient(HttpNornSender.HttpClientName);
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
