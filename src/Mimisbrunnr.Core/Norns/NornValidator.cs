@@ -442,8 +442,9 @@ public sealed partial class NornValidator
         }
     }
 
-    // https://sqs.<region>.amazonaws.com[.cn]/<account>/<name>; names: 1..80 of [A-Za-z0-9_-], FIFO queues end in .fifo.
-    [GeneratedRegex(@"^https://sqs\.(?<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/(?<account>[0-9]{12})/(?<name>[A-Za-z0-9_-]{1,75}(?:\.fifo)?|[A-Za-z0-9_-]{1,80})$", RegexOptions.CultureInvariant)]
+    // https://sqs[-fips].<region>.amazonaws.com[.cn]/<account>/<name> (the regional endpoints are dual-stack too;
+    // FIPS endpoints exist in the US and GovCloud regions); names: 1..80 of [A-Za-z0-9_-], FIFO queues end in .fifo.
+    [GeneratedRegex(@"^https://sqs(?:-fips)?\.(?<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/(?<account>[0-9]{12})/(?<name>[A-Za-z0-9_-]{1,75}(?:\.fifo)?|[A-Za-z0-9_-]{1,80})$", RegexOptions.CultureInvariant)]
     private static partial Regex QueueUrlPattern();
 
     // The legacy form https://<region>.queue.amazonaws.com/<account>/<name>.

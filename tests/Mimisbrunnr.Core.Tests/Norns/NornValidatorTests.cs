@@ -56,6 +56,7 @@ public class NornValidatorTests
         ["bad content type"] = (Http(new HttpDestinationRequest { Url = "https://a.example/", ContentType = "text/plain" }), "destination.http.contentType", "oneOf"),
         ["no queue url"] = (Sqs(new SqsDestinationRequest()), "destination.sqs.queueUrl", "required"),
         ["not a queue url"] = (Sqs(new SqsDestinationRequest { QueueUrl = "https://example.com/123456789012/q" }), "destination.sqs.queueUrl", "format"),
+        ["not an sqs host"] = (Sqs(new SqsDestinationRequest { QueueUrl = "https://sqs-evil.us-east-1.amazonaws.com/123456789012/q" }), "destination.sqs.queueUrl", "format"),
         ["short account"] = (Sqs(new SqsDestinationRequest { QueueUrl = "https://sqs.us-east-1.amazonaws.com/12345/q" }), "destination.sqs.queueUrl", "format"),
         ["http queue url"] = (Sqs(new SqsDestinationRequest { QueueUrl = "http://sqs.us-east-1.amazonaws.com/123456789012/q" }), "destination.sqs.queueUrl", "format"),
         ["bad region"] = (Sqs(new SqsDestinationRequest { QueueUrl = Queue, Region = "Mars" }), "destination.sqs.region", "format"),
@@ -205,6 +206,7 @@ public class NornValidatorTests
     [InlineData("https://sqs.eu-central-1.amazonaws.com/123456789012/orders.fifo", "eu-central-1")]
     [InlineData("https://sqs.cn-north-1.amazonaws.com.cn/123456789012/q_1-x", "cn-north-1")]
     [InlineData("https://ap-southeast-2.queue.amazonaws.com/123456789012/legacy", "ap-southeast-2")]
+    [InlineData("https://sqs-fips.us-gov-west-1.amazonaws.com/123456789012/fips", "us-gov-west-1")]
     public async Task Sqs_queue_urls_are_accepted_and_the_region_derived(string queueUrl, string region)
     {
         var validated = await Validator().ValidateAsync(
