@@ -62,8 +62,13 @@ public sealed partial class NornRegistry : INornRegistry
     /// change-feed echo of the same write can arrive in either order.
     /// </summary>
     /// <param name="norn">The stored norn.</param>
+    /// <param name="latest">
+    /// The norn was just read from the store, so it is the current version whatever its <see cref="Norn.UpdatedAt"/>:
+    /// hosts sharing a store stamp their writes with their own clocks, and a write from a host whose clock is behind
+    /// must still replace the version it replaced in the store.
+    /// </param>
     /// <returns>Whether the index changed.</returns>
-    internal bool Apply(Norn norn)
+    internal bool Apply(Norn norn, bool latest = false)
     {
         ArgumentNullException.ThrowIfNull(norn);
         RegisteredNorn registered;
@@ -71,7 +76,7 @@ public sealed partial class NornRegistry : INornRegistry
         {
             var index = _index;
             var existing = index.ById.GetValueOrDefault(norn.Id);
-            if (existing is not null && (norn.UpdatedAt < existing.Norn.UpdatedAt || SameVersion(existing.Norn, norn)))
+            if (existing is not null && ((!latest && norn.UpdatedAt < existing.Norn.UpdatedAt) || SameVersion(existing.Norn, norn)))
             {
                 return false;
             }

@@ -169,6 +169,9 @@ public sealed partial class NornRegistrySynchronizer : BackgroundService
         switch (change.Kind)
         {
             case NornChangeKind.Upserted when change.Id is not null:
+                // A change without its norn (a store shared by several hosts) is read now: that read is the store's
+                // current version, newer than anything in the index even when its writer's clock is behind ours.
+                var readNow = change.Norn is null;
                 var norn = change.Norn ?? await _store.GetAsync(change.Id, cancellationToken).ConfigureAwait(false);
                 if (norn is null)
                 {
@@ -181,7 +184,7 @@ public sealed partial class NornRegistrySynchronizer : BackgroundService
                 }
                 else
                 {
-                    _registry.Apply(norn);
+                    _registry.Apply(norn, latest: readNow);
                 }
 
                 break;

@@ -66,6 +66,30 @@ public class NornRegistrySynchronizerTests
     }
 
     [Fact]
+    public async Task A_norn_read_from_the_store_replaces_the_index_even_when_its_writer_clock_was_behind()
+    {
+        var store = new ScriptedFeedStore();
+        var registry = new NornRegistry(store);
+        var synchronizer = new NornRegistrySynchronizer(store, registry, _time);
+        await synchronizer.StartAsync(Ct);
+
+        // Host 1 (clock 10 s ahead) writes; then host 2 (clock right) updates the same norn: an earlier UpdatedAt.
+        var ahead = TestNorns.Make("mac:000000000001", "https://a.example/", now: TestNorns.T0.AddSeconds(10));
+        await store.UpsertAsync(ahead, NornQuotas.Unlimited, Ct);
+        store.Emit(new NornChange(NornChangeKind.Upserted, ahead.Id, null));
+        await Eventually(() => registry.Find(ahead.Id) is not null);
+        var behind = TestNorns.Make("mac:000000000001", "https://a.example/", now: TestNorns.T0, ttl: TimeSpan.FromHours(5));
+        await store.UpsertAsync(behind, NornQuotas.Unlimited, Ct);
+        store.Emit(new NornChange(NornChangeKind.Upserted, behind.Id, null));
+
+        await Eventually(() => registry.Find(ahead.Id)!.ExpiresAt == behind.ExpiresAt);
+
+        // A change that carries its norn (an in-process store, one clock) still never goes back in time.
+        Assert.False(registry.Apply(ahead with { UpdatedAt = TestNorns.T0.AddSeconds(-1), ExpiresAt = TestNorns.T0.AddMinutes(1) }));
+        await synchronizer.StopAsync(Ct);
+    }
+
+    [Fact]
     public async Task A_store_that_fails_at_start_does_not_block_the_host_and_is_retried()
     {
         var store = new FlakyStore(failures: 2);
