@@ -45,11 +45,17 @@ internal sealed class TestHost : IAsyncDisposable
 
     public PostgreSqlNornStore Store => (PostgreSqlNornStore)_app.Services.GetRequiredService<INornStore>();
 
-    public static async Task<TestHost> StartAsync(string name, string connectionString, Action<MimisbrunnrOptions>? engine = null)
+    public static async Task<TestHost> StartAsync(
+        string name, string connectionString, Action<MimisbrunnrOptions>? engine = null, TimeProvider? clock = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
+        if (clock is not null)
+        {
+            builder.Services.AddSingleton(clock);
+        }
+
         builder.Services
             .AddMimisbrunnr(options =>
             {

@@ -1,0 +1,41 @@
+using Mimisbrunnr.Testing.Http;
+
+namespace Mimisbrunnr.PostgreSql.Tests;
+
+/// <summary>Two hosts on one database whose clocks disagree: updates still reach both.</summary>
+public sealed class ClockSkewTests
+{
+    [Fact]
+    public async Task An_update_written_by_a_host_whose_clock_is_behind_reaches_the_host_whose_clock_is_ahead()
+    {
+        PostgreSqlServer.Require();
+        var ct = TestContext.Current.CancellationToken;
+        await using var database = await TestDatabase.CreateAsync(ct);
+        await using var sink = await SinkServer.StartAsync(ct);
+        await using var ahead = await TestHost.StartAsync("ahead", database.ConnectionString, clock: new OffsetClock(TimeSpan.FromMinutes(2)));
+        await using var behind = await TestHost.StartAsync("behind", database.ConnectionString);
+        await Task.WhenAll(ahead.Store.WhenListeningAsync(), behind.Store.WhenListeningAsync()).WaitAsync(TimeSpan.FromSeconds(30), ct);
+        const string Device = "mac:c10000000001";
+
+        var (status, id) = await ahead.CreateAsync("alice", Device, sink.Url("/skew"), "first-secret");
+        Assert.Equal(201, status);
+        await Eventually.HoldsAsync(() => behind.Registry.Find(id!) is not null, TimeSpan.FromSeconds(5), "the other host knows the norn");
+
+        // Stamped two minutes earlier than the version it replaces.
+        Assert.Equal(200, await behind.UpdateAsync("alice", id!, Device, sink.Url("/skew"), "second-secret"));
+        await Eventually.HoldsAsync(
+            () => ahead.Registry.Find(id!)?.Norn.Destination.Http?.Secret == "second-secret",
+            TimeSpan.FromSeconds(5),
+            "the host whose clock is ahead took the update");
+
+        Assert.Equal(202, await ahead.PostEventAsync(Device, "after-update"));
+        var delivered = Assert.Single(await sink.WaitForRequestsAsync(1, "/skew", TimeSpan.FromSeconds(5)));
+        Assert.Equal(TestHost.NornSignature("second-secret", delivered.Body), delivered.Header("X-Webpa-Signature"));
+    }
+
+    /// <summary>The system clock moved by a fixed offset; timers run as usual.</summary>
+    private sealed class OffsetClock(TimeSpan offset) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + offset;
+    }
+}
