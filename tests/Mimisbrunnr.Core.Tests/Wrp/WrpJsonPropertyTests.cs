@@ -59,60 +59,21 @@ public static class WrpArbitraries
     private static Gen<IReadOnlyDictionary<string, string>?> OptionalMap => Gen.Frequency(
         (1, Gen.Constant<IReadOnlyDictionary<string, string>?>(null)),
         (1, Gen.Constant<IReadOnlyDictionary<string, string>?>(new Dictionary<string, string>())),
-        (3, Gen.ListOf(Text.Zip(Text)).Select(pairs =>
-        {
-            var map = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var (key, value) in pairs)
-            {
-                map[key] = value;
-            }
-
-            return (IReadOnlyDictionary<string, string>?)map;
-        })));
+        (3, Gen.ListOf(Text.Zip(Text)).Select(WrpMessageGen.Map)));
 
     private static Gen<byte[]?> OptionalBytes => Gen.Frequency(
         (1, Gen.Constant<byte[]?>(null)),
         (1, Gen.Constant<byte[]?>([])),
         (3, Gen.ListOf(Gen.Choose(0, 255).Select(b => (byte)b)).Select(l => (byte[]?)l.ToArray())));
 
-    private static readonly Gen<WrpMessage> Messages =
-        from type in Gen.Frequency((4, Gen.Choose(0, 12).Select(t => (long)t)), (1, Int64))
-        from source in OptionalText
-        from dest in OptionalText
-        from transaction in OptionalText
-        from contentType in OptionalText
-        from accept in OptionalText
-        from status in OptionalInt64
-        from rdr in OptionalInt64
-        from headers in OptionalList
-        from metadata in OptionalMap
-        from path in OptionalText
-        from payload in OptionalBytes
-        from serviceName in OptionalText
-        from url in OptionalText
-        from partnerIds in OptionalList
-        from sessionId in OptionalText
-        from qos in Gen.Frequency((3, Gen.Constant(0L)), (1, Int64))
-        select new WrpMessage
-        {
-            Type = (MessageType)type,
-            Source = source,
-            Destination = dest,
-            TransactionUuid = transaction,
-            ContentType = contentType,
-            Accept = accept,
-            Status = status,
-            RequestDeliveryResponse = rdr,
-            Headers = headers,
-            Metadata = metadata,
-            Path = path,
-            Payload = payload,
-            ServiceName = serviceName,
-            Url = url,
-            PartnerIds = partnerIds,
-            SessionId = sessionId,
-            QualityOfService = qos,
-        };
+    private static readonly Gen<WrpMessage> Messages = WrpMessageGen.Messages(
+        Gen.Frequency((4, Gen.Choose(0, 12).Select(t => (long)t)), (1, Int64)),
+        OptionalText,
+        OptionalInt64,
+        OptionalList,
+        OptionalMap,
+        OptionalBytes,
+        Gen.Frequency((3, Gen.Constant(0L)), (1, Int64)));
 
     public static Arbitrary<WrpMessage> Message() => Messages.ToArbitrary();
 }

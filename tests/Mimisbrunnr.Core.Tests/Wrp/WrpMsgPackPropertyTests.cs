@@ -93,44 +93,14 @@ public class WrpMsgPackPropertyTests
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static Gen<WrpMessage> Messages() =>
-        from type in Gen.Frequency((9, Gen.Choose(2, 11).Select(t => (long)t)), (1, Longs()))
-        from source in Text()
-        from destination in Text()
-        from transactionUuid in Text()
-        from contentType in Text()
-        from accept in Text()
-        from status in Nullable(Longs())
-        from rdr in Nullable(Longs())
-        from headers in StringLists()
-        from metadata in Maps()
-        from path in Text()
-        from payload in Payloads()
-        from serviceName in Text()
-        from url in Text()
-        from partnerIds in StringLists()
-        from sessionId in Text()
-        from qos in Gen.Frequency((3, Gen.Choose(0, 99).Select(q => (long)q)), (1, Longs()))
-        select new WrpMessage
-        {
-            Type = (MessageType)type,
-            Source = source,
-            Destination = destination,
-            TransactionUuid = transactionUuid,
-            ContentType = contentType,
-            Accept = accept,
-            Status = status,
-            RequestDeliveryResponse = rdr,
-            Headers = headers,
-            Metadata = metadata,
-            Path = path,
-            Payload = payload,
-            ServiceName = serviceName,
-            Url = url,
-            PartnerIds = partnerIds,
-            SessionId = sessionId,
-            QualityOfService = qos,
-        };
+    private static Gen<WrpMessage> Messages() => WrpMessageGen.Messages(
+        Gen.Frequency((9, Gen.Choose(2, 11).Select(t => (long)t)), (1, Longs())),
+        Text(),
+        Nullable(Longs()),
+        StringLists(),
+        Maps(),
+        Payloads(),
+        Gen.Frequency((3, Gen.Choose(0, 99).Select(q => (long)q)), (1, Longs())));
 
     /// <summary>Edge values of every msgp integer width plus random 64-bit values.</summary>
     private static Gen<long> Longs() => Gen.Frequency(
@@ -170,16 +140,7 @@ public class WrpMsgPackPropertyTests
     private static Gen<IReadOnlyDictionary<string, string>?> Maps() => Gen.Frequency(
         (2, Gen.Constant<IReadOnlyDictionary<string, string>?>(null)),
         (1, Gen.Constant<IReadOnlyDictionary<string, string>?>(new Dictionary<string, string>())),
-        (4, Text().Two().ListOf().Select(pairs =>
-        {
-            var map = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var (key, value) in pairs)
-            {
-                map[key] = value;
-            }
-
-            return (IReadOnlyDictionary<string, string>?)map;
-        })));
+        (4, Text().Two().ListOf().Select(pairs => WrpMessageGen.Map(pairs.Select(p => (p.Item1, p.Item2))))));
 
     private static Gen<byte[]?> Payloads() => Gen.Frequency(
         (2, Gen.Constant<byte[]?>(null)),
