@@ -171,7 +171,7 @@ public sealed partial class NornValidator
             }
 
             var secret = Optional(http.Secret);
-            CheckLength(secret, Prefix + "secret", MaxSecretLength);
+            CheckSecret(secret, Prefix + "secret", MaxSecretLength);
             return (new NornDestination
             {
                 Http = new HttpDestination
@@ -313,8 +313,8 @@ public sealed partial class NornValidator
         var secretAccessKey = Optional(sqs.SecretAccessKey);
         var sessionToken = Optional(sqs.SessionToken);
         CheckLength(accessKeyId, Prefix + "accessKeyId", MaxSqsFieldLength);
-        CheckLength(secretAccessKey, Prefix + "secretAccessKey", MaxSqsFieldLength);
-        CheckLength(sessionToken, Prefix + "sessionToken", MaxSqsSessionTokenLength);
+        CheckSecret(secretAccessKey, Prefix + "secretAccessKey", MaxSqsFieldLength);
+        CheckSecret(sessionToken, Prefix + "sessionToken", MaxSqsSessionTokenLength);
         if (accessKeyId is null && secretAccessKey is not null)
         {
             throw new NornValidationException(
@@ -340,7 +340,7 @@ public sealed partial class NornValidator
         }
 
         var secret = Optional(sqs.Secret);
-        CheckLength(secret, Prefix + "secret", MaxSecretLength);
+        CheckSecret(secret, Prefix + "secret", MaxSecretLength);
         var destination = new SqsDestination
         {
             QueueUrl = sqs.QueueUrl,
@@ -433,6 +433,17 @@ public sealed partial class NornValidator
     }
 
     private static string? Optional(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    /// <summary>A secret: at most <paramref name="max"/> characters, and not in the stored form of a protected secret.</summary>
+    private static void CheckSecret(string? value, string field, int max)
+    {
+        CheckLength(value, field, max);
+        if (value is not null && value.StartsWith(NornSecretProtector.Prefix, StringComparison.Ordinal))
+        {
+            throw new NornValidationException(
+                field, "reserved", $"{field} must not start with '{NornSecretProtector.Prefix}' (the stored form of an encrypted secret).");
+        }
+    }
 
     private static void CheckLength(string? value, string field, int max)
     {

@@ -67,6 +67,8 @@ public class NornValidatorTests
         ["secret key alone"] = (Sqs(new SqsDestinationRequest { QueueUrl = Queue, SecretAccessKey = "x" }), "destination.sqs.accessKeyId", "together"),
         ["token alone"] = (Sqs(new SqsDestinationRequest { QueueUrl = Queue, SessionToken = "t" }), "destination.sqs.sessionToken", "together"),
         ["long key id"] = (Sqs(new SqsDestinationRequest { QueueUrl = Queue, AccessKeyId = new string('k', 257), SecretAccessKey = "x" }), "destination.sqs.accessKeyId", "length"),
+        ["secret in stored form"] = (Http(new HttpDestinationRequest { Url = "https://a.example/", Secret = "mimi:v1:0011aabb:AAAA" }), "destination.http.secret", "reserved"),
+        ["aws key in stored form"] = (Sqs(new SqsDestinationRequest { QueueUrl = Queue, AccessKeyId = "k", SecretAccessKey = "mimi:v1:x" }), "destination.sqs.secretAccessKey", "reserved"),
         ["long secret key"] = (Sqs(new SqsDestinationRequest { QueueUrl = Queue, AccessKeyId = "k", SecretAccessKey = new string('x', 257) }), "destination.sqs.secretAccessKey", "length"),
         ["eleven event regexes"] = (Valid with { Filter = new NornFilter { Events = [.. Enumerable.Repeat("a", 11)] } }, "filter.events", "count"),
         ["empty event regex"] = (Valid with { Filter = new NornFilter { Events = ["a", ""] } }, "filter.events[1]", "required"),
