@@ -40,12 +40,12 @@ internal sealed partial class SqsFailureNotifier
         ILogger<SqsFailureNotifier> logger,
         INornSecretProtector secretProtector)
     {
-        ArgumentNullException.ThrowIfNull(secretProtector);
         ArgumentNullException.ThrowIfNull(httpClientFactory);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(engineOptions);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(logger);
+        ArgumentNullException.ThrowIfNull(secretProtector);
         _httpClientFactory = httpClientFactory;
         _options = options;
         _engineOptions = engineOptions;

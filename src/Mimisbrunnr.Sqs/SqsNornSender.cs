@@ -61,7 +61,6 @@ internal sealed partial class SqsNornSender : INornDestinationSender
         ILogger<SqsNornSender> logger,
         INornSecretProtector secretProtector)
     {
-        ArgumentNullException.ThrowIfNull(secretProtector);
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(clients);
         ArgumentNullException.ThrowIfNull(notifier);
@@ -70,6 +69,7 @@ internal sealed partial class SqsNornSender : INornDestinationSender
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(logger);
+        ArgumentNullException.ThrowIfNull(secretProtector);
         _policy = policy;
         _clients = clients;
         _notifier = notifier;
