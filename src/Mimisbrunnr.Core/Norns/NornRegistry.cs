@@ -39,7 +39,7 @@ public sealed partial class NornRegistry : INornRegistry
 
     /// <inheritdoc />
     public IReadOnlyList<RegisteredNorn> GetByDevice(DeviceId deviceId) =>
-        !deviceId.IsEmpty && _index.ByDevice.TryGetValue(deviceId, out var norns) ? norns : [];
+        !deviceId.IsEmpty && _index.ByDevice.TryGetValue(DeviceKey.From(deviceId), out var norns) ? norns : [];
 
     /// <inheritdoc />
     public RegisteredNorn? Find(string id)
@@ -95,7 +95,7 @@ public sealed partial class NornRegistry : INornRegistry
             }
 
             index.ById[registered.Id] = registered;
-            var current = index.ByDevice.GetValueOrDefault(registered.DeviceId) ?? [];
+            var current = index.ByDevice.GetValueOrDefault(DeviceKey.From(registered.DeviceId)) ?? [];
             var position = existing is null ? -1 : Array.IndexOf(current, existing);
             RegisteredNorn[] next;
             if (position >= 0)
@@ -108,7 +108,7 @@ public sealed partial class NornRegistry : INornRegistry
                 next = [.. current, registered];
             }
 
-            index.ByDevice[registered.DeviceId] = next;
+            index.ByDevice[DeviceKey.From(registered.DeviceId)] = next;
             if (existing is null)
             {
                 index.Count++;
@@ -198,8 +198,8 @@ public sealed partial class NornRegistry : INornRegistry
             list.Add(registered);
         }
 
-        var byDevice = new ConcurrentDictionary<DeviceId, RegisteredNorn[]>(
-            grouped.Select(static g => new KeyValuePair<DeviceId, RegisteredNorn[]>(g.Key, [.. g.Value])));
+        var byDevice = new ConcurrentDictionary<DeviceKey, RegisteredNorn[]>(
+            grouped.Select(static g => new KeyValuePair<DeviceKey, RegisteredNorn[]>(DeviceKey.From(g.Key), [.. g.Value])));
         var next = new Index(byId, byDevice, byId.Count);
         lock (_writeLock)
         {
@@ -243,7 +243,7 @@ public sealed partial class NornRegistry : INornRegistry
 
     private static void RemoveFromDevice(Index index, RegisteredNorn norn)
     {
-        if (!index.ByDevice.TryGetValue(norn.DeviceId, out var current))
+        if (!index.ByDevice.TryGetValue(DeviceKey.From(norn.DeviceId), out var current))
         {
             return;
         }
@@ -256,14 +256,14 @@ public sealed partial class NornRegistry : INornRegistry
 
         if (current.Length == 1)
         {
-            index.ByDevice.TryRemove(norn.DeviceId, out _);
+            index.ByDevice.TryRemove(DeviceKey.From(norn.DeviceId), out _);
             return;
         }
 
         var next = new RegisteredNorn[current.Length - 1];
         Array.Copy(current, 0, next, 0, position);
         Array.Copy(current, position + 1, next, position, next.Length - position);
-        index.ByDevice[norn.DeviceId] = next;
+        index.ByDevice[DeviceKey.From(norn.DeviceId)] = next;
     }
 
     /// <summary>Wraps a norn for the index, sharing repeated strings; <see langword="null"/> when it cannot be indexed.</summary>
@@ -418,7 +418,7 @@ public sealed partial class NornRegistry : INornRegistry
 
         public Index(
             ConcurrentDictionary<string, RegisteredNorn> byId,
-            ConcurrentDictionary<DeviceId, RegisteredNorn[]> byDevice,
+            ConcurrentDictionary<DeviceKey, RegisteredNorn[]> byDevice,
             int count)
         {
             ById = byId;
@@ -430,7 +430,7 @@ public sealed partial class NornRegistry : INornRegistry
 
         public ConcurrentDictionary<string, RegisteredNorn> ById { get; }
 
-        public ConcurrentDictionary<DeviceId, RegisteredNorn[]> ByDevice { get; }
+        public ConcurrentDictionary<DeviceKey, RegisteredNorn[]> ByDevice { get; }
 
         public int Count
         {
