@@ -108,55 +108,55 @@ internal static class WrpJsonDecoder
             reader.Read();
             switch (field)
             {
-                case Field.MsgType:
+                case WrpField.MsgType:
                     ReadInt64(ref reader, "msg_type", offset, ref type);
                     break;
-                case Field.Source:
+                case WrpField.Source:
                     ReadString(ref reader, "source", offset, ref source);
                     break;
-                case Field.Dest:
+                case WrpField.Dest:
                     ReadString(ref reader, "dest", offset, ref dest);
                     break;
-                case Field.TransactionUuid:
+                case WrpField.TransactionUuid:
                     ReadString(ref reader, "transaction_uuid", offset, ref transactionUuid);
                     break;
-                case Field.ContentType:
+                case WrpField.ContentType:
                     ReadString(ref reader, "content_type", offset, ref contentType);
                     break;
-                case Field.Accept:
+                case WrpField.Accept:
                     ReadString(ref reader, "accept", offset, ref accept);
                     break;
-                case Field.Status:
+                case WrpField.Status:
                     ReadNullableInt64(ref reader, "status", offset, ref status);
                     break;
-                case Field.Rdr:
+                case WrpField.Rdr:
                     ReadNullableInt64(ref reader, "rdr", offset, ref rdr);
                     break;
-                case Field.Headers:
+                case WrpField.Headers:
                     ReadStringList(ref reader, "headers", offset, ref state.Headers);
                     break;
-                case Field.Metadata:
+                case WrpField.Metadata:
                     ReadMetadata(ref reader, offset, ref metadata);
                     break;
-                case Field.Path:
+                case WrpField.Path:
                     ReadString(ref reader, "path", offset, ref path);
                     break;
-                case Field.Payload:
+                case WrpField.Payload:
                     ReadPayload(ref reader, offset, ref state.Payload);
                     break;
-                case Field.ServiceName:
+                case WrpField.ServiceName:
                     ReadString(ref reader, "service_name", offset, ref serviceName);
                     break;
-                case Field.Url:
+                case WrpField.Url:
                     ReadString(ref reader, "url", offset, ref url);
                     break;
-                case Field.PartnerIds:
+                case WrpField.PartnerIds:
                     ReadStringList(ref reader, "partner_ids", offset, ref state.PartnerIds);
                     break;
-                case Field.SessionId:
+                case WrpField.SessionId:
                     ReadString(ref reader, "session_id", offset, ref sessionId);
                     break;
-                case Field.Qos:
+                case WrpField.Qos:
                     ReadInt64(ref reader, "qos", offset, ref qos);
                     break;
                 default:
@@ -483,7 +483,7 @@ internal static class WrpJsonDecoder
     /// simple folding. For these ASCII field names that is ASCII case-insensitivity plus the two non-ASCII letters
     /// that fold to ASCII ones: U+017F (long s) matches <c>s</c> and U+212A (Kelvin sign) matches <c>k</c>.
     /// </summary>
-    internal static Field MatchField(ReadOnlySpan<byte> raw, bool escaped)
+    internal static WrpField MatchField(ReadOnlySpan<byte> raw, bool escaped)
     {
         if (!escaped && Ascii.IsValid(raw))
         {
@@ -494,14 +494,14 @@ internal static class WrpJsonDecoder
         const int MaxNameLength = 16;
         if (raw.Length > MaxNameLength * 6)
         {
-            return Field.Unknown;
+            return WrpField.Unknown;
         }
 
         Span<char> chars = stackalloc char[MaxNameLength * 6];
         var length = WrpJsonStrings.Unescape(raw, chars);
         if (length > MaxNameLength)
         {
-            return Field.Unknown;
+            return WrpField.Unknown;
         }
 
         Span<byte> folded = stackalloc byte[MaxNameLength];
@@ -517,56 +517,34 @@ internal static class WrpJsonDecoder
             };
             if (folded[i] == 0)
             {
-                return Field.Unknown;
+                return WrpField.Unknown;
             }
         }
 
         return MatchAscii(folded[..length]);
     }
 
-    private static Field MatchAscii(ReadOnlySpan<byte> name) => name.Length switch
+    private static WrpField MatchAscii(ReadOnlySpan<byte> name) => name.Length switch
     {
-        3 when Ascii.EqualsIgnoreCase(name, "rdr"u8) => Field.Rdr,
-        3 when Ascii.EqualsIgnoreCase(name, "url"u8) => Field.Url,
-        3 when Ascii.EqualsIgnoreCase(name, "qos"u8) => Field.Qos,
-        4 when Ascii.EqualsIgnoreCase(name, "dest"u8) => Field.Dest,
-        4 when Ascii.EqualsIgnoreCase(name, "path"u8) => Field.Path,
-        6 when Ascii.EqualsIgnoreCase(name, "source"u8) => Field.Source,
-        6 when Ascii.EqualsIgnoreCase(name, "accept"u8) => Field.Accept,
-        6 when Ascii.EqualsIgnoreCase(name, "status"u8) => Field.Status,
-        7 when Ascii.EqualsIgnoreCase(name, "headers"u8) => Field.Headers,
-        7 when Ascii.EqualsIgnoreCase(name, "payload"u8) => Field.Payload,
-        8 when Ascii.EqualsIgnoreCase(name, "msg_type"u8) => Field.MsgType,
-        8 when Ascii.EqualsIgnoreCase(name, "metadata"u8) => Field.Metadata,
-        10 when Ascii.EqualsIgnoreCase(name, "session_id"u8) => Field.SessionId,
-        11 when Ascii.EqualsIgnoreCase(name, "partner_ids"u8) => Field.PartnerIds,
-        12 when Ascii.EqualsIgnoreCase(name, "content_type"u8) => Field.ContentType,
-        12 when Ascii.EqualsIgnoreCase(name, "service_name"u8) => Field.ServiceName,
-        16 when Ascii.EqualsIgnoreCase(name, "transaction_uuid"u8) => Field.TransactionUuid,
-        _ => Field.Unknown,
+        3 when Ascii.EqualsIgnoreCase(name, "rdr"u8) => WrpField.Rdr,
+        3 when Ascii.EqualsIgnoreCase(name, "url"u8) => WrpField.Url,
+        3 when Ascii.EqualsIgnoreCase(name, "qos"u8) => WrpField.Qos,
+        4 when Ascii.EqualsIgnoreCase(name, "dest"u8) => WrpField.Dest,
+        4 when Ascii.EqualsIgnoreCase(name, "path"u8) => WrpField.Path,
+        6 when Ascii.EqualsIgnoreCase(name, "source"u8) => WrpField.Source,
+        6 when Ascii.EqualsIgnoreCase(name, "accept"u8) => WrpField.Accept,
+        6 when Ascii.EqualsIgnoreCase(name, "status"u8) => WrpField.Status,
+        7 when Ascii.EqualsIgnoreCase(name, "headers"u8) => WrpField.Headers,
+        7 when Ascii.EqualsIgnoreCase(name, "payload"u8) => WrpField.Payload,
+        8 when Ascii.EqualsIgnoreCase(name, "msg_type"u8) => WrpField.MsgType,
+        8 when Ascii.EqualsIgnoreCase(name, "metadata"u8) => WrpField.Metadata,
+        10 when Ascii.EqualsIgnoreCase(name, "session_id"u8) => WrpField.SessionId,
+        11 when Ascii.EqualsIgnoreCase(name, "partner_ids"u8) => WrpField.PartnerIds,
+        12 when Ascii.EqualsIgnoreCase(name, "content_type"u8) => WrpField.ContentType,
+        12 when Ascii.EqualsIgnoreCase(name, "service_name"u8) => WrpField.ServiceName,
+        16 when Ascii.EqualsIgnoreCase(name, "transaction_uuid"u8) => WrpField.TransactionUuid,
+        _ => WrpField.Unknown,
     };
-
-    internal enum Field
-    {
-        Unknown,
-        MsgType,
-        Source,
-        Dest,
-        TransactionUuid,
-        ContentType,
-        Accept,
-        Status,
-        Rdr,
-        Headers,
-        Metadata,
-        Path,
-        Payload,
-        ServiceName,
-        Url,
-        PartnerIds,
-        SessionId,
-        Qos,
-    }
 
     /// <summary>The list and payload buffers of one decode.</summary>
     private struct State

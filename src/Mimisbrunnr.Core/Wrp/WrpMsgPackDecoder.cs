@@ -24,7 +24,7 @@ internal ref struct WrpMsgPackDecoder
     private readonly int _maxSkipDepth;
     private MessagePackReader _reader;
     private Part _part;
-    private WrpMsgPackField _field;
+    private WrpField _field;
     private string? _metadataKey;
     private long _offset;
 
@@ -132,55 +132,55 @@ internal ref struct WrpMsgPackDecoder
             _offset = _reader.Consumed;
             switch (_field)
             {
-                case WrpMsgPackField.MsgType:
+                case WrpField.MsgType:
                     type = (MessageType)ReadInteger();
                     break;
-                case WrpMsgPackField.Source:
+                case WrpField.Source:
                     source = ReadString();
                     break;
-                case WrpMsgPackField.Dest:
+                case WrpField.Dest:
                     destination = ReadString();
                     break;
-                case WrpMsgPackField.TransactionUuid:
+                case WrpField.TransactionUuid:
                     transactionUuid = ReadString();
                     break;
-                case WrpMsgPackField.ContentType:
+                case WrpField.ContentType:
                     contentType = ReadString();
                     break;
-                case WrpMsgPackField.Accept:
+                case WrpField.Accept:
                     accept = ReadString();
                     break;
-                case WrpMsgPackField.Status:
+                case WrpField.Status:
                     status = _reader.TryReadNil() ? null : ReadInteger();
                     break;
-                case WrpMsgPackField.Rdr:
+                case WrpField.Rdr:
                     rdr = _reader.TryReadNil() ? null : ReadInteger();
                     break;
-                case WrpMsgPackField.Headers:
+                case WrpField.Headers:
                     headers = ReadStringArray(headers);
                     break;
-                case WrpMsgPackField.Metadata:
+                case WrpField.Metadata:
                     metadata = ReadMetadata();
                     break;
-                case WrpMsgPackField.Path:
+                case WrpField.Path:
                     path = ReadString();
                     break;
-                case WrpMsgPackField.Payload:
+                case WrpField.Payload:
                     payload = ReadPayload(payload);
                     break;
-                case WrpMsgPackField.ServiceName:
+                case WrpField.ServiceName:
                     serviceName = ReadString();
                     break;
-                case WrpMsgPackField.Url:
+                case WrpField.Url:
                     url = ReadString();
                     break;
-                case WrpMsgPackField.PartnerIds:
+                case WrpField.PartnerIds:
                     partnerIds = ReadStringArray(partnerIds);
                     break;
-                case WrpMsgPackField.SessionId:
+                case WrpField.SessionId:
                     sessionId = ReadString();
                     break;
-                case WrpMsgPackField.Qos:
+                case WrpField.Qos:
                     qos = ReadInteger();
                     break;
                 default:
@@ -212,7 +212,7 @@ internal ref struct WrpMsgPackDecoder
     }
 
     /// <summary>A key: str or bin (msgp <c>ReadMapKeyZC</c>), matched on its raw bytes.</summary>
-    private WrpMsgPackField ReadKey()
+    private WrpField ReadKey()
     {
         var code = _reader.NextCode;
         switch (MessagePackCode.ToMessagePackType(code))
@@ -228,7 +228,7 @@ internal ref struct WrpMsgPackDecoder
         }
     }
 
-    private static WrpMsgPackField Match(in ReadOnlySequence<byte> key)
+    private static WrpField Match(in ReadOnlySequence<byte> key)
     {
         if (key.IsSingleSegment)
         {
@@ -238,7 +238,7 @@ internal ref struct WrpMsgPackDecoder
         // The longest known key is transaction_uuid (16 bytes); anything longer is unknown.
         if (key.Length > 16)
         {
-            return WrpMsgPackField.Unknown;
+            return WrpField.Unknown;
         }
 
         Span<byte> copy = stackalloc byte[16];
@@ -475,8 +475,8 @@ internal ref struct WrpMsgPackDecoder
         {
             Part.TopLevel => "top-level map",
             Part.Key => "map key",
-            _ when _field == WrpMsgPackField.Unknown => "value of an unknown key",
-            _ when _field == WrpMsgPackField.Metadata && _metadataKey is not null =>
+            _ when _field == WrpField.Unknown => "value of an unknown key",
+            _ when _field == WrpField.Metadata && _metadataKey is not null =>
                 $"field \"metadata\", value of key \"{Truncate(_metadataKey)}\"",
             _ => $"field \"{WrpMsgPackKeys.WireName(_field)}\"",
         };

@@ -4,54 +4,54 @@ namespace Mimisbrunnr.Wrp;
 internal static class WrpMsgPackKeys
 {
     /// <summary>Matches a key's raw bytes (str or bin content) exactly, as wrp-go's generated switch does.</summary>
-    public static WrpMsgPackField Match(ReadOnlySpan<byte> name) => name.Length switch
+    public static WrpField Match(ReadOnlySpan<byte> name) => name.Length switch
     {
-        3 => name.SequenceEqual("qos"u8) ? WrpMsgPackField.Qos
-            : name.SequenceEqual("rdr"u8) ? WrpMsgPackField.Rdr
-            : name.SequenceEqual("url"u8) ? WrpMsgPackField.Url
-            : WrpMsgPackField.Unknown,
-        4 => name.SequenceEqual("dest"u8) ? WrpMsgPackField.Dest
-            : name.SequenceEqual("path"u8) ? WrpMsgPackField.Path
-            : WrpMsgPackField.Unknown,
-        6 => name.SequenceEqual("source"u8) ? WrpMsgPackField.Source
-            : name.SequenceEqual("status"u8) ? WrpMsgPackField.Status
-            : name.SequenceEqual("accept"u8) ? WrpMsgPackField.Accept
-            : WrpMsgPackField.Unknown,
-        7 => name.SequenceEqual("payload"u8) ? WrpMsgPackField.Payload
-            : name.SequenceEqual("headers"u8) ? WrpMsgPackField.Headers
-            : WrpMsgPackField.Unknown,
-        8 => name.SequenceEqual("msg_type"u8) ? WrpMsgPackField.MsgType
-            : name.SequenceEqual("metadata"u8) ? WrpMsgPackField.Metadata
-            : WrpMsgPackField.Unknown,
-        10 => name.SequenceEqual("session_id"u8) ? WrpMsgPackField.SessionId : WrpMsgPackField.Unknown,
-        11 => name.SequenceEqual("partner_ids"u8) ? WrpMsgPackField.PartnerIds : WrpMsgPackField.Unknown,
-        12 => name.SequenceEqual("content_type"u8) ? WrpMsgPackField.ContentType
-            : name.SequenceEqual("service_name"u8) ? WrpMsgPackField.ServiceName
-            : WrpMsgPackField.Unknown,
-        16 => name.SequenceEqual("transaction_uuid"u8) ? WrpMsgPackField.TransactionUuid : WrpMsgPackField.Unknown,
-        _ => WrpMsgPackField.Unknown,
+        3 => name.SequenceEqual("qos"u8) ? WrpField.Qos
+            : name.SequenceEqual("rdr"u8) ? WrpField.Rdr
+            : name.SequenceEqual("url"u8) ? WrpField.Url
+            : WrpField.Unknown,
+        4 => name.SequenceEqual("dest"u8) ? WrpField.Dest
+            : name.SequenceEqual("path"u8) ? WrpField.Path
+            : WrpField.Unknown,
+        6 => name.SequenceEqual("source"u8) ? WrpField.Source
+            : name.SequenceEqual("status"u8) ? WrpField.Status
+            : name.SequenceEqual("accept"u8) ? WrpField.Accept
+            : WrpField.Unknown,
+        7 => name.SequenceEqual("payload"u8) ? WrpField.Payload
+            : name.SequenceEqual("headers"u8) ? WrpField.Headers
+            : WrpField.Unknown,
+        8 => name.SequenceEqual("msg_type"u8) ? WrpField.MsgType
+            : name.SequenceEqual("metadata"u8) ? WrpField.Metadata
+            : WrpField.Unknown,
+        10 => name.SequenceEqual("session_id"u8) ? WrpField.SessionId : WrpField.Unknown,
+        11 => name.SequenceEqual("partner_ids"u8) ? WrpField.PartnerIds : WrpField.Unknown,
+        12 => name.SequenceEqual("content_type"u8) ? WrpField.ContentType
+            : name.SequenceEqual("service_name"u8) ? WrpField.ServiceName
+            : WrpField.Unknown,
+        16 => name.SequenceEqual("transaction_uuid"u8) ? WrpField.TransactionUuid : WrpField.Unknown,
+        _ => WrpField.Unknown,
     };
 
     /// <summary>The wire name of a field, for error messages.</summary>
-    public static string WireName(WrpMsgPackField field) => field switch
+    public static string WireName(WrpField field) => field switch
     {
-        WrpMsgPackField.MsgType => "msg_type",
-        WrpMsgPackField.Source => "source",
-        WrpMsgPackField.Dest => "dest",
-        WrpMsgPackField.TransactionUuid => "transaction_uuid",
-        WrpMsgPackField.ContentType => "content_type",
-        WrpMsgPackField.Accept => "accept",
-        WrpMsgPackField.Status => "status",
-        WrpMsgPackField.Rdr => "rdr",
-        WrpMsgPackField.Headers => "headers",
-        WrpMsgPackField.Metadata => "metadata",
-        WrpMsgPackField.Path => "path",
-        WrpMsgPackField.Payload => "payload",
-        WrpMsgPackField.ServiceName => "service_name",
-        WrpMsgPackField.Url => "url",
-        WrpMsgPackField.PartnerIds => "partner_ids",
-        WrpMsgPackField.SessionId => "session_id",
-        WrpMsgPackField.Qos => "qos",
+        WrpField.MsgType => "msg_type",
+        WrpField.Source => "source",
+        WrpField.Dest => "dest",
+        WrpField.TransactionUuid => "transaction_uuid",
+        WrpField.ContentType => "content_type",
+        WrpField.Accept => "accept",
+        WrpField.Status => "status",
+        WrpField.Rdr => "rdr",
+        WrpField.Headers => "headers",
+        WrpField.Metadata => "metadata",
+        WrpField.Path => "path",
+        WrpField.Payload => "payload",
+        WrpField.ServiceName => "service_name",
+        WrpField.Url => "url",
+        WrpField.PartnerIds => "partner_ids",
+        WrpField.SessionId => "session_id",
+        WrpField.Qos => "qos",
         _ => "(unknown key)",
     };
 
@@ -106,62 +106,4 @@ internal static class WrpMsgPackKeys
 
     /// <summary><c>qos</c> as a fixstr.</summary>
     public static ReadOnlySpan<byte> Qos => [0xA3, 0x71, 0x6F, 0x73];
-}
-
-/// <summary>The fields of a WRP message, as the decoder identifies its keys.</summary>
-internal enum WrpMsgPackField
-{
-    /// <summary>A key wrp-go does not know; its value is skipped.</summary>
-    Unknown,
-
-    /// <summary><c>msg_type</c>.</summary>
-    MsgType,
-
-    /// <summary><c>source</c>.</summary>
-    Source,
-
-    /// <summary><c>dest</c>.</summary>
-    Dest,
-
-    /// <summary><c>transaction_uuid</c>.</summary>
-    TransactionUuid,
-
-    /// <summary><c>content_type</c>.</summary>
-    ContentType,
-
-    /// <summary><c>accept</c>.</summary>
-    Accept,
-
-    /// <summary><c>status</c>.</summary>
-    Status,
-
-    /// <summary><c>rdr</c>.</summary>
-    Rdr,
-
-    /// <summary><c>headers</c>.</summary>
-    Headers,
-
-    /// <summary><c>metadata</c>.</summary>
-    Metadata,
-
-    /// <summary><c>path</c>.</summary>
-    Path,
-
-    /// <summary><c>payload</c>.</summary>
-    Payload,
-
-    /// <summary><c>service_name</c>.</summary>
-    ServiceName,
-
-    /// <summary><c>url</c>.</summary>
-    Url,
-
-    /// <summary><c>partner_ids</c>.</summary>
-    PartnerIds,
-
-    /// <summary><c>session_id</c>.</summary>
-    SessionId,
-
-    /// <summary><c>qos</c>.</summary>
-    Qos,
 }
