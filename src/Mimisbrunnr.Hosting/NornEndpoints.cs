@@ -206,17 +206,18 @@ internal static class NornEndpoints
         return end < 0 ? message : message[..end];
     }
 
-    private static string NornLocation(HttpContext context, string id) =>
-        $"{context.Request.PathBase}{context.Request.Path.Value?.TrimEnd('/')}/{id}";
-
     /// <summary>
-    /// The next page as a path-absolute reference (RFC 8288 §3.1 resolves it against the request URI): built from the
-    /// request's Host header it could point clients at whatever host a caller or a proxy put there.
+    /// The norns collection as a path-absolute reference (resolved against the request URI, RFC 9110 §10.2.2 and
+    /// RFC 8288 §3.1), never built from the request's Host header, which a caller or a proxy may have set to anything.
     /// </summary>
+    private static string CollectionPath(HttpContext context) =>
+        (context.Request.PathBase + context.Request.Path).ToUriComponent().TrimEnd('/');
+
+    private static string NornLocation(HttpContext context, string id) => $"{CollectionPath(context)}/{id}";
+
     private static string NextPageUrl(HttpContext context, string after, int limit, string? deviceId)
     {
-        var request = context.Request;
-        var url = $"{request.PathBase.ToUriComponent()}{request.Path.ToUriComponent()}?limit={limit}&after={Uri.EscapeDataString(after)}";
+        var url = $"{CollectionPath(context)}?limit={limit}&after={Uri.EscapeDataString(after)}";
         return deviceId is null ? url : url + "&deviceId=" + Uri.EscapeDataString(deviceId);
     }
 
