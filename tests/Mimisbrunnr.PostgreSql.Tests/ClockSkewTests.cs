@@ -14,7 +14,7 @@ public sealed class ClockSkewTests
         await using var sink = await SinkServer.StartAsync(ct);
         await using var ahead = await TestHost.StartAsync("ahead", database.ConnectionString, clock: new OffsetClock(TimeSpan.FromMinutes(2)));
         await using var behind = await TestHost.StartAsync("behind", database.ConnectionString);
-        await Task.WhenAll(ahead.Store.WhenListeningAsync(), behind.Store.WhenListeningAsync()).WaitAsync(TimeSpan.FromSeconds(30), ct);
+        await TestHost.BothListeningAsync(ahead, behind, ct);
         const string Device = "mac:c10000000001";
 
         var (status, id) = await ahead.CreateAsync("alice", Device, sink.Url("/skew"), "first-secret");

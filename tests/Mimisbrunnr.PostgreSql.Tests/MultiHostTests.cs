@@ -27,7 +27,7 @@ public sealed class TwoHostsFixture : IAsyncLifetime
         Sink = await SinkServer.StartAsync();
         A = await TestHost.StartAsync("A", _database.ConnectionString);
         B = await TestHost.StartAsync("B", _database.ConnectionString);
-        await Task.WhenAll(A.Store.WhenListeningAsync(), B.Store.WhenListeningAsync()).WaitAsync(TimeSpan.FromSeconds(30));
+        await TestHost.BothListeningAsync(A, B);
     }
 
     public async ValueTask DisposeAsync()

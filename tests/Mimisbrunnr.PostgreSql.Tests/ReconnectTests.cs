@@ -20,7 +20,7 @@ public sealed class ServerRestartTests
         await using var sink = await SinkServer.StartAsync(TestContext.Current.CancellationToken);
         await using var a = await TestHost.StartAsync("A", database.ConnectionString);
         await using var b = await TestHost.StartAsync("B", database.ConnectionString);
-        await Task.WhenAll(a.Store.WhenListeningAsync(), b.Store.WhenListeningAsync()).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        await TestHost.BothListeningAsync(a, b, TestContext.Current.CancellationToken);
         const string Before = "mac:d10000000001";
         const string After = "mac:d10000000002";
         var (status, beforeId) = await a.CreateAsync("alice", Before, sink.Url("/before"));
@@ -81,7 +81,7 @@ public sealed class DisconnectedInstanceTests
             await using var sink = await SinkServer.StartAsync(ct);
             await using var a = await TestHost.StartAsync("A", database.As(role, password));
             await using var b = await TestHost.StartAsync("B", database.ConnectionString);
-            await Task.WhenAll(a.Store.WhenListeningAsync(), b.Store.WhenListeningAsync()).WaitAsync(TimeSpan.FromSeconds(30), ct);
+            await TestHost.BothListeningAsync(a, b, ct);
             var (status, keptId) = await a.CreateAsync("alice", "mac:e10000000001", sink.Url("/kept"), secret: "old-secret");
             Assert.Equal(201, status);
             (status, var deletedId) = await a.CreateAsync("alice", "mac:e10000000002", sink.Url("/deleted"));

@@ -16,7 +16,7 @@ public sealed class SecretProtectionTests
         await using var sink = await SinkServer.StartAsync(ct);
         await using var a = await TestHost.StartAsync("A", database.ConnectionString, o => o.SecretKeys.Add(key));
         await using var b = await TestHost.StartAsync("B", database.ConnectionString, o => o.SecretKeys.Add(key));
-        await Task.WhenAll(a.Store.WhenListeningAsync(), b.Store.WhenListeningAsync()).WaitAsync(TimeSpan.FromSeconds(30), ct);
+        await TestHost.BothListeningAsync(a, b, ct);
         const string Device = "mac:f10000000001";
         const string Secret = "pg-norn-secret-5d1e";
 

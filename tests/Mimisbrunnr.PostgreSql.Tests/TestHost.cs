@@ -74,6 +74,10 @@ internal sealed class TestHost : IAsyncDisposable
         return new TestHost(name, app, new Uri(address));
     }
 
+    /// <summary>Waits (30 s at most) until both hosts listen for norn changes, so that neither misses the other's writes.</summary>
+    public static Task BothListeningAsync(TestHost a, TestHost b, CancellationToken cancellationToken = default) =>
+        Task.WhenAll(a.Store.WhenListeningAsync(), b.Store.WhenListeningAsync()).WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+
     /// <summary>POST /norns; returns the status and the id (when the answer has one).</summary>
     public async Task<(int Status, string? Id)> CreateAsync(string user, string deviceId, Uri url, string secret = "norn-secret")
     {
