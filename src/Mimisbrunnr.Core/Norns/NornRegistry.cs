@@ -95,7 +95,8 @@ public sealed partial class NornRegistry : INornRegistry
             }
 
             index.ById[registered.Id] = registered;
-            var current = index.ByDevice.GetValueOrDefault(DeviceKey.From(registered.DeviceId)) ?? [];
+            var key = DeviceKey.From(registered.DeviceId);
+            var current = index.ByDevice.GetValueOrDefault(key) ?? [];
             var position = existing is null ? -1 : Array.IndexOf(current, existing);
             RegisteredNorn[] next;
             if (position >= 0)
@@ -108,7 +109,7 @@ public sealed partial class NornRegistry : INornRegistry
                 next = [.. current, registered];
             }
 
-            index.ByDevice[DeviceKey.From(registered.DeviceId)] = next;
+            index.ByDevice[key] = next;
             if (existing is null)
             {
                 index.Count++;
@@ -179,7 +180,7 @@ public sealed partial class NornRegistry : INornRegistry
         ArgumentNullException.ThrowIfNull(norns);
         var old = _index;
         var byId = new ConcurrentDictionary<string, RegisteredNorn>(StringComparer.Ordinal);
-        var grouped = new Dictionary<DeviceId, List<RegisteredNorn>>();
+        var grouped = new Dictionary<DeviceKey, List<RegisteredNorn>>();
         foreach (var norn in norns)
         {
             var existing = old.ById.GetValueOrDefault(norn.Id);
@@ -189,17 +190,18 @@ public sealed partial class NornRegistry : INornRegistry
                 continue;
             }
 
-            if (!grouped.TryGetValue(registered.DeviceId, out var list))
+            var key = DeviceKey.From(registered.DeviceId);
+            if (!grouped.TryGetValue(key, out var list))
             {
                 list = new List<RegisteredNorn>(1);
-                grouped[registered.DeviceId] = list;
+                grouped[key] = list;
             }
 
             list.Add(registered);
         }
 
         var byDevice = new ConcurrentDictionary<DeviceKey, RegisteredNorn[]>(
-            grouped.Select(static g => new KeyValuePair<DeviceKey, RegisteredNorn[]>(DeviceKey.From(g.Key), [.. g.Value])));
+            grouped.Select(static g => new KeyValuePair<DeviceKey, RegisteredNorn[]>(g.Key, [.. g.Value])));
         var next = new Index(byId, byDevice, byId.Count);
         lock (_writeLock)
         {
@@ -243,7 +245,8 @@ public sealed partial class NornRegistry : INornRegistry
 
     private static void RemoveFromDevice(Index index, RegisteredNorn norn)
     {
-        if (!index.ByDevice.TryGetValue(DeviceKey.From(norn.DeviceId), out var current))
+        var key = DeviceKey.From(norn.DeviceId);
+        if (!index.ByDevice.TryGetValue(key, out var current))
         {
             return;
         }
@@ -256,14 +259,14 @@ public sealed partial class NornRegistry : INornRegistry
 
         if (current.Length == 1)
         {
-            index.ByDevice.TryRemove(DeviceKey.From(norn.DeviceId), out _);
+            index.ByDevice.TryRemove(key, out _);
             return;
         }
 
         var next = new RegisteredNorn[current.Length - 1];
         Array.Copy(current, 0, next, 0, position);
         Array.Copy(current, position + 1, next, position, next.Length - position);
-        index.ByDevice[DeviceKey.From(norn.DeviceId)] = next;
+        index.ByDevice[key] = next;
     }
 
     /// <summary>Wraps a norn for the index, sharing repeated strings; <see langword="null"/> when it cannot be indexed.</summary>
