@@ -107,13 +107,12 @@ public sealed partial class HttpNornSender : INornDestinationSender
             return DeliveryOutcome.Failed(Math.Max(1, batch.Count));
         }
 
-        http = http with { Secret = secret };
         var pipeline = GetPipeline(_options.CurrentValue.Delivery);
         var client = _httpClientFactory.CreateClient(HttpClientName);
         var failed = 0;
         foreach (var routedEvent in batch)
         {
-            var status = await DeliverAsync(pipeline, client, norn.Id, http, url, routedEvent, cancellationToken).ConfigureAwait(false);
+            var status = await DeliverAsync(pipeline, client, norn.Id, http.ContentType, secret, url, routedEvent, cancellationToken).ConfigureAwait(false);
             if (status == DeliveryStatus.Gone)
             {
                 return DeliveryOutcome.Gone;
@@ -227,13 +226,14 @@ public sealed partial class HttpNornSender : INornDestinationSender
         ResiliencePipeline<HttpResponseMessage> pipeline,
         HttpClient client,
         string nornId,
-        HttpDestination http,
+        string contentType,
+        string? secret,
         Uri url,
         RoutedEvent routedEvent,
         CancellationToken cancellationToken)
     {
-        var body = DeliveryBody.For(http.ContentType, routedEvent, out var mediaType);
-        var attempt = new Attempt(client, url, body, mediaType, http.Secret, CreateWebhookId(nornId, routedEvent.Message.TransactionUuid), routedEvent, _timeProvider);
+        var body = DeliveryBody.For(contentType, routedEvent, out var mediaType);
+        var attempt = new Attempt(client, url, body, mediaType, secret, CreateWebhookId(nornId, routedEvent.Message.TransactionUuid), routedEvent, _timeProvider);
         try
         {
             using var response = await pipeline.ExecuteAsync(
