@@ -3,21 +3,17 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Mimisbrunnr.Delivery;
-using Mimisbrunnr.Diagnostics;
 using Mimisbrunnr.Dispatch;
 
 namespace Mimisbrunnr.DependencyInjection;
 
-/// <summary>Registers the delivery side: dispatcher pool, HTTP delivery, destination guard, metrics.</summary>
+/// <summary>Registers the delivery side: dispatcher pool, HTTP delivery, destination guard.</summary>
 internal static class DispatchServices
 {
     public static void Add(IMimisbrunnrBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        services.AddMetrics();
-        services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<MimisbrunnrMetrics>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MimisbrunnrOptions>, DeliveryOptionsValidator>());
 
         services.AddHttpClient(HttpNornSender.HttpClientName, static client => client.Timeout = Timeout.InfiniteTimeSpan)

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Mimisbrunnr.Diagnostics;
 
 namespace Mimisbrunnr.DependencyInjection;
 
@@ -19,6 +20,8 @@ public static class MimisbrunnrServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         var builder = new MimisbrunnrBuilder(services);
         services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<MimisbrunnrMetrics>();
         var options = services.AddOptions<MimisbrunnrOptions>().ValidateDataAnnotations().ValidateOnStart();
         if (configure is not null)
         {

@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Mimisbrunnr.Delivery;
-using Mimisbrunnr.Diagnostics;
 using Mimisbrunnr.Norns;
 using Mimisbrunnr.Routing;
 using Mimisbrunnr.Storage;
@@ -17,9 +16,6 @@ internal static class NornServices
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        services.AddMetrics();
-        services.TryAddSingleton<MimisbrunnrMetrics>();
-
         // The default store; UseSqliteStore(...) and the other providers replace it.
         services.TryAddSingleton<INornStore, InMemoryNornStore>();
 
