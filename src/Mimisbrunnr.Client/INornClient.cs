@@ -1,3 +1,4 @@
+using Mimisbrunnr.Management;
 using Mimisbrunnr.Norns;
 
 namespace Mimisbrunnr.Client;

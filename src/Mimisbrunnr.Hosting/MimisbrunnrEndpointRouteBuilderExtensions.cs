@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Mimisbrunnr.DependencyInjection;
+using Mimisbrunnr.Management;
 
 namespace Mimisbrunnr.Hosting;
 
@@ -26,7 +26,7 @@ public static class MimisbrunnrEndpointRouteBuilderExtensions
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(prefix);
         var services = endpoints.ServiceProvider;
-        if (services.GetService<MimisbrunnrMarker>() is null)
+        if (services.GetService<NornService>() is null)
         {
             throw new InvalidOperationException(
                 "Mimisbrunnr services are not registered. Call services.AddMimisbrunnr() (and choose a store) before app.MapMimisbrunnr().");

@@ -3,6 +3,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
+using Mimisbrunnr.Management;
 using Mimisbrunnr.Norns;
 using Mimisbrunnr.Wrp;
 

@@ -1,5 +1,3 @@
-using Mimisbrunnr.DependencyInjection;
-
 namespace Mimisbrunnr.Sqs;
 
 /// <summary>

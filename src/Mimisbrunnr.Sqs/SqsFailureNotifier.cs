@@ -4,7 +4,6 @@ using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Mimisbrunnr.Delivery;
-using Mimisbrunnr.DependencyInjection;
 using Mimisbrunnr.Norns;
 
 namespace Mimisbrunnr.Sqs;
@@ -19,7 +18,7 @@ namespace Mimisbrunnr.Sqs;
 /// <remarks>
 /// Body: <c>{"text": …, "norn": {…}, "error": "queue_does_not_exist" | "access_denied" | "credentials_refused",
 /// "code": "&lt;SQS error code&gt;", "dropped": n}</c>, the norn as <c>GET /norns/{id}</c> shows it (no secret). Sent
-/// through the <see cref="HttpNornSender.HttpClientName"/> client, so the failure URL gets the same SSRF checks.
+/// through the <see cref="DeliveryHttpClient.Name"/> client, so the failure URL gets the same SSRF checks.
 /// </remarks>
 internal sealed partial class SqsFailureNotifier
 {
@@ -56,9 +55,9 @@ internal sealed partial class SqsFailureNotifier
 
     /// <summary>Sends the notice, unless the norn has no failure URL or was told within the interval.</summary>
     /// <returns>Whether a notice was sent (whatever the answer).</returns>
-    public async ValueTask<bool> NotifyAsync(RegisteredNorn norn, string error, string code, int dropped, CancellationToken cancellationToken)
+    public async ValueTask<bool> NotifyAsync(Norn norn, string error, string code, int dropped, CancellationToken cancellationToken)
     {
-        var sqs = norn.Norn.Destination.Sqs;
+        var sqs = norn.Destination.Sqs;
         if (string.IsNullOrEmpty(sqs?.FailureUrl) || !TryClaim(norn.Id))
         {
             return false;
@@ -77,7 +76,7 @@ internal sealed partial class SqsFailureNotifier
             return false;
         }
 
-        var notice = new SqsFailureMessage(Text(error), NornResponse.From(norn.Norn), error, code, dropped);
+        var notice = new SqsFailureMessage(Text(error), NornResponse.From(norn), error, code, dropped);
         var body = JsonSerializer.SerializeToUtf8Bytes(notice, SqsJsonContext.Default.SqsFailureMessage);
         using var request = new HttpRequestMessage(HttpMethod.Post, url);
         var content = new ByteArrayContent(body);
@@ -90,7 +89,7 @@ internal sealed partial class SqsFailureNotifier
             // Sent while the norn's worker waits: bounded by the delivery timeout, like one delivery attempt.
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(_engineOptions.CurrentValue.Delivery.Timeout);
-            var client = _httpClientFactory.CreateClient(HttpNornSender.HttpClientName);
+            var client = _httpClientFactory.CreateClient(DeliveryHttpClient.Name);
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
             Log.NoticeSent(_logger, norn.Id, error, (int)response.StatusCode);
         }

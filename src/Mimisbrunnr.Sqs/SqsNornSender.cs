@@ -3,7 +3,6 @@ using System.Diagnostics.Metrics;
 using Amazon.SQS.Model;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Mimisbrunnr.DependencyInjection;
 using Mimisbrunnr.Diagnostics;
 using Mimisbrunnr.Dispatch;
 using Mimisbrunnr.Norns;
@@ -56,7 +55,7 @@ internal sealed partial class SqsNornSender : INornDestinationSender
         SqsFailureNotifier notifier,
         IOptionsMonitor<SqsDestinationOptions> options,
         IOptionsMonitor<MimisbrunnrOptions> engineOptions,
-        MimisbrunnrMetrics metrics,
+        IMeterFactory meterFactory,
         TimeProvider timeProvider,
         ILogger<SqsNornSender> logger,
         INornSecretProtector secretProtector)
@@ -66,7 +65,7 @@ internal sealed partial class SqsNornSender : INornDestinationSender
         ArgumentNullException.ThrowIfNull(notifier);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(engineOptions);
-        ArgumentNullException.ThrowIfNull(metrics);
+        ArgumentNullException.ThrowIfNull(meterFactory);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(logger);
         ArgumentNullException.ThrowIfNull(secretProtector);
@@ -78,7 +77,7 @@ internal sealed partial class SqsNornSender : INornDestinationSender
         _timeProvider = timeProvider;
         _logger = logger;
         _secrets = secretProtector;
-        _requests = metrics.Meter.CreateCounter<long>(
+        _requests = meterFactory.Create(MimisbrunnrTelemetry.MeterName).CreateCounter<long>(
             "mimisbrunnr.sqs.requests",
             "{request}",
             "SQS requests sent by the SQS destination, by operation (send_message, send_message_batch), outcome (success, partial, error) and error.type.");
@@ -88,11 +87,11 @@ internal sealed partial class SqsNornSender : INornDestinationSender
 
     public int MaxBatchSize => Math.Clamp(_options.CurrentValue.MaxBatchSize, 1, SqsDestinationOptions.MaxEntriesPerBatch);
 
-    public async ValueTask<DeliveryOutcome> SendAsync(RegisteredNorn norn, IReadOnlyList<RoutedEvent> batch, CancellationToken cancellationToken)
+    public async ValueTask<DeliveryOutcome> SendAsync(Norn norn, IReadOnlyList<RoutedEvent> batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(norn);
         ArgumentNullException.ThrowIfNull(batch);
-        var sqs = norn.Norn.Destination.Sqs;
+        var sqs = norn.Destination.Sqs;
         if (sqs is null || !Uri.TryCreate(sqs.QueueUrl, UriKind.Absolute, out var queueUrl))
         {
             Log.NotAnSqsNorn(_logger, norn.Id);
@@ -170,7 +169,7 @@ internal sealed partial class SqsNornSender : INornDestinationSender
     }
 
     private async Task<DeliveryOutcome> SendBatchAsync(
-        ISqsClient client, RegisteredNorn norn, SqsDestination sqs, IReadOnlyList<RoutedEvent> batch, CancellationToken cancellationToken)
+        ISqsClient client, Norn norn, SqsDestination sqs, IReadOnlyList<RoutedEvent> batch, CancellationToken cancellationToken)
     {
         var fifo = SqsQueuePolicy.IsFifo(sqs.QueueUrl);
         var messages = new SqsMessages.Outgoing[batch.Count];

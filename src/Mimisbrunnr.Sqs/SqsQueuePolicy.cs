@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
+using Mimisbrunnr.Management;
 using Mimisbrunnr.Norns;
 
 namespace Mimisbrunnr.Sqs;

@@ -11,10 +11,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Mimisbrunnr.DependencyInjection;
 using Mimisbrunnr.Hosting;
-using Mimisbrunnr.Norns;
+using Mimisbrunnr.Registry;
 using Mimisbrunnr.Storage;
-using Mimisbrunnr.Wrp;
 using Mimisbrunnr.Testing.Http;
+using Mimisbrunnr.Wrp;
 
 namespace Mimisbrunnr.PostgreSql.Tests;
 

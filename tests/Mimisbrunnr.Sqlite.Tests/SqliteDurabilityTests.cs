@@ -2,7 +2,9 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Mimisbrunnr.DependencyInjection;
+using Mimisbrunnr.Management;
 using Mimisbrunnr.Norns;
+using Mimisbrunnr.Registry;
 using Mimisbrunnr.Storage;
 
 namespace Mimisbrunnr.Sqlite.Tests;

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Testing;
 using Mimisbrunnr.DependencyInjection;
 using Mimisbrunnr.Dispatch;
 using Mimisbrunnr.Norns;
+using Mimisbrunnr.Registry;
 using Mimisbrunnr.Routing;
 using Mimisbrunnr.Sqs.Client;
 using Mimisbrunnr.Wrp;
@@ -114,7 +115,7 @@ internal sealed class SenderHarness : IAsyncDisposable
         Enumerable.Range(0, count).Select(i => Event(i, payloadBytes)).ToList();
 
     public ValueTask<DeliveryOutcome> SendAsync(RegisteredNorn norn, IReadOnlyList<RoutedEvent> batch) =>
-        Sender.SendAsync(norn, batch, TestContext.Current.CancellationToken);
+        Sender.SendAsync(norn.Norn, batch, TestContext.Current.CancellationToken);
 
     public ValueTask DisposeAsync() => Services.DisposeAsync();
 }

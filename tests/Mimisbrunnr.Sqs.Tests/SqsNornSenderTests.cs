@@ -8,6 +8,7 @@ using Amazon.SQS.Model;
 using Microsoft.Extensions.DependencyInjection;
 using Mimisbrunnr.Dispatch;
 using Mimisbrunnr.Norns;
+using Mimisbrunnr.Registry;
 using Mimisbrunnr.Testing.Http;
 using Mimisbrunnr.Wrp;
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Mimisbrunnr.DependencyInjection;
+using Mimisbrunnr.Management;
 using Mimisbrunnr.Norns;
 using Mimisbrunnr.Sqs.Client;
 

@@ -4,10 +4,10 @@ using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Mimisbrunnr.DependencyInjection;
 using Mimisbrunnr.Diagnostics;
 using Mimisbrunnr.Dispatch;
 using Mimisbrunnr.Norns;
+using Mimisbrunnr.Registry;
 using Mimisbrunnr.Routing;
 using Mimisbrunnr.Wrp;
 
@@ -43,7 +43,7 @@ public class FanOutBenchmarks
         var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
         _sender = new NoOpSender();
         _pool = new NornDispatcherPool(
-            registry, [_sender], new NoOpNotifier(), new FixedOptions(options), new MimisbrunnrMetrics(meters), TimeProvider.System,
+            registry, [_sender], new NoOpNotifier(), new NoRemoval(), new FixedOptions(options), new MimisbrunnrMetrics(meters), TimeProvider.System,
             NullLogger<NornDispatcherPool>.Instance);
 
         const string device = "mac:112233445566";
@@ -109,7 +109,7 @@ public class FanOutBenchmarks
             return _done.Task;
         }
 
-        public ValueTask<DeliveryOutcome> SendAsync(RegisteredNorn norn, IReadOnlyList<RoutedEvent> batch, CancellationToken cancellationToken)
+        public ValueTask<DeliveryOutcome> SendAsync(Norn norn, IReadOnlyList<RoutedEvent> batch, CancellationToken cancellationToken)
         {
             if (Interlocked.Add(ref _remaining, -batch.Count) == 0)
             {
@@ -122,7 +122,7 @@ public class FanOutBenchmarks
 
     private sealed class NoOpNotifier : INornCutOffNotifier
     {
-        public ValueTask NotifyAsync(RegisteredNorn norn, CutOffNotice notice, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+        public ValueTask NotifyAsync(Norn norn, CutOffNotice notice, CancellationToken cancellationToken) => ValueTask.CompletedTask;
     }
 
     private sealed class FixedOptions(MimisbrunnrOptions value) : IOptionsMonitor<MimisbrunnrOptions>

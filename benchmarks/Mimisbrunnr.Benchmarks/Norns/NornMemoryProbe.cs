@@ -1,5 +1,6 @@
 using System.Globalization;
 using Mimisbrunnr.Norns;
+using Mimisbrunnr.Registry;
 using Mimisbrunnr.Storage;
 
 namespace Mimisbrunnr.Benchmarks.Norns;
@@ -54,7 +55,7 @@ public static class NornMemoryProbe
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         using var store = new InMemoryNornStore();
         var before = GC.GetTotalMemory(forceFullCollection: true);
-        var registry = new NornRegistry(store);
+        var registry = new NornRegistry();
         for (var i = 0; i < count; i++)
         {
             var filter = withFilter

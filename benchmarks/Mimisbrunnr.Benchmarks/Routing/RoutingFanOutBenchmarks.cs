@@ -2,9 +2,8 @@ using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.DependencyInjection;
 using Mimisbrunnr.Benchmarks.Norns;
 using Mimisbrunnr.Diagnostics;
-using Mimisbrunnr.Norns;
+using Mimisbrunnr.Registry;
 using Mimisbrunnr.Routing;
-using Mimisbrunnr.Storage;
 using Mimisbrunnr.Wrp;
 
 namespace Mimisbrunnr.Benchmarks.Routing;
@@ -27,7 +26,7 @@ public class RoutingFanOutBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var registry = new NornRegistry(new InMemoryNornStore());
+        var registry = new NornRegistry();
         registry.Reset(Enumerable.Range(0, NornsPerDevice).Select(i => BenchmarkNorns.Make(7, i)));
         var metrics = new MimisbrunnrMetrics(
             new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());

@@ -2,10 +2,8 @@ using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.DependencyInjection;
 using Mimisbrunnr.Benchmarks.Norns;
 using Mimisbrunnr.Diagnostics;
-using Mimisbrunnr.Dispatch;
-using Mimisbrunnr.Norns;
+using Mimisbrunnr.Registry;
 using Mimisbrunnr.Routing;
-using Mimisbrunnr.Storage;
 using Mimisbrunnr.Wrp;
 
 namespace Mimisbrunnr.Benchmarks.Routing;
@@ -39,7 +37,7 @@ public class RoutingLookupBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _registry = new NornRegistry(new InMemoryNornStore());
+        _registry = new NornRegistry();
         _registry.Reset(Enumerable.Range(0, Norns).Select(i => BenchmarkNorns.Make(i, i)));
         var metrics = new MimisbrunnrMetrics(
             new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());

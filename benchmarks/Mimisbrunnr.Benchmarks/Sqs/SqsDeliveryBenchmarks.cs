@@ -7,8 +7,11 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Mimisbrunnr.DependencyInjection;
 using Mimisbrunnr.Diagnostics;
+using Mimisbrunnr.Benchmarks.Dispatch;
 using Mimisbrunnr.Dispatch;
+using Mimisbrunnr.Management;
 using Mimisbrunnr.Norns;
+using Mimisbrunnr.Registry;
 using Mimisbrunnr.Routing;
 using Mimisbrunnr.Wrp;
 
@@ -156,6 +159,7 @@ public class SqsDeliveryBenchmarks
             registry,
             [_sender],
             new NoNotices(),
+            new NoRemoval(),
             _services.GetRequiredService<IOptionsMonitor<MimisbrunnrOptions>>(),
             _services.GetRequiredService<MimisbrunnrMetrics>(),
             TimeProvider.System,
@@ -203,7 +207,7 @@ public class SqsDeliveryBenchmarks
             return _done.Task;
         }
 
-        public async ValueTask<DeliveryOutcome> SendAsync(RegisteredNorn norn, IReadOnlyList<RoutedEvent> batch, CancellationToken cancellationToken)
+        public async ValueTask<DeliveryOutcome> SendAsync(Norn norn, IReadOnlyList<RoutedEvent> batch, CancellationToken cancellationToken)
         {
             var outcome = await inner.SendAsync(norn, batch, cancellationToken).ConfigureAwait(false);
             if (outcome.FailedCount > 0)
@@ -221,6 +225,6 @@ public class SqsDeliveryBenchmarks
 
     private sealed class NoNotices : INornCutOffNotifier
     {
-        public ValueTask NotifyAsync(RegisteredNorn norn, CutOffNotice notice, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+        public ValueTask NotifyAsync(Norn norn, CutOffNotice notice, CancellationToken cancellationToken) => ValueTask.CompletedTask;
     }
 }

@@ -3,6 +3,7 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
 using Microsoft.Extensions.DependencyInjection;
 using Mimisbrunnr.DependencyInjection;
+using Mimisbrunnr.Management;
 using Mimisbrunnr.Norns;
 using Npgsql;
 

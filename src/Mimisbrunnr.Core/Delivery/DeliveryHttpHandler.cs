@@ -1,10 +1,9 @@
 using System.Net;
 using Microsoft.Extensions.Options;
-using Mimisbrunnr.DependencyInjection;
 
 namespace Mimisbrunnr.Delivery;
 
-/// <summary>Builds the primary handler of the <see cref="HttpNornSender.HttpClientName"/> client.</summary>
+/// <summary>Builds the primary handler of the <see cref="DeliveryHttpClient.Name"/> client.</summary>
 internal static class DeliveryHttpHandler
 {
     /// <summary>Connections per destination server: enough for many norns of one consumer, bounded against one slow host.</summary>

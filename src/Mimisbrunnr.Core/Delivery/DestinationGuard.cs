@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
-using Mimisbrunnr.DependencyInjection;
 
 namespace Mimisbrunnr.Delivery;
 
@@ -16,7 +15,7 @@ namespace Mimisbrunnr.Delivery;
 /// A name that resolves to a public address today may resolve to a private one at delivery time (DNS rebinding), so
 /// the delivery handler checks every resolved address again when it connects.
 /// </remarks>
-public sealed class DestinationGuard : IDestinationGuard
+internal sealed class DestinationGuard : IDestinationGuard
 {
     private readonly IOptionsMonitor<MimisbrunnrOptions> _options;
     private readonly Func<string, CancellationToken, Task<IPAddress[]>> _resolve;

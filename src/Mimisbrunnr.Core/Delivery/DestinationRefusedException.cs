@@ -6,7 +6,7 @@ namespace Mimisbrunnr.Delivery;
 /// exception of an <see cref="System.Net.Http.HttpRequestException"/> whose message starts with this one's; it is never
 /// retried.
 /// </summary>
-public sealed class DestinationRefusedException : Exception
+internal sealed class DestinationRefusedException : Exception
 {
     /// <summary>Creates the exception with a generic message.</summary>
     public DestinationRefusedException()

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
-using Mimisbrunnr.DependencyInjection;
 
 namespace Mimisbrunnr.Delivery;
 

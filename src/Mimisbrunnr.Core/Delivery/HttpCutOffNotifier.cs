@@ -12,8 +12,8 @@ namespace Mimisbrunnr.Delivery;
 /// deliveries). The body holds Caduceus's text, the norn without its secret (<see cref="NornResponse"/>),
 /// <c>cut_off_period</c> as a Go duration, <c>queue_size</c> and <c>worker_count</c>.
 /// </summary>
-/// <remarks>Sent through the <see cref="HttpNornSender.HttpClientName"/> client, so the failure URL gets the same SSRF checks.</remarks>
-public sealed partial class HttpCutOffNotifier : INornCutOffNotifier
+/// <remarks>Sent through the <see cref="DeliveryHttpClient.Name"/> client, so the failure URL gets the same SSRF checks.</remarks>
+internal sealed partial class HttpCutOffNotifier : INornCutOffNotifier
 {
     private readonly IHttpClientFactory _httpClientFactory;
     private readonly TimeProvider _timeProvider;
@@ -21,7 +21,7 @@ public sealed partial class HttpCutOffNotifier : INornCutOffNotifier
     private readonly INornSecretProtector _secrets;
 
     /// <summary>Creates the notifier.</summary>
-    /// <param name="httpClientFactory">Provides the <see cref="HttpNornSender.HttpClientName"/> client.</param>
+    /// <param name="httpClientFactory">Provides the <see cref="DeliveryHttpClient.Name"/> client.</param>
     /// <param name="timeProvider">The clock for the webhook timestamp.</param>
     /// <param name="logger">The logger.</param>
     /// <param name="secretProtector">Reveals the norns' stored secrets; <see langword="null"/>: <see cref="NornSecretProtector.None"/>.</param>
@@ -41,11 +41,11 @@ public sealed partial class HttpCutOffNotifier : INornCutOffNotifier
     }
 
     /// <inheritdoc />
-    public async ValueTask NotifyAsync(RegisteredNorn norn, CutOffNotice notice, CancellationToken cancellationToken)
+    public async ValueTask NotifyAsync(Norn norn, CutOffNotice notice, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(norn);
         ArgumentNullException.ThrowIfNull(notice);
-        var destination = norn.Norn.Destination;
+        var destination = norn.Destination;
         var (failureUrl, storedSecret, field) = destination.Http is { } http
             ? (http.FailureUrl, http.Secret, NornSecrets.HttpSecret)
             : (destination.Sqs?.FailureUrl, destination.Sqs?.Secret, NornSecrets.SqsSecret);
@@ -67,14 +67,14 @@ public sealed partial class HttpCutOffNotifier : INornCutOffNotifier
             return;
         }
 
-        var body = CutOffMessage.Serialize(norn.Norn, notice);
+        var body = CutOffMessage.Serialize(norn, notice);
         using var request = new HttpRequestMessage(HttpMethod.Post, url);
         var content = new ByteArrayContent(body);
         content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
         request.Content = content;
         DeliverySignatures.SignNotice(request, body, secret, _timeProvider.GetUtcNow());
 
-        var client = _httpClientFactory.CreateClient(HttpNornSender.HttpClientName);
+        var client = _httpClientFactory.CreateClient(DeliveryHttpClient.Name);
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         Log.NoticeSent(_logger, norn.Id, (int)response.StatusCode);
     }

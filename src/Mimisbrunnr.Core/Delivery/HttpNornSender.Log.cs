@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace Mimisbrunnr.Delivery;
 
 /// <content>Source-generated log messages. Norn ids only: never URLs (they may carry tokens) nor secrets.</content>
-public sealed partial class HttpNornSender
+internal sealed partial class HttpNornSender
 {
     private static partial class Log
     {

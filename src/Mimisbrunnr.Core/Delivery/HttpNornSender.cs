@@ -4,7 +4,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Mimisbrunnr.DependencyInjection;
 using Mimisbrunnr.Dispatch;
 using Mimisbrunnr.Norns;
 using Mimisbrunnr.Routing;
@@ -45,10 +44,10 @@ namespace Mimisbrunnr.Delivery;
 /// destination refused at connect time is never retried.
 /// </para>
 /// </remarks>
-public sealed partial class HttpNornSender : INornDestinationSender
+internal sealed partial class HttpNornSender : INornDestinationSender
 {
     /// <summary>The name of the <see cref="IHttpClientFactory"/> client used for deliveries and cut-off notices.</summary>
-    public const string HttpClientName = "Mimisbrunnr.Delivery";
+    public const string HttpClientName = DeliveryHttpClient.Name;
 
     private readonly IHttpClientFactory _httpClientFactory;
     private readonly IOptionsMonitor<MimisbrunnrOptions> _options;
@@ -89,11 +88,11 @@ public sealed partial class HttpNornSender : INornDestinationSender
     public int MaxBatchSize => 1;
 
     /// <inheritdoc />
-    public async ValueTask<DeliveryOutcome> SendAsync(RegisteredNorn norn, IReadOnlyList<RoutedEvent> batch, CancellationToken cancellationToken)
+    public async ValueTask<DeliveryOutcome> SendAsync(Norn norn, IReadOnlyList<RoutedEvent> batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(norn);
         ArgumentNullException.ThrowIfNull(batch);
-        var http = norn.Norn.Destination.Http;
+        var http = norn.Destination.Http;
         if (http is null || !Uri.TryCreate(http.Url, UriKind.Absolute, out var url))
         {
             Log.NotAnHttpNorn(_logger, norn.Id);

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace Mimisbrunnr.Delivery;
 
 /// <summary>What kind of network an IP address belongs to, as far as sending to it is concerned.</summary>
-public enum AddressCategory
+internal enum AddressCategory
 {
     /// <summary>A globally routable address: allowed.</summary>
     Public,
@@ -55,7 +55,7 @@ public enum AddressCategory
 /// and 6to4 (<c>2002::/16</c>) addresses are classified by the IPv4 address they carry, so that
 /// <c>[::ffff:127.0.0.1]</c> is loopback.
 /// </summary>
-public static class NetworkAddressClassifier
+internal static class NetworkAddressClassifier
 {
     private static readonly (IPNetwork Network, AddressCategory Category)[] V4Ranges =
     [

@@ -4,19 +4,16 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Mimisbrunnr.Delivery;
 using Mimisbrunnr.Dispatch;
+using Mimisbrunnr.Routing;
 
 namespace Mimisbrunnr.DependencyInjection;
 
 /// <summary>Registers the delivery side: dispatcher pool, HTTP delivery, destination guard.</summary>
 internal static class DispatchServices
 {
-    public static void Add(IMimisbrunnrBuilder builder)
+    public static void Add(IServiceCollection services)
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        var services = builder.Services;
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MimisbrunnrOptions>, DeliveryOptionsValidator>());
-
-        services.AddHttpClient(HttpNornSender.HttpClientName, static client => client.Timeout = Timeout.InfiniteTimeSpan)
+        services.AddHttpClient(DeliveryHttpClient.Name, static client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(static sp => DeliveryHttpHandler.Create(sp.GetRequiredService<IOptionsMonitor<MimisbrunnrOptions>>()))
 
             // The handler pools connections with a lifetime of its own; rotating handlers would only drop warm connections.

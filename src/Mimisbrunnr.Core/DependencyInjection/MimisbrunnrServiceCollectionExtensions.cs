@@ -1,6 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Mimisbrunnr.Delivery;
 using Mimisbrunnr.Diagnostics;
+using Mimisbrunnr.Norns;
 
 namespace Mimisbrunnr.DependencyInjection;
 
@@ -22,15 +25,17 @@ public static class MimisbrunnrServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton<MimisbrunnrMetrics>();
-        var options = services.AddOptions<MimisbrunnrOptions>().ValidateDataAnnotations().ValidateOnStart();
+        var options = services.AddOptions<MimisbrunnrOptions>().ValidateOnStart();
         if (configure is not null)
         {
             options.Configure(configure);
         }
 
-        services.TryAddSingleton<MimisbrunnrMarker>();
-        NornServices.Add(builder);
-        DispatchServices.Add(builder);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MimisbrunnrOptions>, MimisbrunnrOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MimisbrunnrOptions>, AllowedHostsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MimisbrunnrOptions>, SecretKeysValidator>());
+        NornServices.Add(services);
+        DispatchServices.Add(services);
         return builder;
     }
 
@@ -39,6 +44,3 @@ public static class MimisbrunnrServiceCollectionExtensions
         public IServiceCollection Services { get; } = services;
     }
 }
-
-/// <summary>Registered by <c>AddMimisbrunnr()</c>, so that hosting code can tell whether it was called.</summary>
-public sealed class MimisbrunnrMarker;

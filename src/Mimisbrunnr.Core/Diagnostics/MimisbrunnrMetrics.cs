@@ -7,10 +7,10 @@ namespace Mimisbrunnr.Diagnostics;
 /// The <c>Mimisbrunnr</c> meter: events received, deliveries, drops, cut-offs, queue depth, active norns and delivery
 /// duration. Created through <see cref="IMeterFactory"/> so that tests can observe it per container.
 /// </summary>
-public sealed class MimisbrunnrMetrics
+internal sealed class MimisbrunnrMetrics
 {
     /// <summary>The meter name.</summary>
-    public const string MeterName = "Mimisbrunnr";
+    public const string MeterName = MimisbrunnrTelemetry.MeterName;
 
     private readonly Counter<long> _eventsReceived;
     private readonly Counter<long> _deliveries;
@@ -85,36 +85,4 @@ public sealed class MimisbrunnrMetrics
     /// <summary>Tracks the number of buffered events.</summary>
     /// <param name="delta">The change.</param>
     public void QueueDepthChanged(long delta) => _queueDepth.Add(delta);
-}
-
-/// <summary>Drop reasons, as recorded in the <c>reason</c> tag.</summary>
-public static class DropReasons
-{
-    /// <summary>The norn's buffer was full (the event that started the cut-off, and the buffered ones emptied).</summary>
-    public const string QueueFull = "queue_full";
-
-    /// <summary>The norn was cut off.</summary>
-    public const string CutOff = "cut_off";
-
-    /// <summary>The norn had expired.</summary>
-    public const string Expired = "expired";
-
-    /// <summary>The norn was deleted while events were buffered.</summary>
-    public const string Deleted = "deleted";
-
-    /// <summary>The host stopped before the event could be delivered.</summary>
-    public const string Shutdown = "shutdown";
-
-    /// <summary>Delivery failed after its retries, or with a final error.</summary>
-    public const string Failed = "failed";
-}
-
-/// <summary>The <c>Mimisbrunnr</c> activity source for traces.</summary>
-public static class MimisbrunnrActivitySource
-{
-    /// <summary>The source name.</summary>
-    public const string Name = "Mimisbrunnr";
-
-    /// <summary>The source.</summary>
-    public static ActivitySource Instance { get; } = new(Name);
 }

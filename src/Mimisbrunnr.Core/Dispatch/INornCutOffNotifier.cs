@@ -14,7 +14,7 @@ public interface INornCutOffNotifier
     /// <param name="notice">The cut-off parameters.</param>
     /// <param name="cancellationToken">Cancelled when the host stops or the notice takes too long.</param>
     /// <returns>A task that completes when the notice was sent (its answer is ignored) or not needed.</returns>
-    ValueTask NotifyAsync(RegisteredNorn norn, CutOffNotice notice, CancellationToken cancellationToken);
+    ValueTask NotifyAsync(Norn norn, CutOffNotice notice, CancellationToken cancellationToken);
 }
 
 /// <summary>The parameters of one cut-off, as reported to the norn's owner.</summary>

@@ -36,5 +36,5 @@ public interface INornDestinationSender
     /// <param name="batch">One to <see cref="MaxBatchSize"/> events, oldest first. Valid only during the call.</param>
     /// <param name="cancellationToken">Cancelled when the host stops or the norn is deleted.</param>
     /// <returns>What happened to the batch.</returns>
-    ValueTask<DeliveryOutcome> SendAsync(RegisteredNorn norn, IReadOnlyList<RoutedEvent> batch, CancellationToken cancellationToken);
+    ValueTask<DeliveryOutcome> SendAsync(Norn norn, IReadOnlyList<RoutedEvent> batch, CancellationToken cancellationToken);
 }

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Mimisbrunnr.Diagnostics;
-using Mimisbrunnr.Norns;
+using Mimisbrunnr.Registry;
 using Mimisbrunnr.Routing;
 
 namespace Mimisbrunnr.Dispatch;
@@ -13,7 +13,7 @@ namespace Mimisbrunnr.Dispatch;
 /// </summary>
 internal sealed class NornDispatcher
 {
-    private readonly NornDispatcherPool _pool;
+    private readonly DispatcherContext _context;
     private readonly Channel<QueuedEvent> _channel;
     private readonly INornDestinationSender? _sender;
     private readonly CancellationTokenSource _abort;
@@ -28,9 +28,9 @@ internal sealed class NornDispatcher
     private string? _stopReason;
 
     public NornDispatcher(
-        NornDispatcherPool pool, RegisteredNorn norn, INornDestinationSender? sender, int queueSize, int workers, TimeSpan cutOffPeriod, long nowTicks)
+        DispatcherContext context, RegisteredNorn norn, INornDestinationSender? sender, int queueSize, int workers, TimeSpan cutOffPeriod, long nowTicks)
     {
-        _pool = pool;
+        _context = context;
         Id = norn.Id;
         DestinationType = norn.Norn.Destination.Kind;
         QueueSize = queueSize;
@@ -40,7 +40,7 @@ internal sealed class NornDispatcher
         _sender = sender;
         _maxBatchSize = Math.Max(1, sender?.MaxBatchSize ?? 1);
         _lastActivityTicks = nowTicks;
-        _abort = CancellationTokenSource.CreateLinkedTokenSource(pool.AbortToken);
+        _abort = CancellationTokenSource.CreateLinkedTokenSource(context.Aborted);
         _channel = Channel.CreateBounded<QueuedEvent>(new BoundedChannelOptions(queueSize)
         {
             FullMode = BoundedChannelFullMode.Wait, // TryWrite then fails instead of dropping silently: a full buffer is a cut-off.
@@ -79,7 +79,7 @@ internal sealed class NornDispatcher
     /// <summary>Offers an event; <see langword="null"/> when this dispatcher is closed and the pool must use a new one.</summary>
     public EnqueueOutcome? TryEnqueue(in QueuedEvent item, RegisteredNorn norn, long nowTicks)
     {
-        var metrics = _pool.Metrics;
+        var metrics = _context.Metrics;
         if (nowTicks < Volatile.Read(ref _dropUntilTicks))
         {
             metrics.Dropped(DropReasons.CutOff);
@@ -110,7 +110,8 @@ internal sealed class NornDispatcher
         var emptied = Drain();
         metrics.Dropped(DropReasons.QueueFull, emptied + 1);
         metrics.CutOff();
-        _pool.OnCutOff(this, norn, new DateTimeOffset(until, TimeSpan.Zero), emptied + 1);
+        _context.Listener.OnCutOff(
+            this, norn, new CutOffNotice(CutOffPeriod, new DateTimeOffset(until, TimeSpan.Zero), QueueSize, Workers), emptied + 1);
         return EnqueueOutcome.QueueFull;
     }
 
@@ -118,7 +119,7 @@ internal sealed class NornDispatcher
     public long DropBuffered(string reason)
     {
         var count = Drain();
-        _pool.Metrics.Dropped(reason, count);
+        _context.Metrics.Dropped(reason, count);
         return count;
     }
 
@@ -141,8 +142,8 @@ internal sealed class NornDispatcher
             // The workers already exited and released the token.
         }
 
-        _pool.Metrics.Dropped(reason, Drain());
-        NornDispatcherPool.Log.DispatcherStopped(_pool.Logger, Id, reason);
+        _context.Metrics.Dropped(reason, Drain());
+        DispatchLog.DispatcherStopped(_context.Logger, Id, reason);
     }
 
     /// <summary>Host shutdown: accept nothing more, let the workers send what is buffered and exit.</summary>
@@ -181,18 +182,18 @@ internal sealed class NornDispatcher
             {
                 while (TryTake(out var first))
                 {
-                    var norn = _pool.Registry.Find(Id);
+                    var norn = _context.FindNorn(Id);
                     if (norn is null)
                     {
-                        _pool.Metrics.Dropped(DropReasons.Deleted);
+                        _context.Metrics.Dropped(DropReasons.Deleted);
                         Stop(DropReasons.Deleted);
                         return;
                     }
 
-                    if (norn.Norn.IsExpired(_pool.Time.GetUtcNow()))
+                    if (norn.Norn.IsExpired(_context.Time.GetUtcNow()))
                     {
                         // As Caduceus: an event dequeued after expiry empties the queue.
-                        _pool.Metrics.Dropped(DropReasons.Expired, 1 + Drain());
+                        _context.Metrics.Dropped(DropReasons.Expired, 1 + Drain());
                         continue;
                     }
 
@@ -218,7 +219,7 @@ internal sealed class NornDispatcher
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            NornDispatcherPool.Log.WorkerFailed(_pool.Logger, ex, Id);
+            DispatchLog.WorkerFailed(_context.Logger, ex, Id);
         }
         finally
         {
@@ -229,7 +230,7 @@ internal sealed class NornDispatcher
     /// <summary>Sends one batch; returns <see langword="true"/> when the dispatcher must stop (the norn is gone).</summary>
     private async Task<bool> SendAsync(RegisteredNorn norn, List<RoutedEvent> batch, ActivityContext parent, CancellationToken token)
     {
-        var metrics = _pool.Metrics;
+        var metrics = _context.Metrics;
         if (_sender is null)
         {
             metrics.Dropped(DropReasons.Failed, batch.Count); // logged once, when the dispatcher was created
@@ -237,12 +238,12 @@ internal sealed class NornDispatcher
         }
 
         Interlocked.Increment(ref _busyWorkers);
-        var started = _pool.Time.GetTimestamp();
+        var started = _context.Time.GetTimestamp();
         using var activity = StartActivity(parent, batch.Count);
         DeliveryOutcome outcome;
         try
         {
-            outcome = await _sender.SendAsync(norn, batch, token).ConfigureAwait(false);
+            outcome = await _sender.SendAsync(norn.Norn, batch, token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
@@ -254,16 +255,16 @@ internal sealed class NornDispatcher
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            NornDispatcherPool.Log.SenderThrew(_pool.Logger, ex, Id, DestinationType);
+            DispatchLog.SenderThrew(_context.Logger, ex, Id, DestinationType);
             outcome = DeliveryOutcome.Failed(batch.Count);
         }
         finally
         {
             Interlocked.Decrement(ref _busyWorkers);
-            Volatile.Write(ref _lastActivityTicks, _pool.Time.GetUtcNow().UtcTicks);
+            Volatile.Write(ref _lastActivityTicks, _context.Time.GetUtcNow().UtcTicks);
         }
 
-        var elapsed = _pool.Time.GetElapsedTime(started);
+        var elapsed = _context.Time.GetElapsedTime(started);
         var failed = Math.Clamp(outcome.FailedCount, 0, batch.Count);
         switch (outcome.Status)
         {
@@ -276,9 +277,9 @@ internal sealed class NornDispatcher
                 metrics.Delivered(DestinationType, "gone", elapsed);
                 metrics.Dropped(DropReasons.Deleted, batch.Count);
                 activity?.SetStatus(ActivityStatusCode.Error, "gone");
-                NornDispatcherPool.Log.DestinationGone(_pool.Logger, Id, DestinationType);
+                DispatchLog.DestinationGone(_context.Logger, Id, DestinationType);
                 Stop(DropReasons.Deleted);
-                await _pool.RemoveGoneNornAsync(Id).ConfigureAwait(false);
+                _context.Listener.OnGone(Id);
                 return true;
             default:
                 metrics.Delivered(DestinationType, "failure", elapsed);
@@ -311,7 +312,7 @@ internal sealed class NornDispatcher
     {
         if (_channel.Reader.TryRead(out item))
         {
-            _pool.Metrics.QueueDepthChanged(-1);
+            _context.Metrics.QueueDepthChanged(-1);
             return true;
         }
 
@@ -328,7 +329,7 @@ internal sealed class NornDispatcher
 
         if (count > 0)
         {
-            _pool.Metrics.QueueDepthChanged(-count);
+            _context.Metrics.QueueDepthChanged(-count);
         }
 
         return count;
@@ -344,8 +345,8 @@ internal sealed class NornDispatcher
         // The last worker out: whatever is still buffered (aborted at the shutdown deadline) is not delivered.
         _closed = true;
         _channel.Writer.TryComplete();
-        _pool.Metrics.Dropped(Volatile.Read(ref _stopReason) ?? DropReasons.Shutdown, Drain());
-        _pool.OnDispatcherExited(this);
+        _context.Metrics.Dropped(Volatile.Read(ref _stopReason) ?? DropReasons.Shutdown, Drain());
+        _context.Listener.OnExited(this);
         _abort.Dispose();
         _completion.TrySetResult();
     }

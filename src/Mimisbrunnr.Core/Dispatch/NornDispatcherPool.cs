@@ -3,9 +3,9 @@ using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Mimisbrunnr.DependencyInjection;
 using Mimisbrunnr.Diagnostics;
 using Mimisbrunnr.Norns;
+using Mimisbrunnr.Registry;
 using Mimisbrunnr.Routing;
 
 namespace Mimisbrunnr.Dispatch;
@@ -35,7 +35,7 @@ namespace Mimisbrunnr.Dispatch;
 /// overlap; ordering is also per host instance (DESIGN.md, "Scale-out").
 /// </para>
 /// </remarks>
-public sealed partial class NornDispatcherPool : INornEventSink, IHostedService, IAsyncDisposable, IDisposable
+internal sealed class NornDispatcherPool : INornEventSink, IDispatcherListener, IHostedService, IAsyncDisposable, IDisposable
 {
     private const int StateRunning = 0;
     private const int StateStopping = 1;
@@ -46,7 +46,9 @@ public sealed partial class NornDispatcherPool : INornEventSink, IHostedService,
     private readonly ConcurrentDictionary<NornDispatcher, byte> _running = new();
     private readonly Dictionary<string, INornDestinationSender> _senders = new(StringComparer.OrdinalIgnoreCase);
     private readonly INornCutOffNotifier _cutOffNotifier;
+    private readonly INornRemoval _removal;
     private readonly IOptionsMonitor<MimisbrunnrOptions> _options;
+    private readonly DispatcherContext _context;
     private readonly CancellationTokenSource _abort = new();
     private readonly ITimer _idleTimer;
     private readonly Lock _stopLock = new();
@@ -54,37 +56,24 @@ public sealed partial class NornDispatcherPool : INornEventSink, IHostedService,
     private int _activeCount;
     private Task? _stopTask;
 
-    /// <summary>Creates the pool.</summary>
-    /// <param name="registry">The norn registry: current versions for each send, and removals.</param>
-    /// <param name="senders">The destination senders, one per <see cref="INornDestinationSender.Kind"/>.</param>
-    /// <param name="cutOffNotifier">Tells owners about cut-offs.</param>
-    /// <param name="options">The engine options (<see cref="MimisbrunnrOptions.Delivery"/>).</param>
-    /// <param name="metrics">The metrics.</param>
-    /// <param name="timeProvider">The clock for expiry, cut-off, idle retirement and the drain deadline.</param>
-    /// <param name="logger">The logger.</param>
-    /// <exception cref="InvalidOperationException">Two senders serve the same destination kind.</exception>
     public NornDispatcherPool(
         INornRegistry registry,
         IEnumerable<INornDestinationSender> senders,
         INornCutOffNotifier cutOffNotifier,
+        INornRemoval removal,
         IOptionsMonitor<MimisbrunnrOptions> options,
         MimisbrunnrMetrics metrics,
         TimeProvider timeProvider,
         ILogger<NornDispatcherPool> logger)
     {
-        ArgumentNullException.ThrowIfNull(registry);
-        ArgumentNullException.ThrowIfNull(senders);
-        ArgumentNullException.ThrowIfNull(cutOffNotifier);
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(metrics);
-        ArgumentNullException.ThrowIfNull(timeProvider);
-        ArgumentNullException.ThrowIfNull(logger);
         Registry = registry;
         Metrics = metrics;
         Time = timeProvider;
         Logger = logger;
         _cutOffNotifier = cutOffNotifier;
+        _removal = removal;
         _options = options;
+        _context = new DispatcherContext(timeProvider, metrics, logger, registry.Find, this, _abort.Token);
         foreach (var sender in senders)
         {
             if (!_senders.TryAdd(sender.Kind, sender))
@@ -109,37 +98,24 @@ public sealed partial class NornDispatcherPool : INornEventSink, IHostedService,
     /// <summary>The number of norns with a live dispatcher (buffer and workers) on this host.</summary>
     public int ActiveNornCount => Volatile.Read(ref _activeCount);
 
-    internal INornRegistry Registry { get; }
+    private INornRegistry Registry { get; }
 
-    internal MimisbrunnrMetrics Metrics { get; }
+    private MimisbrunnrMetrics Metrics { get; }
 
-    internal TimeProvider Time { get; }
+    private TimeProvider Time { get; }
 
-    internal ILogger Logger { get; }
-
-    internal CancellationToken AbortToken => _abort.Token;
+    private ILogger Logger { get; }
 
     /// <inheritdoc />
+    /// <remarks>The router has checked the norn's expiry; an event buffered for a norn that expires before it is sent is
+    /// dropped by the worker that takes it out.</remarks>
     public EnqueueOutcome TryEnqueue(RegisteredNorn norn, RoutedEvent routedEvent)
     {
-        ArgumentNullException.ThrowIfNull(norn);
-        ArgumentNullException.ThrowIfNull(routedEvent);
+        var now = routedEvent.ReceivedAt;
         if (Volatile.Read(ref _state) != StateRunning)
         {
             Metrics.Dropped(DropReasons.Shutdown);
             return EnqueueOutcome.Stopped;
-        }
-
-        var now = Time.GetUtcNow();
-        if (norn.Norn.IsExpired(now))
-        {
-            if (_dispatchers.TryGetValue(norn.Id, out var existing))
-            {
-                existing.DropBuffered(DropReasons.Expired);
-            }
-
-            Metrics.Dropped(DropReasons.Expired);
-            return EnqueueOutcome.Expired;
         }
 
         var item = new QueuedEvent(routedEvent, Activity.Current?.Context ?? default);
@@ -209,30 +185,32 @@ public sealed partial class NornDispatcherPool : INornEventSink, IHostedService,
         Abort();
     }
 
-    internal void OnCutOff(NornDispatcher dispatcher, RegisteredNorn norn, DateTimeOffset until, long dropped)
+    void IDispatcherListener.OnCutOff(NornDispatcher dispatcher, RegisteredNorn norn, CutOffNotice notice, long dropped)
     {
-        Log.CutOffStarted(Logger, norn.Id, dispatcher.QueueSize, dispatcher.CutOffPeriod, dropped);
-        var notice = new CutOffNotice(dispatcher.CutOffPeriod, until, dispatcher.QueueSize, dispatcher.Workers);
+        DispatchLog.CutOffStarted(Logger, norn.Id, notice.QueueSize, notice.CutOffPeriod, dropped);
 
         // Fire and forget, off the routing thread and outside its execution context.
         ThreadPool.UnsafeQueueUserWorkItem(
             static state => _ = state.Pool.NotifyCutOffAsync(state.Norn, state.Notice),
-            (Pool: this, Norn: norn, Notice: notice),
+            (Pool: this, Norn: norn.Norn, Notice: notice),
             preferLocal: false);
     }
 
-    internal void OnDispatcherExited(NornDispatcher dispatcher)
+    void IDispatcherListener.OnExited(NornDispatcher dispatcher)
     {
         _dispatchers.TryRemove(new KeyValuePair<string, NornDispatcher>(dispatcher.Id, dispatcher));
         _running.TryRemove(dispatcher, out _);
         Interlocked.Decrement(ref _activeCount);
     }
 
-    internal async ValueTask RemoveGoneNornAsync(string id)
+    void IDispatcherListener.OnGone(string nornId) =>
+        ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Pool.RemoveGoneAsync(state.Id), (Pool: this, Id: nornId), preferLocal: false);
+
+    private async Task RemoveGoneAsync(string id)
     {
         try
         {
-            await Registry.RemoveAsync(id, _abort.Token).ConfigureAwait(false);
+            await _removal.RemoveGoneAsync(id, _abort.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_abort.IsCancellationRequested)
         {
@@ -242,7 +220,7 @@ public sealed partial class NornDispatcherPool : INornEventSink, IHostedService,
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            Log.RemoveFailed(Logger, ex, id);
+            DispatchLog.RemoveFailed(Logger, ex, id);
         }
     }
 
@@ -255,7 +233,7 @@ public sealed partial class NornDispatcherPool : INornEventSink, IHostedService,
 
         var delivery = _options.CurrentValue.Delivery;
         _senders.TryGetValue(norn.Norn.Destination.Kind, out var sender);
-        var created = new NornDispatcher(this, norn, sender, delivery.QueueSize, delivery.Workers, delivery.CutOffPeriod, nowTicks);
+        var created = new NornDispatcher(_context, norn, sender, delivery.QueueSize, delivery.Workers, delivery.CutOffPeriod, nowTicks);
         dispatcher = _dispatchers.GetOrAdd(norn.Id, created);
         if (ReferenceEquals(dispatcher, created))
         {
@@ -269,14 +247,14 @@ public sealed partial class NornDispatcherPool : INornEventSink, IHostedService,
 
             if (sender is null)
             {
-                Log.NoSender(Logger, norn.Id, norn.Norn.Destination.Kind);
+                DispatchLog.NoSender(Logger, norn.Id, norn.Norn.Destination.Kind);
             }
         }
 
         return dispatcher;
     }
 
-    private async Task NotifyCutOffAsync(RegisteredNorn norn, CutOffNotice notice)
+    private async Task NotifyCutOffAsync(Norn norn, CutOffNotice notice)
     {
         try
         {
@@ -288,7 +266,7 @@ public sealed partial class NornDispatcherPool : INornEventSink, IHostedService,
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            Log.CutOffNoticeFailed(Logger, ex, norn.Id);
+            DispatchLog.CutOffNoticeFailed(Logger, ex, norn.Id);
         }
     }
 
@@ -308,7 +286,7 @@ public sealed partial class NornDispatcherPool : INornEventSink, IHostedService,
         {
             if (pair.Value.TryRetireIfIdle(now, idle))
             {
-                Log.DispatcherRetired(Logger, pair.Key);
+                DispatchLog.DispatcherRetired(Logger, pair.Key);
             }
         }
     }
@@ -322,7 +300,7 @@ public sealed partial class NornDispatcherPool : INornEventSink, IHostedService,
         using var deadline = new CancellationTokenSource(drainTimeout, Time);
         using var onDeadline = deadline.Token.UnsafeRegister(static state => ((NornDispatcherPool)state!).Abort(), this);
         using var onHostDeadline = cancellationToken.UnsafeRegister(static state => ((NornDispatcherPool)state!).Abort(), this);
-        Log.Draining(Logger, _running.Count, drainTimeout);
+        DispatchLog.Draining(Logger, _running.Count, drainTimeout);
 
         // Loop: a TryEnqueue that raced with the state change may have started one more dispatcher.
         while (!_running.IsEmpty)
@@ -346,7 +324,7 @@ public sealed partial class NornDispatcherPool : INornEventSink, IHostedService,
         }
         catch (AggregateException ex)
         {
-            Log.AbortCallbackFailed(Logger, ex);
+            DispatchLog.AbortCallbackFailed(Logger, ex);
         }
     }
 }

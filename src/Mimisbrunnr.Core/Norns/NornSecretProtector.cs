@@ -5,7 +5,6 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Mimisbrunnr.DependencyInjection;
 
 namespace Mimisbrunnr.Norns;
 
@@ -50,7 +49,7 @@ public interface INornSecretProtector
 /// store on disk or a database shared by several hosts, which must all be given the same keys.
 /// </para>
 /// </remarks>
-public sealed partial class NornSecretProtector : INornSecretProtector
+internal sealed partial class NornSecretProtector : INornSecretProtector
 {
     /// <summary>The prefix of a protected value.</summary>
     public const string Prefix = "mimi:v1:";
@@ -279,7 +278,7 @@ public static class NornSecrets
     /// <param name="norn">The norn, with secrets as the consumer gave them.</param>
     /// <param name="protector">The protector.</param>
     /// <returns>A copy of the norn whose secrets are protected (the same norn when it has none).</returns>
-    public static Norn Protect(Norn norn, INornSecretProtector protector)
+    internal static Norn Protect(Norn norn, INornSecretProtector protector)
     {
         ArgumentNullException.ThrowIfNull(norn);
         ArgumentNullException.ThrowIfNull(protector);

@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
-using Mimisbrunnr.DependencyInjection;
 using Mimisbrunnr.Wrp;
 
 namespace Mimisbrunnr.Routing;
@@ -12,7 +11,7 @@ namespace Mimisbrunnr.Routing;
 /// rule at all) takes <c>source</c>. The id is canonicalised, so <c>MAC:11:22:33:44:55:66/config</c> gives
 /// <c>mac:112233445566</c>.
 /// </summary>
-public sealed class DeviceIdExtractor
+internal sealed class DeviceIdExtractor
 {
     /// <summary>The match timeout of the rule regexes.</summary>
     public static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(100);

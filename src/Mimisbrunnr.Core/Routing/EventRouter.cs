@@ -1,6 +1,5 @@
 using Mimisbrunnr.Diagnostics;
-using Mimisbrunnr.Dispatch;
-using Mimisbrunnr.Norns;
+using Mimisbrunnr.Registry;
 using Mimisbrunnr.Wrp;
 
 namespace Mimisbrunnr.Routing;
@@ -27,13 +26,7 @@ public sealed class EventRouter
     private readonly TimeProvider _timeProvider;
     private readonly MimisbrunnrMetrics _metrics;
 
-    /// <summary>Creates a router.</summary>
-    /// <param name="registry">The norn index.</param>
-    /// <param name="sink">Where events for norns go (the dispatcher pool).</param>
-    /// <param name="extractor">The device id rules.</param>
-    /// <param name="timeProvider">The clock (expiry, receive time).</param>
-    /// <param name="metrics">The metrics.</param>
-    public EventRouter(
+    internal EventRouter(
         INornRegistry registry,
         INornEventSink sink,
         DeviceIdExtractor extractor,

@@ -8,7 +8,7 @@ namespace Mimisbrunnr.Storage;
 /// that need no durability. Writes are serialised by one lock; the change feed is in-process.
 /// </summary>
 /// <remarks>The time of a write (for conflicts and quotas) is the norn's <see cref="Norn.UpdatedAt"/>.</remarks>
-public sealed class InMemoryNornStore : INornStore, IDisposable
+internal sealed class InMemoryNornStore : INornStore, IDisposable
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Norn> _byId = new(StringComparer.Ordinal);

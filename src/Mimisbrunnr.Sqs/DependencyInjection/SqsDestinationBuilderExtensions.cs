@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Mimisbrunnr.Dispatch;
-using Mimisbrunnr.Norns;
+using Mimisbrunnr.Management;
 using Mimisbrunnr.Sqs;
 using Mimisbrunnr.Sqs.Client;
 

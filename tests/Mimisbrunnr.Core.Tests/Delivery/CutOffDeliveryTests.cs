@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Mimisbrunnr.Diagnostics;
-using Mimisbrunnr.Dispatch;
+using Mimisbrunnr.Routing;
 using Mimisbrunnr.Testing.Http;
 using Mimisbrunnr.Tests.Dispatch;
 
@@ -110,7 +110,7 @@ public sealed class CutOffDeliveryTests
         var stopped = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
         using var listener = new ActivityListener
         {
-            ShouldListenTo = source => source.Name is MimisbrunnrActivitySource.Name or "Mimisbrunnr.Tests.Incoming",
+            ShouldListenTo = source => source.Name is MimisbrunnrTelemetry.ActivitySourceName or "Mimisbrunnr.Tests.Incoming",
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = stopped.Enqueue,
         };

@@ -1,11 +1,12 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
-using Mimisbrunnr.DependencyInjection;
 using Mimisbrunnr.Delivery;
+using Mimisbrunnr.DependencyInjection;
 using Mimisbrunnr.Diagnostics;
 using Mimisbrunnr.Dispatch;
 using Mimisbrunnr.Norns;
+using Mimisbrunnr.Registry;
 using Mimisbrunnr.Testing.Http;
 using Mimisbrunnr.Tests.Diagnostics;
 using Mimisbrunnr.Tests.Dispatch;
@@ -16,7 +17,7 @@ namespace Mimisbrunnr.Tests.Delivery;
 /// The real delivery stack from <c>AddMimisbrunnr()</c> (HTTP client factory, guarded handler, Polly, dispatcher pool),
 /// a fake registry, and a Kestrel sink on 127.0.0.1. Loopback is allowed explicitly unless a test says otherwise.
 /// </summary>
-public sealed class DeliveryHarness : IAsyncDisposable
+internal sealed class DeliveryHarness : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
 
@@ -55,6 +56,7 @@ public sealed class DeliveryHarness : IAsyncDisposable
             configure?.Invoke(options);
         });
         services.AddSingleton<INornRegistry>(registry);
+        services.AddSingleton<INornRemoval>(registry);
         return new DeliveryHarness(sink, registry, services.BuildServiceProvider(validateScopes: true));
     }
 
@@ -66,7 +68,7 @@ public sealed class DeliveryHarness : IAsyncDisposable
     }
 
     public ValueTask<DeliveryOutcome> SendAsync(RegisteredNorn norn, params Mimisbrunnr.Routing.RoutedEvent[] events) =>
-        Sender.SendAsync(norn, events, TestContext.Current.CancellationToken);
+        Sender.SendAsync(norn.Norn, events, TestContext.Current.CancellationToken);
 
     public async ValueTask DisposeAsync()
     {

@@ -4,6 +4,8 @@ using System.Text;
 using Mimisbrunnr.Delivery;
 using Mimisbrunnr.Dispatch;
 using Mimisbrunnr.Norns;
+using Mimisbrunnr.Registry;
+using Mimisbrunnr.Routing;
 using Mimisbrunnr.Testing.Http;
 using Mimisbrunnr.Tests.Dispatch;
 using Mimisbrunnr.Wrp;

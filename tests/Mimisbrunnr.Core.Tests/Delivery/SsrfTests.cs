@@ -2,9 +2,10 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Mimisbrunnr.DependencyInjection;
 using Mimisbrunnr.Delivery;
+using Mimisbrunnr.DependencyInjection;
 using Mimisbrunnr.Dispatch;
+using Mimisbrunnr.Routing;
 using Mimisbrunnr.Tests.Dispatch;
 
 namespace Mimisbrunnr.Tests.Delivery;
@@ -188,7 +189,7 @@ public sealed class DestinationGuardTests
     {
         var services = new ServiceCollection();
         services.AddMimisbrunnr();
-        services.AddSingleton<Mimisbrunnr.Norns.INornRegistry>(new FakeNornRegistry());
+        services.AddSingleton<Mimisbrunnr.Registry.INornRegistry>(new FakeNornRegistry());
         await using var provider = services.BuildServiceProvider();
 
         Assert.IsType<DestinationGuard>(provider.GetRequiredService<IDestinationGuard>());
@@ -219,7 +220,7 @@ public sealed class ConnectTimeSsrfTests
     public async Task The_HttpRequestException_says_why(string host, string reason)
     {
         await using var h = await DeliveryHarness.StartAsync(o => o.Destinations.AllowPrivateNetworks = false);
-        var client = h.Services.GetRequiredService<IHttpClientFactory>().CreateClient(HttpNornSender.HttpClientName);
+        var client = h.Services.GetRequiredService<IHttpClientFactory>().CreateClient(DeliveryHttpClient.Name);
         var url = new UriBuilder(h.Sink.Url("/hook")) { Host = host }.Uri;
 
         var error = await Assert.ThrowsAsync<HttpRequestException>(
@@ -237,7 +238,7 @@ public sealed class ConnectTimeSsrfTests
     public async Task Metadata_endpoints_are_refused_before_any_connection(string url, string reason)
     {
         await using var h = await DeliveryHarness.StartAsync(o => o.Destinations.AllowPrivateNetworks = false);
-        var client = h.Services.GetRequiredService<IHttpClientFactory>().CreateClient(HttpNornSender.HttpClientName);
+        var client = h.Services.GetRequiredService<IHttpClientFactory>().CreateClient(DeliveryHttpClient.Name);
 
         var error = await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(new Uri(url), TestContext.Current.CancellationToken));
 
@@ -269,7 +270,7 @@ public sealed class ConnectTimeSsrfTests
         var norn = h.Registry.Add(TestData.HttpNorn("https://93.184.216.34/hook", failureUrl: h.Sink.Url("/failure").ToString()));
 
         await Assert.ThrowsAsync<HttpRequestException>(async () => await notifier.NotifyAsync(
-            norn, new CutOffNotice(TimeSpan.FromSeconds(10), DateTimeOffset.UtcNow, 1, 1), TestContext.Current.CancellationToken));
+            norn.Norn, new CutOffNotice(TimeSpan.FromSeconds(10), DateTimeOffset.UtcNow, 1, 1), TestContext.Current.CancellationToken));
         Assert.Empty(h.Sink.Requests);
     }
 }

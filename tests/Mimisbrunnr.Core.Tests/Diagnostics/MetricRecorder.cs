@@ -9,7 +9,7 @@ namespace Mimisbrunnr.Tests.Diagnostics;
 /// Records the measurements of one <see cref="MimisbrunnrMetrics"/> instance (its own <see cref="Meter"/>, so tests
 /// running in parallel do not see each other's numbers).
 /// </summary>
-public sealed class MetricRecorder : IDisposable
+internal sealed class MetricRecorder : IDisposable
 {
     private readonly MeterListener _listener = new();
     private readonly ConcurrentQueue<(string Instrument, double Value, KeyValuePair<string, object?>[] Tags)> _measurements = new();

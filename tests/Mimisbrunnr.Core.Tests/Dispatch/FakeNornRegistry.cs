@@ -1,11 +1,16 @@
 using System.Collections.Concurrent;
+using Mimisbrunnr.Dispatch;
 using Mimisbrunnr.Norns;
+using Mimisbrunnr.Registry;
 using Mimisbrunnr.Wrp;
 
 namespace Mimisbrunnr.Tests.Dispatch;
 
-/// <summary>A hand-written registry: a dictionary, <see cref="Changed"/> raised on demand, and a record of removals.</summary>
-public sealed class FakeNornRegistry : INornRegistry
+/// <summary>
+/// A hand-written registry: a dictionary, <see cref="Changed"/> raised on demand; also the removal owner the pool reports
+/// gone norns to, recording each removal (as the norn service would, it removes the norn from the index).
+/// </summary>
+internal sealed class FakeNornRegistry : INornRegistry, INornRemoval
 {
     private readonly ConcurrentDictionary<string, RegisteredNorn> _norns = new();
 
@@ -13,7 +18,7 @@ public sealed class FakeNornRegistry : INornRegistry
 
     public ConcurrentQueue<string> RemoveCalls { get; } = new();
 
-    /// <summary>Completes when <see cref="RemoveAsync"/> was first called.</summary>
+    /// <summary>Completes when <see cref="RemoveGoneAsync"/> was first called.</summary>
     public TaskCompletionSource<string> Removed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public int Count => _norns.Count;
@@ -41,7 +46,7 @@ public sealed class FakeNornRegistry : INornRegistry
 
     public RegisteredNorn? Find(string id) => _norns.GetValueOrDefault(id);
 
-    public ValueTask RemoveAsync(string id, CancellationToken cancellationToken = default)
+    public ValueTask RemoveGoneAsync(string id, CancellationToken cancellationToken)
     {
         RemoveCalls.Enqueue(id);
         Remove(id);

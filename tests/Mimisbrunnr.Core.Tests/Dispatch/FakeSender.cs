@@ -9,7 +9,7 @@ namespace Mimisbrunnr.Tests.Dispatch;
 /// A destination sender that records what it is given and can be held (per norn) until the test releases it. Held
 /// sends honour cancellation, as a real sender does.
 /// </summary>
-public sealed class FakeSender(string kind = DestinationKinds.Http, int maxBatchSize = 1) : INornDestinationSender
+internal sealed class FakeSender(string kind = DestinationKinds.Http, int maxBatchSize = 1) : INornDestinationSender
 {
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _gates = new();
     private int _inFlight;
@@ -21,7 +21,7 @@ public sealed class FakeSender(string kind = DestinationKinds.Http, int maxBatch
     public int MaxBatchSize { get; } = maxBatchSize;
 
     /// <summary>Every call, in order of completion: the norn version it got and the batch.</summary>
-    public ConcurrentQueue<(RegisteredNorn Norn, RoutedEvent[] Batch)> Sent { get; } = new();
+    public ConcurrentQueue<(Norn Norn, RoutedEvent[] Batch)> Sent { get; } = new();
 
     /// <summary>Outcomes to return, in order; afterwards <see cref="DeliveryOutcome.Delivered"/>.</summary>
     public ConcurrentQueue<Func<DeliveryOutcome>> Outcomes { get; } = new();
@@ -45,7 +45,7 @@ public sealed class FakeSender(string kind = DestinationKinds.Http, int maxBatch
         }
     }
 
-    public async ValueTask<DeliveryOutcome> SendAsync(RegisteredNorn norn, IReadOnlyList<RoutedEvent> batch, CancellationToken cancellationToken)
+    public async ValueTask<DeliveryOutcome> SendAsync(Norn norn, IReadOnlyList<RoutedEvent> batch, CancellationToken cancellationToken)
     {
         var copy = batch.ToArray();
         Interlocked.Increment(ref _started);
@@ -82,11 +82,11 @@ public sealed class FakeSender(string kind = DestinationKinds.Http, int maxBatch
 }
 
 /// <summary>Records cut-off notices.</summary>
-public sealed class FakeCutOffNotifier : INornCutOffNotifier
+internal sealed class FakeCutOffNotifier : INornCutOffNotifier
 {
-    public ConcurrentQueue<(RegisteredNorn Norn, CutOffNotice Notice)> Notices { get; } = new();
+    public ConcurrentQueue<(Norn Norn, CutOffNotice Notice)> Notices { get; } = new();
 
-    public ValueTask NotifyAsync(RegisteredNorn norn, CutOffNotice notice, CancellationToken cancellationToken)
+    public ValueTask NotifyAsync(Norn norn, CutOffNotice notice, CancellationToken cancellationToken)
     {
         Notices.Enqueue((norn, notice));
         return ValueTask.CompletedTask;

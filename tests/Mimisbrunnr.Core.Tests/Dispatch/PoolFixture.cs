@@ -1,15 +1,15 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
-using Mimisbrunnr.DependencyInjection;
 using Mimisbrunnr.Diagnostics;
 using Mimisbrunnr.Dispatch;
-using Mimisbrunnr.Norns;
+using Mimisbrunnr.Registry;
+using Mimisbrunnr.Routing;
 using Mimisbrunnr.Tests.Diagnostics;
 
 namespace Mimisbrunnr.Tests.Dispatch;
 
 /// <summary>A dispatcher pool on fake time with a fake registry, sender and notifier, and its metrics recorded.</summary>
-public sealed class PoolFixture : IAsyncDisposable
+internal sealed class PoolFixture : IAsyncDisposable
 {
     public PoolFixture(Action<DeliveryOptions>? configure = null, params INornDestinationSender[] senders)
     {
@@ -25,6 +25,7 @@ public sealed class PoolFixture : IAsyncDisposable
             Registry,
             senders.Length > 0 ? senders : [Sender],
             Notifier,
+            Registry,
             TestData.Monitor(Options),
             Metrics,
             Time,

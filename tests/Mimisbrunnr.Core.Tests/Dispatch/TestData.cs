@@ -1,6 +1,5 @@
 using System.Text;
 using Microsoft.Extensions.Options;
-using Mimisbrunnr.DependencyInjection;
 using Mimisbrunnr.Norns;
 using Mimisbrunnr.Routing;
 using Mimisbrunnr.Wrp;

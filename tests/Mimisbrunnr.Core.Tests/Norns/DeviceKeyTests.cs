@@ -1,4 +1,4 @@
-using Mimisbrunnr.Norns;
+using Mimisbrunnr.Registry;
 using Mimisbrunnr.Wrp;
 
 namespace Mimisbrunnr.Tests.Norns;
@@ -33,7 +33,7 @@ public class DeviceKeyTests
     [Fact]
     public void A_registry_finds_mac_and_other_devices_through_their_keys()
     {
-        var registry = new NornRegistry(new Mimisbrunnr.Storage.InMemoryNornStore());
+        var registry = new NornRegistry();
         registry.Apply(TestNorns.Make("mac:aabbccddeeff", "https://a.example/"));
         registry.Apply(TestNorns.Make("serial:ABC123", "https://a.example/"));
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
-using Mimisbrunnr.DependencyInjection;
+using Mimisbrunnr.Management;
 using Mimisbrunnr.Norns;
+using Mimisbrunnr.Registry;
 using Mimisbrunnr.Storage;
 
 namespace Mimisbrunnr.Tests.Norns;
@@ -14,9 +15,10 @@ public class NornExpirySweeperTests
 
     public NornExpirySweeperTests()
     {
-        _registry = new NornRegistry(_store);
-        _sweeper = new NornExpirySweeper(
-            _store, _registry, _time, new StaticOptionsMonitor(new MimisbrunnrOptions { SweepInterval = TimeSpan.FromSeconds(30) }));
+        _registry = new NornRegistry();
+        var options = new StaticOptionsMonitor(new MimisbrunnrOptions { SweepInterval = TimeSpan.FromSeconds(30) });
+        var service = new NornService(_store, _registry, new NornValidator(options), _time, options);
+        _sweeper = new NornExpirySweeper(service, _time, options);
     }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Mimisbrunnr.Norns;
+using Mimisbrunnr.Registry;
 using Mimisbrunnr.Storage;
 using Mimisbrunnr.Wrp;
 
@@ -18,7 +19,7 @@ public class NornRegistrySynchronizerTests
         var live = (await store.UpsertAsync(TestNorns.Make("mac:000000000001", "https://a.example/"), NornQuotas.Unlimited, Ct)).Norn!;
         await store.UpsertAsync(
             TestNorns.Make("mac:000000000002", "https://a.example/", now: TestNorns.T0.AddHours(-2)), NornQuotas.Unlimited, Ct);
-        var registry = new NornRegistry(store);
+        var registry = new NornRegistry();
         var synchronizer = new NornRegistrySynchronizer(store, registry, _time);
 
         await synchronizer.StartAsync(Ct);
@@ -40,7 +41,7 @@ public class NornRegistrySynchronizerTests
     {
         var store = new ScriptedFeedStore();
         var first = (await store.UpsertAsync(TestNorns.Make("mac:000000000001", "https://a.example/"), NornQuotas.Unlimited, Ct)).Norn!;
-        var registry = new NornRegistry(store);
+        var registry = new NornRegistry();
         var synchronizer = new NornRegistrySynchronizer(store, registry, _time);
         await synchronizer.StartAsync(Ct);
         Assert.Equal(1, registry.Count);
@@ -69,7 +70,7 @@ public class NornRegistrySynchronizerTests
     public async Task A_norn_read_from_the_store_replaces_the_index_even_when_its_writer_clock_was_behind()
     {
         var store = new ScriptedFeedStore();
-        var registry = new NornRegistry(store);
+        var registry = new NornRegistry();
         var synchronizer = new NornRegistrySynchronizer(store, registry, _time);
         await synchronizer.StartAsync(Ct);
 
@@ -93,7 +94,7 @@ public class NornRegistrySynchronizerTests
     public async Task A_store_that_fails_at_start_does_not_block_the_host_and_is_retried()
     {
         var store = new FlakyStore(failures: 2);
-        var registry = new NornRegistry(store);
+        var registry = new NornRegistry();
         var synchronizer = new NornRegistrySynchronizer(store, registry, _time);
         await store.Inner.UpsertAsync(TestNorns.Make("mac:000000000001", "https://a.example/"), NornQuotas.Unlimited, Ct);
 

@@ -1,4 +1,5 @@
 using Mimisbrunnr.Norns;
+using Mimisbrunnr.Registry;
 using Mimisbrunnr.Storage;
 using Mimisbrunnr.Wrp;
 
@@ -12,7 +13,7 @@ public class NornRegistryTests
 
     public NornRegistryTests()
     {
-        _registry = new NornRegistry(_store);
+        _registry = new NornRegistry();
         _registry.Changed += (_, e) =>
         {
             lock (_changes)
@@ -132,18 +133,6 @@ public class NornRegistryTests
         Assert.Empty(_registry.GetByDevice(DeviceId.Parse("mac:112233445566")));
         Assert.Equal(0, _registry.Count);
         Assert.Equal([(a.Id, true), (b.Id, true)], _changes.Select(c => (c.Id, c.Removed)));
-    }
-
-    [Fact]
-    public async Task RemoveAsync_deletes_from_the_store_as_the_system_and_from_the_index()
-    {
-        var norn = (await _store.UpsertAsync(TestNorns.Make("mac:112233445566", "https://a.example/"), NornQuotas.Unlimited, Ct)).Norn!;
-        _registry.Apply(norn);
-
-        await _registry.RemoveAsync(norn.Id, Ct);
-
-        Assert.Null(await _store.GetAsync(norn.Id, Ct));
-        Assert.Null(_registry.Find(norn.Id));
     }
 
     [Fact]
@@ -277,7 +266,7 @@ public class NornRegistryTests
         Assert.False(stored.Metadata.ContainsKey("/missing"));
         Assert.Equal(filter.Metadata.OrderBy(p => p.Key), stored.Metadata.OrderBy(p => p.Key));
         Assert.Same(stored.Events![0], _registry.Find(b.Id)!.Norn.Filter!.Events![0]);
-        Assert.Same(Mimisbrunnr.Routing.EventFilter.GetRegex(filter.Events[0]), Mimisbrunnr.Routing.EventFilter.GetRegex(new string(filter.Events[0].AsSpan())));
+        Assert.Same(Mimisbrunnr.Registry.EventFilter.GetRegex(filter.Events[0]), Mimisbrunnr.Registry.EventFilter.GetRegex(new string(filter.Events[0].AsSpan())));
 
         // The change-feed echo of the same version (uncompacted) is recognised as the same version.
         Assert.False(_registry.Apply(a with { }));

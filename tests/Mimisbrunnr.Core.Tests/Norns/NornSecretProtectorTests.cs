@@ -1,7 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Mimisbrunnr.Delivery;
-using Mimisbrunnr.DependencyInjection;
 using Mimisbrunnr.Norns;
 
 namespace Mimisbrunnr.Tests.Norns;
@@ -133,7 +131,7 @@ public class NornSecretProtectorTests
         var options = new MimisbrunnrOptions();
         options.SecretKeys.Add(key);
 
-        var result = new DeliveryOptionsValidator().Validate(null, options);
+        var result = new SecretKeysValidator().Validate(null, options);
 
         Assert.True(result.Failed);
         Assert.Contains(result.Failures!, f => f.StartsWith(expected, StringComparison.Ordinal));
@@ -150,10 +148,10 @@ public class NornSecretProtectorTests
         distinct.SecretKeys.Add(KeyA);
         distinct.SecretKeys.Add(KeyB);
 
-        var failures = new DeliveryOptionsValidator().Validate(null, repeated).Failures!;
+        var failures = new SecretKeysValidator().Validate(null, repeated).Failures!;
 
         Assert.Equal(["Mimisbrunnr:SecretKeys:2 repeats an earlier key."], failures);
-        Assert.True(new DeliveryOptionsValidator().Validate(null, distinct).Succeeded);
+        Assert.True(new SecretKeysValidator().Validate(null, distinct).Succeeded);
     }
 
     private static NornSecretProtector Protector(params string[] keys)

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
-using Mimisbrunnr.DependencyInjection;
+using Mimisbrunnr.Management;
 using Mimisbrunnr.Norns;
+using Mimisbrunnr.Registry;
 using Mimisbrunnr.Storage;
 using Mimisbrunnr.Wrp;
 
@@ -16,7 +17,7 @@ public class NornServiceTests
 
     public NornServiceTests()
     {
-        _registry = new NornRegistry(_store);
+        _registry = new NornRegistry();
         var monitor = new StaticOptionsMonitor(_options);
         _service = new NornService(_store, _registry, new NornValidator(monitor), _time, monitor);
     }
@@ -222,5 +223,16 @@ public class NornServiceTests
             async () => await _service.ListAsync("alice", deviceId, after, limit, Ct));
 
         Assert.Equal(field, error.Field);
+    }
+
+    [Fact]
+    public async Task A_gone_destination_removes_the_norn_from_the_store_as_the_system_and_from_the_index()
+    {
+        var created = await _service.CreateOrUpdateAsync("alice", Request(), Ct);
+
+        await ((Mimisbrunnr.Dispatch.INornRemoval)_service).RemoveGoneAsync(created.Norn.Id, Ct);
+
+        Assert.Null(await _store.GetAsync(created.Norn.Id, Ct));
+        Assert.Null(_registry.Find(created.Norn.Id));
     }
 }

@@ -1,4 +1,4 @@
-using Mimisbrunnr.DependencyInjection;
+using Mimisbrunnr.Management;
 using Mimisbrunnr.Norns;
 
 namespace Mimisbrunnr.Tests.Norns;

@@ -5,10 +5,9 @@ using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Mimisbrunnr.Delivery;
-using Mimisbrunnr.DependencyInjection;
 using Mimisbrunnr.Diagnostics;
-using Mimisbrunnr.Dispatch;
 using Mimisbrunnr.Norns;
+using Mimisbrunnr.Registry;
 using Mimisbrunnr.Routing;
 using Mimisbrunnr.Storage;
 

@@ -1,4 +1,3 @@
-using Mimisbrunnr.DependencyInjection;
 using Mimisbrunnr.Routing;
 using Mimisbrunnr.Tests.Norns;
 using Mimisbrunnr.Wrp;

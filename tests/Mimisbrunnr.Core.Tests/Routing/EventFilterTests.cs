@@ -1,5 +1,5 @@
 using Mimisbrunnr.Norns;
-using Mimisbrunnr.Routing;
+using Mimisbrunnr.Registry;
 using Mimisbrunnr.Tests.Norns;
 
 namespace Mimisbrunnr.Tests.Routing;

@@ -1,8 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
-using Mimisbrunnr.Dispatch;
 using Mimisbrunnr.Norns;
+using Mimisbrunnr.Registry;
 using Mimisbrunnr.Routing;
-using Mimisbrunnr.Storage;
 using Mimisbrunnr.Tests.Norns;
 using Mimisbrunnr.Wrp;
 
@@ -12,7 +11,7 @@ public sealed class EventRouterTests : IDisposable
 {
     private const string Device = "mac:112233445566";
     private readonly FakeTimeProvider _time = new(TestNorns.T0);
-    private readonly NornRegistry _registry = new(new InMemoryNornStore());
+    private readonly NornRegistry _registry = new();
     private readonly RecordingSink _sink = new();
     private readonly CounterRecorder _counters;
     private readonly EventRouter _router;
@@ -103,14 +102,13 @@ public sealed class EventRouterTests : IDisposable
     }
 
     [Theory]
-    [InlineData(EnqueueOutcome.QueueFull)]
-    [InlineData(EnqueueOutcome.CutOff)]
-    [InlineData(EnqueueOutcome.Expired)]
-    [InlineData(EnqueueOutcome.Stopped)]
-    public void A_refusal_by_the_sink_is_a_drop_counted_by_the_sink(EnqueueOutcome outcome)
+    [InlineData(nameof(EnqueueOutcome.QueueFull))]
+    [InlineData(nameof(EnqueueOutcome.CutOff))]
+    [InlineData(nameof(EnqueueOutcome.Stopped))]
+    public void A_refusal_by_the_sink_is_a_drop_counted_by_the_sink(string outcome)
     {
         _registry.Apply(TestNorns.Make(Device, "https://a.example/1"));
-        _sink.Outcome = outcome;
+        _sink.Outcome = Enum.Parse<EnqueueOutcome>(outcome);
 
         var result = _router.Route(Online());
 

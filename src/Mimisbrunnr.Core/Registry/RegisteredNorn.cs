@@ -1,7 +1,7 @@
-using Mimisbrunnr.Routing;
+using Mimisbrunnr.Norns;
 using Mimisbrunnr.Wrp;
 
-namespace Mimisbrunnr.Norns;
+namespace Mimisbrunnr.Registry;
 
 /// <summary>
 /// A norn as the in-memory registry holds it: the stored norn plus what is worked out once per version (the canonical
@@ -12,7 +12,7 @@ namespace Mimisbrunnr.Norns;
 /// Kept small on purpose (a million idle norns must fit in well under a KiB each): an unfiltered norn carries no
 /// filter object, and the device id shares the stored norn's string.
 /// </remarks>
-public sealed partial class RegisteredNorn
+internal sealed partial class RegisteredNorn
 {
     private readonly EventFilter? _filter;
 

@@ -2,43 +2,28 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Mimisbrunnr.DependencyInjection;
-using Mimisbrunnr.Storage;
 
-namespace Mimisbrunnr.Norns;
+namespace Mimisbrunnr.Management;
 
 /// <summary>
 /// Every <see cref="MimisbrunnrOptions.SweepInterval"/> (on the injected <see cref="TimeProvider"/>), deletes expired
 /// norns from the store and removes expired norns from this host's index. Routing already skips expired norns between
 /// sweeps; the sweep frees their memory and storage.
 /// </summary>
-public sealed partial class NornExpirySweeper : BackgroundService
+internal sealed partial class NornExpirySweeper : BackgroundService
 {
-    private readonly INornStore _store;
-    private readonly NornRegistry _registry;
+    private readonly NornService _service;
     private readonly TimeProvider _timeProvider;
     private readonly IOptionsMonitor<MimisbrunnrOptions> _options;
     private readonly ILogger _logger;
 
-    /// <summary>Creates the sweeper.</summary>
-    /// <param name="store">The store.</param>
-    /// <param name="registry">The index.</param>
-    /// <param name="timeProvider">The clock that drives the sweeps.</param>
-    /// <param name="options">The options (sweep interval).</param>
-    /// <param name="logger">The logger.</param>
     public NornExpirySweeper(
-        INornStore store,
-        NornRegistry registry,
+        NornService service,
         TimeProvider timeProvider,
         IOptionsMonitor<MimisbrunnrOptions> options,
         ILogger<NornExpirySweeper>? logger = null)
     {
-        ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(registry);
-        ArgumentNullException.ThrowIfNull(timeProvider);
-        ArgumentNullException.ThrowIfNull(options);
-        _store = store;
-        _registry = registry;
+        _service = service;
         _timeProvider = timeProvider;
         _options = options;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
@@ -49,23 +34,11 @@ public sealed partial class NornExpirySweeper : BackgroundService
     /// <returns>How many norns were removed from the store or the index.</returns>
     public async Task<int> SweepAsync(CancellationToken cancellationToken = default)
     {
-        var now = _timeProvider.GetUtcNow();
-        var deleted = await _store.DeleteExpiredAsync(now, cancellationToken).ConfigureAwait(false);
-        var removed = 0;
-        foreach (var id in deleted)
-        {
-            if (_registry.Remove(id))
-            {
-                removed++;
-            }
-        }
-
-        // Expired norns another host already deleted from a shared store (their delete may still be on its way).
-        removed += _registry.RemoveExpired(now).Count;
-        var total = Math.Max(deleted.Count, removed);
+        var (deleted, removed) = await _service.SweepExpiredAsync(cancellationToken).ConfigureAwait(false);
+        var total = Math.Max(deleted, removed);
         if (total > 0)
         {
-            Log.Swept(_logger, deleted.Count, removed);
+            Log.Swept(_logger, deleted, removed);
         }
 
         return total;

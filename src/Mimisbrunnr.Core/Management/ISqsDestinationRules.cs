@@ -1,4 +1,5 @@
-namespace Mimisbrunnr.Norns;
+using Mimisbrunnr.Norns;
+namespace Mimisbrunnr.Management;
 
 /// <summary>
 /// The host's rules for SQS destinations beyond the URL shapes of AWS itself, supplied by the SQS destination package

@@ -1,19 +1,18 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Mimisbrunnr.Storage;
+using Mimisbrunnr.Norns;
 using Mimisbrunnr.Wrp;
 
-namespace Mimisbrunnr.Norns;
+namespace Mimisbrunnr.Registry;
 
 /// <summary>
 /// The in-memory index of live norns: device id → norns (copy-on-write arrays, so a reader gets a stable array without
 /// a lock or an allocation) and id → norn. Readers never lock; writers (the synchronizer, the norn service, the
 /// sweeper) are serialised by one lock. Kept in step with the store by <see cref="NornRegistrySynchronizer"/>.
 /// </summary>
-public sealed partial class NornRegistry : INornRegistry
+internal sealed partial class NornRegistry : INornRegistry
 {
-    private readonly INornStore _store;
     private readonly ILogger _logger;
     private readonly Lock _writeLock = new();
 
@@ -21,13 +20,8 @@ public sealed partial class NornRegistry : INornRegistry
     private readonly ConcurrentDictionary<string, string> _owners = new(StringComparer.Ordinal);
     private volatile Index _index = new();
 
-    /// <summary>Creates an empty registry.</summary>
-    /// <param name="store">The store, for <see cref="RemoveAsync"/>.</param>
-    /// <param name="logger">The logger.</param>
-    public NornRegistry(INornStore store, ILogger<NornRegistry>? logger = null)
+    public NornRegistry(ILogger<NornRegistry>? logger = null)
     {
-        ArgumentNullException.ThrowIfNull(store);
-        _store = store;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
 
@@ -46,14 +40,6 @@ public sealed partial class NornRegistry : INornRegistry
     {
         ArgumentNullException.ThrowIfNull(id);
         return _index.ById.GetValueOrDefault(id);
-    }
-
-    /// <inheritdoc />
-    public async ValueTask RemoveAsync(string id, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(id);
-        await _store.DeleteAsync(id, owner: null, cancellationToken).ConfigureAwait(false);
-        Remove(id);
     }
 
     /// <summary>
@@ -382,7 +368,7 @@ public sealed partial class NornRegistry : INornRegistry
     {
         try
         {
-            shared = Routing.EventFilter.GetRegex(pattern).ToString();
+            shared = EventFilter.GetRegex(pattern).ToString();
             return true;
         }
         catch (ArgumentException)

@@ -1,9 +1,10 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Mimisbrunnr.Norns;
 using Mimisbrunnr.Storage;
 
-namespace Mimisbrunnr.Norns;
+namespace Mimisbrunnr.Registry;
 
 /// <summary>
 /// Keeps <see cref="NornRegistry"/> in step with the store: subscribes to the change feed, loads every live norn,
@@ -14,7 +15,7 @@ namespace Mimisbrunnr.Norns;
 /// Host start waits for the first load attempt, so a host does not take events before its index is filled; if the
 /// store is unavailable the host still starts and the load is retried in the background.
 /// </remarks>
-public sealed partial class NornRegistrySynchronizer : BackgroundService
+internal sealed partial class NornRegistrySynchronizer : BackgroundService
 {
     private static readonly TimeSpan MinRetryDelay = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);

@@ -1,6 +1,7 @@
+using Mimisbrunnr.Norns;
 using Mimisbrunnr.Wrp;
 
-namespace Mimisbrunnr.Norns;
+namespace Mimisbrunnr.Management;
 
 /// <summary>A <see cref="NornRequest"/> that passed <see cref="NornValidator"/>, in the form the norn is stored.</summary>
 /// <param name="Id">The derived norn id.</param>
@@ -8,7 +9,7 @@ namespace Mimisbrunnr.Norns;
 /// <param name="Ttl">The time to live.</param>
 /// <param name="Destination">The destination, with defaults applied.</param>
 /// <param name="Filter">The filter, or <see langword="null"/> when it lets every event through.</param>
-public sealed record ValidatedNorn(string Id, DeviceId DeviceId, TimeSpan Ttl, NornDestination Destination, NornFilter? Filter)
+internal sealed record ValidatedNorn(string Id, DeviceId DeviceId, TimeSpan Ttl, NornDestination Destination, NornFilter? Filter)
 {
     /// <summary>Builds the norn to store.</summary>
     /// <param name="owner">The owner.</param>

@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 
-namespace Mimisbrunnr.Norns;
+namespace Mimisbrunnr.Registry;
 
 /// <summary>
 /// A read-only dictionary over a small array of pairs (a filter has at most 16): a fraction of the memory of a

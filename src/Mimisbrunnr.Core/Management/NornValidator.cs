@@ -2,11 +2,11 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using Mimisbrunnr.Delivery;
-using Mimisbrunnr.DependencyInjection;
-using Mimisbrunnr.Routing;
+using Mimisbrunnr.Norns;
+using Mimisbrunnr.Registry;
 using Mimisbrunnr.Wrp;
 
-namespace Mimisbrunnr.Norns;
+namespace Mimisbrunnr.Management;
 
 /// <summary>
 /// Checks a <see cref="NornRequest"/> against the norn rules and turns it into the stored form. Every failure is a
@@ -18,7 +18,7 @@ namespace Mimisbrunnr.Norns;
 /// request, the current <see cref="MimisbrunnrOptions"/> and, for SQS destinations, the host's
 /// <see cref="ISqsDestinationRules"/>.
 /// </remarks>
-public sealed partial class NornValidator
+internal sealed partial class NornValidator
 {
     /// <summary>The longest device id accepted.</summary>
     public const int MaxDeviceIdLength = 256;

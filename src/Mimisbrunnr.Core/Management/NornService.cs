@@ -1,20 +1,24 @@
 using Microsoft.Extensions.Options;
-using Mimisbrunnr.DependencyInjection;
+using Mimisbrunnr.Dispatch;
+using Mimisbrunnr.Norns;
+using Mimisbrunnr.Registry;
 using Mimisbrunnr.Storage;
 
-namespace Mimisbrunnr.Norns;
+namespace Mimisbrunnr.Management;
 
 /// <summary>
 /// The application service behind the norn endpoints: validates requests, derives ids, enforces ownership and quotas
 /// through the store, and applies every successful write to this host's registry at once (so that an event posted
-/// right after registering finds the norn; the change feed later confirms the same write idempotently).
+/// right after registering finds the norn; the change feed later confirms the same write idempotently). It is also the
+/// one owner of removals, whoever asks: the API (<see cref="DeleteAsync"/>), a destination that is gone (HTTP 410) and
+/// expiry (<see cref="SweepExpiredAsync"/>) all delete from the store first and then from the index.
 /// </summary>
 /// <remarks>
 /// Ownership is never revealed: a norn of another owner looks exactly like a missing one to
 /// <see cref="GetAsync"/>, <see cref="UpdateAsync"/> and <see cref="DeleteAsync"/>. Only creating a norn for a device
 /// and destination pair that another owner holds is a <see cref="NornConflictException"/> (HTTP 409).
 /// </remarks>
-public sealed class NornService
+public sealed class NornService : INornRemoval
 {
     /// <summary>The largest page <see cref="ListAsync"/> returns.</summary>
     public const int MaxPageSize = 1000;
@@ -26,17 +30,7 @@ public sealed class NornService
     private readonly IOptionsMonitor<MimisbrunnrOptions> _options;
     private readonly INornSecretProtector _secrets;
 
-    /// <summary>Creates the service.</summary>
-    /// <param name="store">The norn store.</param>
-    /// <param name="registry">This host's index.</param>
-    /// <param name="validator">The request validator.</param>
-    /// <param name="timeProvider">The clock.</param>
-    /// <param name="options">The options (quotas).</param>
-    /// <param name="secretProtector">
-    /// Protects the norns' secrets before they are stored; <see langword="null"/> stores them as given
-    /// (<see cref="NornSecretProtector.None"/>).
-    /// </param>
-    public NornService(
+    internal NornService(
         INornStore store,
         NornRegistry registry,
         NornValidator validator,
@@ -145,6 +139,36 @@ public sealed class NornService
         }
 
         return deleted;
+    }
+
+    /// <summary>
+    /// Deletes every norn that has expired from the store, and from this host's index every expired norn (including
+    /// those another host already deleted from a shared store, whose delete may still be on its way).
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the store call.</param>
+    /// <returns>How many norns were deleted from the store and how many removed from the index.</returns>
+    internal async Task<(int Deleted, int Removed)> SweepExpiredAsync(CancellationToken cancellationToken = default)
+    {
+        var now = _timeProvider.GetUtcNow();
+        var deleted = await _store.DeleteExpiredAsync(now, cancellationToken).ConfigureAwait(false);
+        var removed = 0;
+        foreach (var id in deleted)
+        {
+            if (_registry.Remove(id))
+            {
+                removed++;
+            }
+        }
+
+        removed += _registry.RemoveExpired(now).Count;
+        return (deleted.Count, removed);
+    }
+
+    /// <inheritdoc />
+    async ValueTask INornRemoval.RemoveGoneAsync(string nornId, CancellationToken cancellationToken)
+    {
+        await _store.DeleteAsync(nornId, owner: null, cancellationToken).ConfigureAwait(false);
+        _registry.Remove(nornId);
     }
 
     /// <summary><c>GET /norns</c>: the caller's live norns in ascending id order, one page at a time.</summary>

@@ -1,12 +1,12 @@
 using Mimisbrunnr.Wrp;
 
-namespace Mimisbrunnr.Norns;
+namespace Mimisbrunnr.Registry;
 
 /// <summary>
 /// The in-memory index of live norns on this host: device id → norns in O(1), lock-free for readers, kept in step
 /// with the store's change feed.
 /// </summary>
-public interface INornRegistry
+internal interface INornRegistry
 {
     /// <summary>The number of norns in the index.</summary>
     int Count { get; }
@@ -24,18 +24,10 @@ public interface INornRegistry
     /// <summary>Raised after a norn was added, replaced or removed (on the thread that applied the change).</summary>
     event EventHandler<NornRegistryChangedEventArgs>? Changed;
 
-    /// <summary>
-    /// Removes a norn from the store and the index on the system's behalf (the destination answered 410 Gone, or the
-    /// norn expired).
-    /// </summary>
-    /// <param name="id">The norn id.</param>
-    /// <param name="cancellationToken">Cancels the store call.</param>
-    /// <returns>A task that completes when the norn is gone.</returns>
-    ValueTask RemoveAsync(string id, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Describes a change of the registry.</summary>
-public sealed class NornRegistryChangedEventArgs : EventArgs
+internal sealed class NornRegistryChangedEventArgs : EventArgs
 {
     /// <summary>Creates the arguments.</summary>
     /// <param name="id">The norn id.</param>

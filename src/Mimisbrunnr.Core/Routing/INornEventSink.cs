@@ -1,13 +1,12 @@
-using Mimisbrunnr.Norns;
-using Mimisbrunnr.Routing;
+using Mimisbrunnr.Registry;
 
-namespace Mimisbrunnr.Dispatch;
+namespace Mimisbrunnr.Routing;
 
 /// <summary>
 /// Takes an event for one norn into that norn's bounded buffer. Never blocks: a full buffer starts the norn's
 /// cut-off. Implemented by the per-norn dispatcher pool.
 /// </summary>
-public interface INornEventSink
+internal interface INornEventSink
 {
     /// <summary>Offers an event to a norn's buffer.</summary>
     /// <param name="norn">The norn (current registered version).</param>
@@ -17,7 +16,7 @@ public interface INornEventSink
 }
 
 /// <summary>The outcome of <see cref="INornEventSink.TryEnqueue"/>.</summary>
-public enum EnqueueOutcome
+internal enum EnqueueOutcome
 {
     /// <summary>The event is buffered for delivery.</summary>
     Enqueued,
@@ -27,9 +26,6 @@ public enum EnqueueOutcome
 
     /// <summary>The norn is cut off: the event was dropped.</summary>
     CutOff,
-
-    /// <summary>The norn has expired: the event was dropped.</summary>
-    Expired,
 
     /// <summary>The host is shutting down and accepts no more events.</summary>
     Stopped,

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using Mimisbrunnr.Norns;
 
-namespace Mimisbrunnr.Routing;
+namespace Mimisbrunnr.Registry;
 
 /// <summary>
 /// A norn's filter, compiled once per norn version: the event regexes (any one must match the event type; none means

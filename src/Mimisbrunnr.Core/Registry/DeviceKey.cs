@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using Mimisbrunnr.Wrp;
 
-namespace Mimisbrunnr.Norns;
+namespace Mimisbrunnr.Registry;
 
 /// <summary>
 /// The registry's key for a device: a MAC device id as its 48-bit number, compared without touching any string; any

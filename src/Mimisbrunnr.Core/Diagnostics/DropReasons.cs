@@ -1,0 +1,23 @@
+namespace Mimisbrunnr.Diagnostics;
+
+/// <summary>Drop reasons, as recorded in the <c>reason</c> tag.</summary>
+public static class DropReasons
+{
+    /// <summary>The norn's buffer was full (the event that started the cut-off, and the buffered ones emptied).</summary>
+    public const string QueueFull = "queue_full";
+
+    /// <summary>The norn was cut off.</summary>
+    public const string CutOff = "cut_off";
+
+    /// <summary>The norn had expired.</summary>
+    public const string Expired = "expired";
+
+    /// <summary>The norn was deleted while events were buffered.</summary>
+    public const string Deleted = "deleted";
+
+    /// <summary>The host stopped before the event could be delivered.</summary>
+    public const string Shutdown = "shutdown";
+
+    /// <summary>Delivery failed after its retries, or with a final error.</summary>
+    public const string Failed = "failed";
+}

@@ -1,0 +1,58 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Mimisbrunnr;
+
+/// <summary>Per-norn buffering and delivery.</summary>
+public sealed class DeliveryOptions : IValidatableObject
+{
+    /// <summary>Capacity of each norn's buffer (default 1,000).</summary>
+    [Range(1, 1_000_000, ErrorMessage = "Mimisbrunnr:Delivery:QueueSize must be from {1} to {2}.")]
+    public int QueueSize { get; set; } = 1_000;
+
+    /// <summary>Concurrent sends per norn (default 1, which keeps a device's events in order).</summary>
+    [Range(1, 1_000, ErrorMessage = "Mimisbrunnr:Delivery:Workers must be from {1} to {2}.")]
+    public int Workers { get; set; } = 1;
+
+    /// <summary>Retries after the first attempt for retryable failures (default 3).</summary>
+    [Range(0, 20, ErrorMessage = "Mimisbrunnr:Delivery:Retries must be from {1} to {2}.")]
+    public int Retries { get; set; } = 3;
+
+    /// <summary>Base delay of the exponential backoff with jitter (default 1 s).</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest Retry-After honoured (default 30 s).</summary>
+    public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a norn is cut off after its buffer overflowed (default 10 s, as Caduceus).</summary>
+    public TimeSpan CutOffPeriod { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Timeout of one delivery attempt (default 10 s).</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A norn's dispatcher is retired after this long without events (default 5 min).</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>On shutdown, how long buffered events may still be delivered (default 5 s).</summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // Polly's limits for a timeout strategy and a retry delay bound Timeout and the delays.
+        var day = TimeSpan.FromDays(1);
+        return new[]
+        {
+            Between(nameof(Timeout), Timeout, TimeSpan.FromMilliseconds(10), day),
+            Between(nameof(RetryBaseDelay), RetryBaseDelay, TimeSpan.Zero, day),
+            Between(nameof(MaxRetryAfter), MaxRetryAfter, TimeSpan.Zero, day),
+            Between(nameof(CutOffPeriod), CutOffPeriod, TimeSpan.FromTicks(1), day),
+            Between(nameof(IdleTimeout), IdleTimeout, TimeSpan.FromMilliseconds(1), day),
+            Between(nameof(DrainTimeout), DrainTimeout, TimeSpan.Zero, day),
+        }.OfType<ValidationResult>();
+    }
+
+    private static ValidationResult? Between(string name, TimeSpan value, TimeSpan min, TimeSpan max) =>
+        value < min || value > max
+            ? new ValidationResult($"Mimisbrunnr:Delivery:{name} {value} must be between {min} and {max}.", [name])
+            : null;
+}
