@@ -39,7 +39,7 @@ namespace Mimisbrunnr.PostgreSql;
 /// so a transaction can commit after a higher value was already seen, and a watermark would skip it.
 /// </para>
 /// </remarks>
-public sealed partial class PostgreSqlNornStore : INornStore, IAsyncDisposable, IDisposable
+public sealed class PostgreSqlNornStore : INornStore, IAsyncDisposable, IDisposable
 {
     /// <summary>The schema version this code writes.</summary>
     public const int SchemaVersion = PostgreSqlSchema.Version;
@@ -124,7 +124,7 @@ public sealed partial class PostgreSqlNornStore : INornStore, IAsyncDisposable, 
                 }
                 catch (Exception ex) when (attempt < MaxAttempts && IsTransient(ex) && !cancellationToken.IsCancellationRequested)
                 {
-                    Log.Retrying(_logger, "migrate", attempt, ex);
+                    PostgreSqlLog.Retrying(_logger, "migrate", attempt, ex);
                     _dataSource.Clear();
                     await Task.Delay(RetryDelay(attempt), cancellationToken).ConfigureAwait(false);
                 }
@@ -300,7 +300,7 @@ public sealed partial class PostgreSqlNornStore : INornStore, IAsyncDisposable, 
                 }
                 catch (Exception ex) when (attempt < MaxAttempts && IsTransient(ex) && !cancellationToken.IsCancellationRequested)
                 {
-                    Log.Retrying(_logger, "load", attempt, ex);
+                    PostgreSqlLog.Retrying(_logger, "load", attempt, ex);
                     if (connection is not null)
                     {
                         await connection.DisposeAsync().ConfigureAwait(false);
@@ -517,7 +517,7 @@ public sealed partial class PostgreSqlNornStore : INornStore, IAsyncDisposable, 
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 if (version < SchemaVersion)
                 {
-                    Log.Migrated(_logger, Server, version, SchemaVersion);
+                    PostgreSqlLog.Migrated(_logger, Server, version, SchemaVersion);
                 }
             }
         }
@@ -555,7 +555,7 @@ public sealed partial class PostgreSqlNornStore : INornStore, IAsyncDisposable, 
                 && !cancellationToken.IsCancellationRequested
                 && (connection is null ? IsTransient(ex) : idempotent ? IsTransient(ex) : IsNotExecuted(ex)))
             {
-                Log.Retrying(_logger, operation, attempt, ex);
+                PostgreSqlLog.Retrying(_logger, operation, attempt, ex);
                 _dataSource.Clear();
             }
             finally
@@ -600,11 +600,11 @@ public sealed partial class PostgreSqlNornStore : INornStore, IAsyncDisposable, 
                 _listenerProcessId = connection.ProcessID;
                 if (connected)
                 {
-                    Log.ListenerReconnected(_logger, Server);
+                    PostgreSqlLog.ListenerReconnected(_logger, Server);
                 }
                 else
                 {
-                    Log.ListenerConnected(_logger, Server);
+                    PostgreSqlLog.ListenerConnected(_logger, Server);
                 }
 
                 connected = true;
@@ -635,7 +635,7 @@ public sealed partial class PostgreSqlNornStore : INornStore, IAsyncDisposable, 
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                Log.ListenerLost(_logger, Server, delay, ex);
+                PostgreSqlLog.ListenerLost(_logger, Server, delay, ex);
             }
             finally
             {
@@ -684,29 +684,8 @@ public sealed partial class PostgreSqlNornStore : INornStore, IAsyncDisposable, 
         else
         {
             // Unknown (a newer library version?): a reload is always right.
-            Log.UnknownNotification(_logger, payload);
+            PostgreSqlLog.UnknownNotification(_logger, payload);
             _changes.Publish(new NornChange(NornChangeKind.Resync, null, null));
         }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(1, LogLevel.Information, "Norn database {Server} migrated from schema version {From} to {To}.")]
-        public static partial void Migrated(ILogger logger, string server, int from, int to);
-
-        [LoggerMessage(2, LogLevel.Information, "Listening for norn changes on {Server}.")]
-        public static partial void ListenerConnected(ILogger logger, string server);
-
-        [LoggerMessage(3, LogLevel.Information, "Listening for norn changes on {Server} again; subscribers reload.")]
-        public static partial void ListenerReconnected(ILogger logger, string server);
-
-        [LoggerMessage(4, LogLevel.Warning, "The norn change listener on {Server} failed; reconnecting in {Delay}.")]
-        public static partial void ListenerLost(ILogger logger, string server, TimeSpan delay, Exception exception);
-
-        [LoggerMessage(5, LogLevel.Warning, "Norn store operation {Operation} failed (attempt {Attempt}); retrying.")]
-        public static partial void Retrying(ILogger logger, string operation, int attempt, Exception exception);
-
-        [LoggerMessage(6, LogLevel.Warning, "Ignored an unknown norn notification {Payload}; subscribers reload.")]
-        public static partial void UnknownNotification(ILogger logger, string payload);
     }
 }
