@@ -47,13 +47,13 @@ public sealed class PostgreSqlNornStore : INornStore, IAsyncDisposable, IDisposa
     /// <summary>The NOTIFY channel every instance listens on.</summary>
     public const string NotificationChannel = PostgreSqlSchema.Channel;
 
-    private const int MaxAttempts = 3;
     private static readonly TimeSpan MinReconnectDelay = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MaxReconnectDelay = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan ListenerIdlePing = TimeSpan.FromSeconds(15);
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly NpgsqlDataSource _listenerDataSource;
+    private readonly PostgreSqlRetry _retry;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _initLock = new(1, 1);
     private readonly NornChangeBroadcaster _changes = new();
@@ -78,6 +78,7 @@ public sealed class PostgreSqlNornStore : INornStore, IAsyncDisposable, IDisposa
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         Server = $"{builder.Host}:{builder.Port}/{builder.Database ?? builder.Username ?? "(default)"}";
         _dataSource = NpgsqlDataSource.Create(builder);
+        _retry = new PostgreSqlRetry(_dataSource, _logger);
 
         // The listener has a connection of its own, outside the pool: LISTEN is per connection, and a pooled
         // connection would be reset on return.
@@ -122,11 +123,9 @@ public sealed class PostgreSqlNornStore : INornStore, IAsyncDisposable, IDisposa
                     await MigrateAsync(cancellationToken).ConfigureAwait(false);
                     break;
                 }
-                catch (Exception ex) when (attempt < MaxAttempts && IsTransient(ex) && !cancellationToken.IsCancellationRequested)
+                catch (Exception ex) when (PostgreSqlRetry.CanRetry(attempt, ex, cancellationToken))
                 {
-                    PostgreSqlLog.Retrying(_logger, "migrate", attempt, ex);
-                    _dataSource.Clear();
-                    await Task.Delay(RetryDelay(attempt), cancellationToken).ConfigureAwait(false);
+                    await _retry.BeforeRetryAsync("migrate", attempt, ex, cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -298,17 +297,15 @@ public sealed class PostgreSqlNornStore : INornStore, IAsyncDisposable, IDisposa
                         reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                     }
                 }
-                catch (Exception ex) when (attempt < MaxAttempts && IsTransient(ex) && !cancellationToken.IsCancellationRequested)
+                catch (Exception ex) when (PostgreSqlRetry.CanRetry(attempt, ex, cancellationToken))
                 {
-                    PostgreSqlLog.Retrying(_logger, "load", attempt, ex);
                     if (connection is not null)
                     {
                         await connection.DisposeAsync().ConfigureAwait(false);
                         connection = null;
                     }
 
-                    _dataSource.Clear();
-                    await Task.Delay(RetryDelay(attempt), cancellationToken).ConfigureAwait(false);
+                    await _retry.BeforeRetryAsync("load", attempt, ex, cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -458,28 +455,6 @@ public sealed class PostgreSqlNornStore : INornStore, IAsyncDisposable, IDisposa
         JsonSerializer.Deserialize(document, NornJsonContext.Default.Norn)
         ?? throw new InvalidDataException("A stored norn document is null.");
 
-    private static TimeSpan RetryDelay(int attempt) => TimeSpan.FromMilliseconds(50 * attempt);
-
-    /// <summary>Any failure worth a retry of an idempotent operation: connection-level errors and the like.</summary>
-    private static bool IsTransient(Exception exception) =>
-        exception switch
-        {
-            PostgresException postgres => IsNotExecuted(postgres) || postgres.IsTransient,
-            NpgsqlException npgsql => npgsql.IsTransient,
-            TimeoutException => true,
-            _ => false,
-        };
-
-    /// <summary>
-    /// A server that answered a statement with the end of its session (administrator or crash shutdown, or "starting
-    /// up") did not execute it: safe to retry even a write. A stale pooled connection after a restart fails so.
-    /// </summary>
-    private static bool IsNotExecuted(Exception exception) =>
-        exception is PostgresException
-        {
-            SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow,
-        };
-
     private async ValueTask MigrateAsync(CancellationToken cancellationToken)
     {
         var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -531,11 +506,7 @@ public sealed class PostgreSqlNornStore : INornStore, IAsyncDisposable, IDisposa
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Runs one operation on a pooled connection. Retried (with the pool cleared) when opening fails transiently,
-    /// when the server answered that it ended the session (the statement did not run), and, for
-    /// <paramref name="idempotent"/> operations, on any transient failure.
-    /// </summary>
+    /// <summary>Runs one operation once the schema is current (see <see cref="PostgreSqlRetry.RunAsync"/>).</summary>
     private async ValueTask<T> RunAsync<T>(
         string operation,
         bool idempotent,
@@ -543,31 +514,7 @@ public sealed class PostgreSqlNornStore : INornStore, IAsyncDisposable, IDisposa
         CancellationToken cancellationToken)
     {
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        for (var attempt = 1; ; attempt++)
-        {
-            NpgsqlConnection? connection = null;
-            try
-            {
-                connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-                return await action(connection, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (attempt < MaxAttempts
-                && !cancellationToken.IsCancellationRequested
-                && (connection is null ? IsTransient(ex) : idempotent ? IsTransient(ex) : IsNotExecuted(ex)))
-            {
-                PostgreSqlLog.Retrying(_logger, operation, attempt, ex);
-                _dataSource.Clear();
-            }
-            finally
-            {
-                if (connection is not null)
-                {
-                    await connection.DisposeAsync().ConfigureAwait(false);
-                }
-            }
-
-            await Task.Delay(RetryDelay(attempt), cancellationToken).ConfigureAwait(false);
-        }
+        return await _retry.RunAsync(operation, idempotent, action, cancellationToken).ConfigureAwait(false);
     }
 
     private void EnsureListener()
