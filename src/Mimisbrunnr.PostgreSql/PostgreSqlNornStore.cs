@@ -54,14 +54,13 @@ public sealed class PostgreSqlNornStore : INornStore, IAsyncDisposable, IDisposa
     private readonly NpgsqlDataSource _dataSource;
     private readonly NpgsqlDataSource _listenerDataSource;
     private readonly PostgreSqlRetry _retry;
+    private readonly PostgreSqlMigrator _migrator;
     private readonly ILogger _logger;
-    private readonly SemaphoreSlim _initLock = new(1, 1);
     private readonly NornChangeBroadcaster _changes = new();
     private readonly CancellationTokenSource _disposing = new();
     private readonly Lock _listenerGate = new();
     private TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _listener;
-    private volatile bool _initialized;
     private volatile int _listenerProcessId;
     private int _disposed;
 
@@ -79,6 +78,7 @@ public sealed class PostgreSqlNornStore : INornStore, IAsyncDisposable, IDisposa
         Server = $"{builder.Host}:{builder.Port}/{builder.Database ?? builder.Username ?? "(default)"}";
         _dataSource = NpgsqlDataSource.Create(builder);
         _retry = new PostgreSqlRetry(_dataSource, _logger);
+        _migrator = new PostgreSqlMigrator(_dataSource, _retry, Server, _logger);
 
         // The listener has a connection of its own, outside the pool: LISTEN is per connection, and a pooled
         // connection would be reset on return.
@@ -103,38 +103,7 @@ public sealed class PostgreSqlNornStore : INornStore, IAsyncDisposable, IDisposa
     public async ValueTask InitializeAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        if (_initialized)
-        {
-            return;
-        }
-
-        await _initLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_initialized)
-            {
-                return;
-            }
-
-            for (var attempt = 1; ; attempt++)
-            {
-                try
-                {
-                    await MigrateAsync(cancellationToken).ConfigureAwait(false);
-                    break;
-                }
-                catch (Exception ex) when (PostgreSqlRetry.CanRetry(attempt, ex, cancellationToken))
-                {
-                    await _retry.BeforeRetryAsync("migrate", attempt, ex, cancellationToken).ConfigureAwait(false);
-                }
-            }
-
-            _initialized = true;
-        }
-        finally
-        {
-            _initLock.Release();
-        }
+        await _migrator.EnsureCurrentAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -409,7 +378,7 @@ public sealed class PostgreSqlNornStore : INornStore, IAsyncDisposable, IDisposa
         await _dataSource.DisposeAsync().ConfigureAwait(false);
         await _listenerDataSource.DisposeAsync().ConfigureAwait(false);
         _disposing.Dispose();
-        _initLock.Dispose();
+        _migrator.Dispose();
     }
 
     /// <inheritdoc cref="DisposeAsync"/>
@@ -454,49 +423,6 @@ public sealed class PostgreSqlNornStore : INornStore, IAsyncDisposable, IDisposa
     private static Norn Deserialize(string document) =>
         JsonSerializer.Deserialize(document, NornJsonContext.Default.Norn)
         ?? throw new InvalidDataException("A stored norn document is null.");
-
-    private async ValueTask MigrateAsync(CancellationToken cancellationToken)
-    {
-        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
-            {
-                await ExecuteAsync(connection, transaction, PostgreSqlSchema.Prepare, cancellationToken).ConfigureAwait(false);
-                int version;
-                using (var read = new NpgsqlCommand("SELECT COALESCE(MAX(version), 0) FROM mimisbrunnr.schema_version;", connection, transaction))
-                {
-                    version = Convert.ToInt32(await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
-                }
-
-                if (version > SchemaVersion)
-                {
-                    throw new InvalidOperationException(
-                        $"The norn database {Server} has schema version {version}, newer than this library's {SchemaVersion}.");
-                }
-
-                for (var next = version; next < SchemaVersion; next++)
-                {
-                    await ExecuteAsync(connection, transaction, PostgreSqlSchema.Migrations[next], cancellationToken).ConfigureAwait(false);
-                }
-
-                if (version < SchemaVersion)
-                {
-                    await ExecuteAsync(connection, transaction, "DELETE FROM mimisbrunnr.schema_version;", cancellationToken).ConfigureAwait(false);
-                    using var write = new NpgsqlCommand("INSERT INTO mimisbrunnr.schema_version (version) VALUES (@v);", connection, transaction);
-                    write.Parameters.AddWithValue("v", SchemaVersion);
-                    await write.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
-
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                if (version < SchemaVersion)
-                {
-                    PostgreSqlLog.Migrated(_logger, Server, version, SchemaVersion);
-                }
-            }
-        }
-    }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken cancellationToken)
     {
