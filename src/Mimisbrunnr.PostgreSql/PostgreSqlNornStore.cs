@@ -47,21 +47,10 @@ public sealed class PostgreSqlNornStore : INornStore, IAsyncDisposable, IDisposa
     /// <summary>The NOTIFY channel every instance listens on.</summary>
     public const string NotificationChannel = PostgreSqlSchema.Channel;
 
-    private static readonly TimeSpan MinReconnectDelay = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan MaxReconnectDelay = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan ListenerIdlePing = TimeSpan.FromSeconds(15);
-
     private readonly NpgsqlDataSource _dataSource;
-    private readonly NpgsqlDataSource _listenerDataSource;
     private readonly PostgreSqlRetry _retry;
     private readonly PostgreSqlMigrator _migrator;
-    private readonly ILogger _logger;
-    private readonly NornChangeBroadcaster _changes = new();
-    private readonly CancellationTokenSource _disposing = new();
-    private readonly Lock _listenerGate = new();
-    private TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Task? _listener;
-    private volatile int _listenerProcessId;
+    private readonly PostgreSqlChangeListener _listener;
     private int _disposed;
 
     /// <summary>Creates a store over a database (its schema is created or migrated on first use).</summary>
@@ -74,27 +63,19 @@ public sealed class PostgreSqlNornStore : INornStore, IAsyncDisposable, IDisposa
     public PostgreSqlNornStore(string connectionString, ILogger<PostgreSqlNornStore>? logger = null)
     {
         var builder = CheckConnectionString(connectionString);
-        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        var log = (ILogger?)logger ?? NullLogger.Instance;
         Server = $"{builder.Host}:{builder.Port}/{builder.Database ?? builder.Username ?? "(default)"}";
         _dataSource = NpgsqlDataSource.Create(builder);
-        _retry = new PostgreSqlRetry(_dataSource, _logger);
-        _migrator = new PostgreSqlMigrator(_dataSource, _retry, Server, _logger);
-
-        // The listener has a connection of its own, outside the pool: LISTEN is per connection, and a pooled
-        // connection would be reset on return.
-        var listener = new NpgsqlConnectionStringBuilder(builder.ConnectionString)
-        {
-            Pooling = false,
-            ApplicationName = (string.IsNullOrEmpty(builder.ApplicationName) ? "mimisbrunnr" : builder.ApplicationName) + " listener",
-        };
-        _listenerDataSource = NpgsqlDataSource.Create(listener);
+        _retry = new PostgreSqlRetry(_dataSource, log);
+        _migrator = new PostgreSqlMigrator(_dataSource, _retry, Server, log);
+        _listener = new PostgreSqlChangeListener(builder, Server, log);
     }
 
     /// <summary>Host, port and database of the store, for logs (no credentials).</summary>
     public string Server { get; }
 
     /// <summary>The backend process id of the listening connection while it is up, otherwise 0 (tests kill it).</summary>
-    internal int ListenerProcessId => _listenerProcessId;
+    internal int ListenerProcessId => _listener.ProcessId;
 
     /// <summary>Creates the schema or migrates it, if not done yet. Called on first use; idempotent.</summary>
     /// <param name="cancellationToken">Cancels the operation.</param>
@@ -334,9 +315,7 @@ public sealed class PostgreSqlNornStore : INornStore, IAsyncDisposable, IDisposa
     public IAsyncEnumerable<NornChange> WatchAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var subscription = _changes.Subscribe(cancellationToken);
-        EnsureListener();
-        return subscription;
+        return _listener.Subscribe(cancellationToken);
     }
 
     /// <inheritdoc />
@@ -362,22 +341,8 @@ public sealed class PostgreSqlNornStore : INornStore, IAsyncDisposable, IDisposa
             return;
         }
 
-        await _disposing.CancelAsync().ConfigureAwait(false);
-        Task? listener;
-        lock (_listenerGate)
-        {
-            listener = _listener;
-        }
-
-        if (listener is not null)
-        {
-            await listener.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-
-        _changes.Dispose();
+        await _listener.DisposeAsync().ConfigureAwait(false);
         await _dataSource.DisposeAsync().ConfigureAwait(false);
-        await _listenerDataSource.DisposeAsync().ConfigureAwait(false);
-        _disposing.Dispose();
         _migrator.Dispose();
     }
 
@@ -386,14 +351,7 @@ public sealed class PostgreSqlNornStore : INornStore, IAsyncDisposable, IDisposa
 
     /// <summary>Completes when the listening connection is up (tests wait for it before writing).</summary>
     /// <returns>A task.</returns>
-    internal Task WhenListeningAsync()
-    {
-        EnsureListener();
-        lock (_listenerGate)
-        {
-            return _listening.Task;
-        }
-    }
+    internal Task WhenListeningAsync() => _listener.WhenListeningAsync();
 
     /// <summary>Parses a connection string and checks that it names a server.</summary>
     internal static NpgsqlConnectionStringBuilder CheckConnectionString(string connectionString)
@@ -424,14 +382,6 @@ public sealed class PostgreSqlNornStore : INornStore, IAsyncDisposable, IDisposa
         JsonSerializer.Deserialize(document, NornJsonContext.Default.Norn)
         ?? throw new InvalidDataException("A stored norn document is null.");
 
-    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken cancellationToken)
-    {
-#pragma warning disable CA2100 // Only the library's own constant SQL.
-        using var command = new NpgsqlCommand(sql, connection, transaction);
-#pragma warning restore CA2100
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
     /// <summary>Runs one operation once the schema is current (see <see cref="PostgreSqlRetry.RunAsync"/>).</summary>
     private async ValueTask<T> RunAsync<T>(
         string operation,
@@ -441,124 +391,5 @@ public sealed class PostgreSqlNornStore : INornStore, IAsyncDisposable, IDisposa
     {
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
         return await _retry.RunAsync(operation, idempotent, action, cancellationToken).ConfigureAwait(false);
-    }
-
-    private void EnsureListener()
-    {
-        lock (_listenerGate)
-        {
-            if (_listener is null && Volatile.Read(ref _disposed) == 0)
-            {
-                _listener = Task.Run(() => ListenAsync(_disposing.Token));
-            }
-        }
-    }
-
-    /// <summary>
-    /// Keeps one connection listening: connect, <c>LISTEN</c>, tell every subscriber to resync, then forward the
-    /// notifications; on any failure reconnect with backoff (100 ms doubling to 2 s).
-    /// </summary>
-    private async Task ListenAsync(CancellationToken cancellationToken)
-    {
-        var delay = MinReconnectDelay;
-        var connected = false;
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            var connection = _listenerDataSource.CreateConnection();
-            connection.Notification += OnNotification;
-            try
-            {
-                await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-                await ExecuteAsync(connection, null, "LISTEN " + NotificationChannel + ";", cancellationToken).ConfigureAwait(false);
-                _listenerProcessId = connection.ProcessID;
-                if (connected)
-                {
-                    PostgreSqlLog.ListenerReconnected(_logger, Server);
-                }
-                else
-                {
-                    PostgreSqlLog.ListenerConnected(_logger, Server);
-                }
-
-                connected = true;
-                delay = MinReconnectDelay;
-
-                // From here on every commit is notified to us; whatever committed before, a reload sees.
-                _changes.Publish(new NornChange(NornChangeKind.Resync, null, null));
-                lock (_listenerGate)
-                {
-                    _listening.TrySetResult();
-                }
-
-                while (true)
-                {
-                    if (!await connection.WaitAsync(ListenerIdlePing, cancellationToken).ConfigureAwait(false))
-                    {
-                        // Quiet for a while: make sure the connection is still there.
-                        using var ping = new NpgsqlCommand("SELECT 1;", connection) { CommandTimeout = 10 };
-                        await ping.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-                    }
-                }
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-#pragma warning disable CA1031 // Any failure of the listening connection: reconnect and resync.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                PostgreSqlLog.ListenerLost(_logger, Server, delay, ex);
-            }
-            finally
-            {
-                _listenerProcessId = 0;
-                lock (_listenerGate)
-                {
-                    if (_listening.Task.IsCompleted)
-                    {
-                        _listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                    }
-                }
-
-                connection.Notification -= OnNotification;
-                await connection.DisposeAsync().ConfigureAwait(false);
-            }
-
-            try
-            {
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxReconnectDelay.Ticks));
-        }
-    }
-
-    private void OnNotification(object sender, NpgsqlNotificationEventArgs e)
-    {
-        if (!string.Equals(e.Channel, NotificationChannel, StringComparison.Ordinal))
-        {
-            return;
-        }
-
-        var payload = e.Payload;
-        if (payload.StartsWith(PostgreSqlSchema.UpsertPrefix, StringComparison.Ordinal))
-        {
-            _changes.Publish(new NornChange(NornChangeKind.Upserted, payload[PostgreSqlSchema.UpsertPrefix.Length..], null));
-        }
-        else if (payload.StartsWith(PostgreSqlSchema.DeletePrefix, StringComparison.Ordinal))
-        {
-            _changes.Publish(new NornChange(NornChangeKind.Deleted, payload[PostgreSqlSchema.DeletePrefix.Length..], null));
-        }
-        else
-        {
-            // Unknown (a newer library version?): a reload is always right.
-            PostgreSqlLog.UnknownNotification(_logger, payload);
-            _changes.Publish(new NornChange(NornChangeKind.Resync, null, null));
-        }
     }
 }
