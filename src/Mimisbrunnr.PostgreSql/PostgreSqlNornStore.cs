@@ -39,7 +39,7 @@ namespace Mimisbrunnr.PostgreSql;
 /// so a transaction can commit after a higher value was already seen, and a watermark would skip it.
 /// </para>
 /// </remarks>
-public sealed partial class PostgreSqlNornStore : INornStore, IAsyncDisposable, IDisposable
+public sealed class PostgreSqlNornStore : INornStore, IAsyncDisposable, IDisposable
 {
     /// <summary>The schema version this code writes.</summary>
     public const int SchemaVersion = PostgreSqlSchema.Version;
@@ -47,22 +47,10 @@ public sealed partial class PostgreSqlNornStore : INornStore, IAsyncDisposable, 
     /// <summary>The NOTIFY channel every instance listens on.</summary>
     public const string NotificationChannel = PostgreSqlSchema.Channel;
 
-    private const int MaxAttempts = 3;
-    private static readonly TimeSpan MinReconnectDelay = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan MaxReconnectDelay = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan ListenerIdlePing = TimeSpan.FromSeconds(15);
-
     private readonly NpgsqlDataSource _dataSource;
-    private readonly NpgsqlDataSource _listenerDataSource;
-    private readonly ILogger _logger;
-    private readonly SemaphoreSlim _initLock = new(1, 1);
-    private readonly NornChangeBroadcaster _changes = new();
-    private readonly CancellationTokenSource _disposing = new();
-    private readonly Lock _listenerGate = new();
-    private TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Task? _listener;
-    private volatile bool _initialized;
-    private volatile int _listenerProcessId;
+    private readonly PostgreSqlRetry _retry;
+    private readonly PostgreSqlMigrator _migrator;
+    private readonly PostgreSqlChangeListener _listener;
     private int _disposed;
 
     /// <summary>Creates a store over a database (its schema is created or migrated on first use).</summary>
@@ -75,25 +63,19 @@ public sealed partial class PostgreSqlNornStore : INornStore, IAsyncDisposable, 
     public PostgreSqlNornStore(string connectionString, ILogger<PostgreSqlNornStore>? logger = null)
     {
         var builder = CheckConnectionString(connectionString);
-        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        var log = (ILogger?)logger ?? NullLogger.Instance;
         Server = $"{builder.Host}:{builder.Port}/{builder.Database ?? builder.Username ?? "(default)"}";
         _dataSource = NpgsqlDataSource.Create(builder);
-
-        // The listener has a connection of its own, outside the pool: LISTEN is per connection, and a pooled
-        // connection would be reset on return.
-        var listener = new NpgsqlConnectionStringBuilder(builder.ConnectionString)
-        {
-            Pooling = false,
-            ApplicationName = (string.IsNullOrEmpty(builder.ApplicationName) ? "mimisbrunnr" : builder.ApplicationName) + " listener",
-        };
-        _listenerDataSource = NpgsqlDataSource.Create(listener);
+        _retry = new PostgreSqlRetry(_dataSource, log);
+        _migrator = new PostgreSqlMigrator(_dataSource, _retry, Server, log);
+        _listener = new PostgreSqlChangeListener(builder, Server, log);
     }
 
     /// <summary>Host, port and database of the store, for logs (no credentials).</summary>
     public string Server { get; }
 
     /// <summary>The backend process id of the listening connection while it is up, otherwise 0 (tests kill it).</summary>
-    internal int ListenerProcessId => _listenerProcessId;
+    internal int ListenerProcessId => _listener.ProcessId;
 
     /// <summary>Creates the schema or migrates it, if not done yet. Called on first use; idempotent.</summary>
     /// <param name="cancellationToken">Cancels the operation.</param>
@@ -102,40 +84,7 @@ public sealed partial class PostgreSqlNornStore : INornStore, IAsyncDisposable, 
     public async ValueTask InitializeAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        if (_initialized)
-        {
-            return;
-        }
-
-        await _initLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_initialized)
-            {
-                return;
-            }
-
-            for (var attempt = 1; ; attempt++)
-            {
-                try
-                {
-                    await MigrateAsync(cancellationToken).ConfigureAwait(false);
-                    break;
-                }
-                catch (Exception ex) when (attempt < MaxAttempts && IsTransient(ex) && !cancellationToken.IsCancellationRequested)
-                {
-                    Log.Retrying(_logger, "migrate", attempt, ex);
-                    _dataSource.Clear();
-                    await Task.Delay(RetryDelay(attempt), cancellationToken).ConfigureAwait(false);
-                }
-            }
-
-            _initialized = true;
-        }
-        finally
-        {
-            _initLock.Release();
-        }
+        await _migrator.EnsureCurrentAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -298,17 +247,15 @@ public sealed partial class PostgreSqlNornStore : INornStore, IAsyncDisposable, 
                         reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                     }
                 }
-                catch (Exception ex) when (attempt < MaxAttempts && IsTransient(ex) && !cancellationToken.IsCancellationRequested)
+                catch (Exception ex) when (PostgreSqlRetry.CanRetry(attempt, ex, cancellationToken))
                 {
-                    Log.Retrying(_logger, "load", attempt, ex);
                     if (connection is not null)
                     {
                         await connection.DisposeAsync().ConfigureAwait(false);
                         connection = null;
                     }
 
-                    _dataSource.Clear();
-                    await Task.Delay(RetryDelay(attempt), cancellationToken).ConfigureAwait(false);
+                    await _retry.BeforeRetryAsync("load", attempt, ex, cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -368,9 +315,7 @@ public sealed partial class PostgreSqlNornStore : INornStore, IAsyncDisposable, 
     public IAsyncEnumerable<NornChange> WatchAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var subscription = _changes.Subscribe(cancellationToken);
-        EnsureListener();
-        return subscription;
+        return _listener.Subscribe(cancellationToken);
     }
 
     /// <inheritdoc />
@@ -396,23 +341,9 @@ public sealed partial class PostgreSqlNornStore : INornStore, IAsyncDisposable, 
             return;
         }
 
-        await _disposing.CancelAsync().ConfigureAwait(false);
-        Task? listener;
-        lock (_listenerGate)
-        {
-            listener = _listener;
-        }
-
-        if (listener is not null)
-        {
-            await listener.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-
-        _changes.Dispose();
+        await _listener.DisposeAsync().ConfigureAwait(false);
         await _dataSource.DisposeAsync().ConfigureAwait(false);
-        await _listenerDataSource.DisposeAsync().ConfigureAwait(false);
-        _disposing.Dispose();
-        _initLock.Dispose();
+        _migrator.Dispose();
     }
 
     /// <inheritdoc cref="DisposeAsync"/>
@@ -420,14 +351,7 @@ public sealed partial class PostgreSqlNornStore : INornStore, IAsyncDisposable, 
 
     /// <summary>Completes when the listening connection is up (tests wait for it before writing).</summary>
     /// <returns>A task.</returns>
-    internal Task WhenListeningAsync()
-    {
-        EnsureListener();
-        lock (_listenerGate)
-        {
-            return _listening.Task;
-        }
-    }
+    internal Task WhenListeningAsync() => _listener.WhenListeningAsync();
 
     /// <summary>Parses a connection string and checks that it names a server.</summary>
     internal static NpgsqlConnectionStringBuilder CheckConnectionString(string connectionString)
@@ -458,84 +382,7 @@ public sealed partial class PostgreSqlNornStore : INornStore, IAsyncDisposable, 
         JsonSerializer.Deserialize(document, NornJsonContext.Default.Norn)
         ?? throw new InvalidDataException("A stored norn document is null.");
 
-    private static TimeSpan RetryDelay(int attempt) => TimeSpan.FromMilliseconds(50 * attempt);
-
-    /// <summary>Any failure worth a retry of an idempotent operation: connection-level errors and the like.</summary>
-    private static bool IsTransient(Exception exception) =>
-        exception switch
-        {
-            PostgresException postgres => IsNotExecuted(postgres) || postgres.IsTransient,
-            NpgsqlException npgsql => npgsql.IsTransient,
-            TimeoutException => true,
-            _ => false,
-        };
-
-    /// <summary>
-    /// A server that answered a statement with the end of its session (administrator or crash shutdown, or "starting
-    /// up") did not execute it: safe to retry even a write. A stale pooled connection after a restart fails so.
-    /// </summary>
-    private static bool IsNotExecuted(Exception exception) =>
-        exception is PostgresException
-        {
-            SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow,
-        };
-
-    private async ValueTask MigrateAsync(CancellationToken cancellationToken)
-    {
-        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
-            {
-                await ExecuteAsync(connection, transaction, PostgreSqlSchema.Prepare, cancellationToken).ConfigureAwait(false);
-                int version;
-                using (var read = new NpgsqlCommand("SELECT COALESCE(MAX(version), 0) FROM mimisbrunnr.schema_version;", connection, transaction))
-                {
-                    version = Convert.ToInt32(await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
-                }
-
-                if (version > SchemaVersion)
-                {
-                    throw new InvalidOperationException(
-                        $"The norn database {Server} has schema version {version}, newer than this library's {SchemaVersion}.");
-                }
-
-                for (var next = version; next < SchemaVersion; next++)
-                {
-                    await ExecuteAsync(connection, transaction, PostgreSqlSchema.Migrations[next], cancellationToken).ConfigureAwait(false);
-                }
-
-                if (version < SchemaVersion)
-                {
-                    await ExecuteAsync(connection, transaction, "DELETE FROM mimisbrunnr.schema_version;", cancellationToken).ConfigureAwait(false);
-                    using var write = new NpgsqlCommand("INSERT INTO mimisbrunnr.schema_version (version) VALUES (@v);", connection, transaction);
-                    write.Parameters.AddWithValue("v", SchemaVersion);
-                    await write.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
-
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                if (version < SchemaVersion)
-                {
-                    Log.Migrated(_logger, Server, version, SchemaVersion);
-                }
-            }
-        }
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken cancellationToken)
-    {
-#pragma warning disable CA2100 // Only the library's own constant SQL.
-        using var command = new NpgsqlCommand(sql, connection, transaction);
-#pragma warning restore CA2100
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Runs one operation on a pooled connection. Retried (with the pool cleared) when opening fails transiently,
-    /// when the server answered that it ended the session (the statement did not run), and, for
-    /// <paramref name="idempotent"/> operations, on any transient failure.
-    /// </summary>
+    /// <summary>Runs one operation once the schema is current (see <see cref="PostgreSqlRetry.RunAsync"/>).</summary>
     private async ValueTask<T> RunAsync<T>(
         string operation,
         bool idempotent,
@@ -543,170 +390,6 @@ public sealed partial class PostgreSqlNornStore : INornStore, IAsyncDisposable, 
         CancellationToken cancellationToken)
     {
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        for (var attempt = 1; ; attempt++)
-        {
-            NpgsqlConnection? connection = null;
-            try
-            {
-                connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-                return await action(connection, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (attempt < MaxAttempts
-                && !cancellationToken.IsCancellationRequested
-                && (connection is null ? IsTransient(ex) : idempotent ? IsTransient(ex) : IsNotExecuted(ex)))
-            {
-                Log.Retrying(_logger, operation, attempt, ex);
-                _dataSource.Clear();
-            }
-            finally
-            {
-                if (connection is not null)
-                {
-                    await connection.DisposeAsync().ConfigureAwait(false);
-                }
-            }
-
-            await Task.Delay(RetryDelay(attempt), cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private void EnsureListener()
-    {
-        lock (_listenerGate)
-        {
-            if (_listener is null && Volatile.Read(ref _disposed) == 0)
-            {
-                _listener = Task.Run(() => ListenAsync(_disposing.Token));
-            }
-        }
-    }
-
-    /// <summary>
-    /// Keeps one connection listening: connect, <c>LISTEN</c>, tell every subscriber to resync, then forward the
-    /// notifications; on any failure reconnect with backoff (100 ms doubling to 2 s).
-    /// </summary>
-    private async Task ListenAsync(CancellationToken cancellationToken)
-    {
-        var delay = MinReconnectDelay;
-        var connected = false;
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            var connection = _listenerDataSource.CreateConnection();
-            connection.Notification += OnNotification;
-            try
-            {
-                await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-                await ExecuteAsync(connection, null, "LISTEN " + NotificationChannel + ";", cancellationToken).ConfigureAwait(false);
-                _listenerProcessId = connection.ProcessID;
-                if (connected)
-                {
-                    Log.ListenerReconnected(_logger, Server);
-                }
-                else
-                {
-                    Log.ListenerConnected(_logger, Server);
-                }
-
-                connected = true;
-                delay = MinReconnectDelay;
-
-                // From here on every commit is notified to us; whatever committed before, a reload sees.
-                _changes.Publish(new NornChange(NornChangeKind.Resync, null, null));
-                lock (_listenerGate)
-                {
-                    _listening.TrySetResult();
-                }
-
-                while (true)
-                {
-                    if (!await connection.WaitAsync(ListenerIdlePing, cancellationToken).ConfigureAwait(false))
-                    {
-                        // Quiet for a while: make sure the connection is still there.
-                        using var ping = new NpgsqlCommand("SELECT 1;", connection) { CommandTimeout = 10 };
-                        await ping.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-                    }
-                }
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-#pragma warning disable CA1031 // Any failure of the listening connection: reconnect and resync.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                Log.ListenerLost(_logger, Server, delay, ex);
-            }
-            finally
-            {
-                _listenerProcessId = 0;
-                lock (_listenerGate)
-                {
-                    if (_listening.Task.IsCompleted)
-                    {
-                        _listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                    }
-                }
-
-                connection.Notification -= OnNotification;
-                await connection.DisposeAsync().ConfigureAwait(false);
-            }
-
-            try
-            {
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxReconnectDelay.Ticks));
-        }
-    }
-
-    private void OnNotification(object sender, NpgsqlNotificationEventArgs e)
-    {
-        if (!string.Equals(e.Channel, NotificationChannel, StringComparison.Ordinal))
-        {
-            return;
-        }
-
-        var payload = e.Payload;
-        if (payload.StartsWith(PostgreSqlSchema.UpsertPrefix, StringComparison.Ordinal))
-        {
-            _changes.Publish(new NornChange(NornChangeKind.Upserted, payload[PostgreSqlSchema.UpsertPrefix.Length..], null));
-        }
-        else if (payload.StartsWith(PostgreSqlSchema.DeletePrefix, StringComparison.Ordinal))
-        {
-            _changes.Publish(new NornChange(NornChangeKind.Deleted, payload[PostgreSqlSchema.DeletePrefix.Length..], null));
-        }
-        else
-        {
-            // Unknown (a newer library version?): a reload is always right.
-            Log.UnknownNotification(_logger, payload);
-            _changes.Publish(new NornChange(NornChangeKind.Resync, null, null));
-        }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(1, LogLevel.Information, "Norn database {Server} migrated from schema version {From} to {To}.")]
-        public static partial void Migrated(ILogger logger, string server, int from, int to);
-
-        [LoggerMessage(2, LogLevel.Information, "Listening for norn changes on {Server}.")]
-        public static partial void ListenerConnected(ILogger logger, string server);
-
-        [LoggerMessage(3, LogLevel.Information, "Listening for norn changes on {Server} again; subscribers reload.")]
-        public static partial void ListenerReconnected(ILogger logger, string server);
-
-        [LoggerMessage(4, LogLevel.Warning, "The norn change listener on {Server} failed; reconnecting in {Delay}.")]
-        public static partial void ListenerLost(ILogger logger, string server, TimeSpan delay, Exception exception);
-
-        [LoggerMessage(5, LogLevel.Warning, "Norn store operation {Operation} failed (attempt {Attempt}); retrying.")]
-        public static partial void Retrying(ILogger logger, string operation, int attempt, Exception exception);
-
-        [LoggerMessage(6, LogLevel.Warning, "Ignored an unknown norn notification {Payload}; subscribers reload.")]
-        public static partial void UnknownNotification(ILogger logger, string payload);
+        return await _retry.RunAsync(operation, idempotent, action, cancellationToken).ConfigureAwait(false);
     }
 }
