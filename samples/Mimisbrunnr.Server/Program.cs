@@ -6,6 +6,7 @@ using Microsoft.IdentityModel.Tokens;
 using Mimisbrunnr.DependencyInjection;
 using Mimisbrunnr.Hosting;
 using Mimisbrunnr.Server;
+using Mimisbrunnr.Sqs;
 
 // Mimisbrunnr as a service of its own: SQLite store, Basic users (and optionally JWT bearer), the /norns and
 // /events endpoints, Caduceus registration when configured, and /health.
@@ -20,25 +21,9 @@ var storeKind = configuration["Mimisbrunnr:Store"] ?? "Sqlite";
 var connectionString = configuration.GetConnectionString("Norns") ?? "Data Source=mimisbrunnr.db";
 var mimisbrunnr = builder.Services.AddMimisbrunnr().BindConfiguration(configuration);
 
-// Amazon SQS destination: Mimisbrunnr:Sqs:ServiceUrl (an emulator or VPC endpoint; its queue URLs are then accepted),
-// AllowAmbientCredentials and AllowedQueues (the queues the host's own AWS credentials may write to).
-var sqs = configuration.GetSection("Mimisbrunnr:Sqs");
-Uri? sqsServiceUrl = null;
-if (!string.IsNullOrEmpty(sqs["ServiceUrl"]) && !Uri.TryCreate(sqs["ServiceUrl"], UriKind.Absolute, out sqsServiceUrl))
-{
-    Console.Error.WriteLine($"Invalid configuration: Mimisbrunnr:Sqs:ServiceUrl '{sqs["ServiceUrl"]}' is not an absolute URL.");
-    return 2;
-}
-
-mimisbrunnr.AddSqsDestination(options =>
-{
-    options.ServiceUrl = sqsServiceUrl;
-    options.AllowAmbientCredentials = sqs.GetValue<bool>("AllowAmbientCredentials");
-    foreach (var queue in sqs.GetSection("AllowedQueues").Get<string[]>() ?? [])
-    {
-        options.AllowedQueues.Add(queue);
-    }
-});
+// Amazon SQS destination, configured under Mimisbrunnr:Sqs (ServiceUrl: an emulator or VPC endpoint, whose queue URLs
+// are then accepted; AllowAmbientCredentials and AllowedQueues: the queues the host's own AWS credentials may write to).
+mimisbrunnr.AddSqsDestination();
 try
 {
     switch (storeKind.ToUpperInvariant())
@@ -125,8 +110,9 @@ log.LogInformation("Store: {Store} ({ConnectionString})", storeKind, Redact(conn
 log.LogInformation("Caduceus registration: {Registration}",
     string.IsNullOrEmpty(configuration["Mimisbrunnr:Webhook:RegistrationUrl"]) ? "off" : "on, " + configuration["Mimisbrunnr:Webhook:RegistrationUrl"]);
 log.LogInformation("Basic users: {Users}; JWT bearer: {Jwt}", users.Count == 0 ? "(none)" : string.Join(", ", users), useJwt ? "on" : "off");
+var sqs = app.Services.GetRequiredService<IOptions<SqsDestinationOptions>>().Value;
 log.LogInformation("SQS: endpoint {SqsEndpoint}; ambient credentials {SqsAmbient}",
-    sqsServiceUrl?.ToString() ?? "AWS", sqs.GetValue<bool>("AllowAmbientCredentials") ? "on, for the allowed queues" : "off");
+    sqs.ServiceUrl?.ToString() ?? "AWS", sqs.AllowAmbientCredentials ? "on, for the allowed queues" : "off");
 #pragma warning restore CA1848, CA1873
 if (app.Environment.IsDevelopment())
 {

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Options;
 using Mimisbrunnr.DependencyInjection;
 
 namespace Mimisbrunnr.Hosting.Tests;
@@ -19,12 +20,12 @@ public sealed class StartupTests
         var builder = WebApplication.CreateSlimBuilder();
         builder.Services.AddMimisbrunnr().UseInMemoryStore();
         var app = builder.Build();
-        var error = Assert.Throws<InvalidOperationException>(() => app.MapMimisbrunnr());
+        var error = Assert.Throws<OptionsValidationException>(() => app.MapMimisbrunnr());
         Assert.Contains("Mimisbrunnr:Events:Secret", error.Message, StringComparison.Ordinal);
 
         var allowed = WebApplication.CreateSlimBuilder();
         allowed.Services.AddMimisbrunnr().UseInMemoryStore().ConfigureEvents(o => o.AllowUnsigned = true);
         var ok = allowed.Build();
-        Assert.NotNull(ok.MapMimisbrunnr());
+        Assert.Null(Record.Exception(() => ok.MapMimisbrunnr()));
     }
 }
