@@ -215,6 +215,9 @@ internal sealed partial class ArgusSnapshot : IDisposable
         var publish = _baselined.Task.IsCompleted;
         var stamp = ++_stamp;
         var changes = 0;
+
+        // Deletes go out before upserts, so that a host never holds an id this listing dropped next to one it added.
+        List<NornChange>? upserts = null;
         var lookup = _entries.GetAlternateLookup<ReadOnlySpan<char>>();
         Span<char> idChars = stackalloc char[ArgusItemRef.IdLength];
         for (var i = 0; i < _items.Count; i++)
@@ -242,7 +245,7 @@ internal sealed partial class ArgusSnapshot : IDisposable
                 _entries.Add(id, entry);
             }
 
-            changes += Refresh(id, entry, item, json, digests[i], publish);
+            changes += Refresh(id, entry, item, json, digests[i], publish ? (upserts ??= []) : null);
         }
 
         List<string>? gone = null;
@@ -269,6 +272,14 @@ internal sealed partial class ArgusSnapshot : IDisposable
             }
         }
 
+        if (upserts is not null)
+        {
+            foreach (var change in upserts)
+            {
+                _changes.Publish(change);
+            }
+        }
+
         _lastListedAt = listedAt;
         if (!publish)
         {
@@ -279,8 +290,10 @@ internal sealed partial class ArgusSnapshot : IDisposable
         return changes;
     }
 
-    private int Refresh(string id, Entry entry, ArgusItemRef item, ReadOnlySpan<byte> json, UInt128 digest, bool publish)
+    /// <summary>Reads a changed item; a norn that went away is published at once, a new or changed one is queued.</summary>
+    private int Refresh(string id, Entry entry, ArgusItemRef item, ReadOnlySpan<byte> json, UInt128 digest, List<NornChange>? upserts)
     {
+        var publish = upserts is not null;
         entry.RawDigest = digest;
         var norn = ArgusItems.ReadNorn(item.Id(json), item.Data(json));
         if (norn is null)
@@ -308,10 +321,7 @@ internal sealed partial class ArgusSnapshot : IDisposable
         }
 
         entry.Set(norn, content);
-        if (publish)
-        {
-            _changes.Publish(new NornChange(NornChangeKind.Upserted, id, norn));
-        }
+        upserts?.Add(new NornChange(NornChangeKind.Upserted, id, norn));
 
         return 1;
     }

@@ -8,10 +8,7 @@ namespace Mimisbrunnr.Argus;
 /// Validates <see cref="ArgusStoreOptions"/> when the host starts, naming each configuration key, and refuses an
 /// engine <c>MaxTtl</c> longer than Argus keeps items (Argus would shorten those norns without a word).
 /// </summary>
-/// <param name="engineMaxTtlSeconds">
-/// Reads <c>Mimisbrunnr:MaxTtl</c> (seconds), or <see langword="null"/> when the engine options are not available.
-/// </param>
-internal sealed partial class ArgusStoreOptionsValidator(Func<int?> engineMaxTtlSeconds) : IValidateOptions<ArgusStoreOptions>
+internal sealed partial class ArgusStoreOptionsValidator(ArgusEngineLimits engine) : IValidateOptions<ArgusStoreOptions>
 {
     private const string Section = ArgusStoreOptions.SectionName + ":";
 
@@ -19,7 +16,7 @@ internal sealed partial class ArgusStoreOptionsValidator(Func<int?> engineMaxTtl
     {
         ArgumentNullException.ThrowIfNull(options);
         var failures = Check(options);
-        if (engineMaxTtlSeconds() is { } maxTtl && options.ItemMaxTtl > TimeSpan.Zero
+        if (engine.MaxTtlSeconds() is { } maxTtl && options.ItemMaxTtl > TimeSpan.Zero
             && TimeSpan.FromSeconds(maxTtl) > options.ItemMaxTtl)
         {
             failures.Add(
@@ -110,3 +107,10 @@ internal sealed partial class ArgusStoreOptionsValidator(Func<int?> engineMaxTtl
     [GeneratedRegex(@"^.{10,60}\z", RegexOptions.CultureInvariant)]
     internal static partial Regex OwnerPattern();
 }
+
+/// <summary>
+/// The engine limits the Argus options are checked against, read when the host starts (the engine's options type is
+/// resolved where the builder extensions live).
+/// </summary>
+/// <param name="MaxTtlSeconds">Reads <c>Mimisbrunnr:MaxTtl</c>, or <see langword="null"/> when it cannot be read.</param>
+internal sealed record ArgusEngineLimits(Func<int?> MaxTtlSeconds);

@@ -50,8 +50,8 @@ public static class ArgusStoreBuilderExtensions
     private static OptionsBuilder<ArgusStoreOptions> AddArgusStore(IServiceCollection services)
     {
         var options = services.AddOptions<ArgusStoreOptions>().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ArgusStoreOptions>>(
-            static sp => new ArgusStoreOptionsValidator(() => EngineMaxTtl(sp))));
+        services.TryAddSingleton(static sp => new ArgusEngineLimits(() => EngineMaxTtl(sp)));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ArgusStoreOptions>, ArgusStoreOptionsValidator>());
 
         // One long-lived client: the handler is kept for the store's life, and connections are recycled so that DNS
         // changes of Argus are followed. The store applies its own timeout to each attempt.
