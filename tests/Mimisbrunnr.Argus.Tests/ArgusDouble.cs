@@ -27,6 +27,9 @@ public enum ArgusFault
 
     /// <summary>Holds every answer for <see cref="ArgusDouble.SlowDelay"/> first.</summary>
     Slow,
+
+    /// <summary>Answers bucket listings (polls) with 500 and everything else normally.</summary>
+    ListingsFail,
 }
 
 /// <summary>
@@ -223,6 +226,12 @@ public sealed partial class ArgusDouble : IAsyncDisposable
         var owner = request.Headers[OwnerHeader].ToString();
         if (segments.Length == 4)
         {
+            if (Fault == ArgusFault.ListingsFail)
+            {
+                Fail(context, 500, "DB operation failed");
+                return;
+            }
+
             if (request.Method != "GET")
             {
                 context.Response.StatusCode = 405;
