@@ -553,7 +553,15 @@ public sealed partial class ArgusNornStore : INornStore, IAsyncDisposable, IDisp
     {
         var json = body.Span;
         var items = new List<ArgusItemRef>();
-        ArgusItems.ParseListing(json, items);
+        try
+        {
+            ArgusItems.ParseListing(json, items);
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            throw new ArgusStoreException("Argus answered a bucket listing that is not a JSON array of items.", ex);
+        }
+
         var ids = new string[items.Count];
         for (var i = 0; i < items.Count; i++)
         {
