@@ -175,6 +175,38 @@ public sealed class ArgusStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Polls_follow_the_injected_clock()
+    {
+        var start = DateTimeOffset.UtcNow;
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(start);
+        var store = new ArgusNornStore(
+            new HttpClient(),
+            Stores.Options(_argus, _bucket, o =>
+            {
+                o.PullInterval = TimeSpan.FromMinutes(1);
+                o.Timeout = TimeSpan.FromDays(1); // the fake clock moves in minutes while requests run in real time
+            }),
+            clock);
+        _stores.Add(store);
+        await using var feed = await FeedRecorder.StartAsync(store);
+        var norn = Norn("alice", 1);
+        await PutForeignAsync(norn);
+        var listings = ListingsSoFar();
+
+        // The poller waits a pull interval of the fake clock (it may not be waiting yet: move time until it polled).
+        await Eventually.HoldsAsync(
+            () =>
+            {
+                clock.Advance(TimeSpan.FromMinutes(1));
+                return feed.Changes.Any(c => c.Kind == NornChangeKind.Upserted && c.Id == norn.Id);
+            },
+            "the write reported after the fake clock moved a pull interval");
+
+        Assert.True(store.LastPollSucceededAt >= start.AddMinutes(1));
+        Assert.True(ListingsSoFar() > listings);
+    }
+
+    [Fact]
     public async Task Missing_credentials_are_a_401_configuration_error_reported_by_health()
     {
         _argus.RequireAuth = true;
@@ -363,6 +395,8 @@ public sealed class ArgusStoreTests : IAsyncLifetime
         Assert.NotNull(store.LastPollSucceededAt);
         Assert.Equal(0, store.ConsecutivePollFailures);
     }
+
+    private int ListingsSoFar() => _argus.Requests.Count(r => r == $"GET /api/v1/store/{_bucket}");
 
     private ArgusNornStore Store(Action<ArgusStoreOptions>? configure = null, ILogger<ArgusNornStore>? logger = null)
     {
