@@ -146,9 +146,6 @@ public sealed partial class ArgusNornStore : INornStore, IAsyncDisposable, IDisp
         }
     }
 
-    /// <summary>The configured pull interval (the health check allows some polls to be late).</summary>
-    internal TimeSpan PullInterval => _options.PullInterval;
-
     /// <inheritdoc />
     /// <remarks>
     /// The item's ttl is the norn's remaining lifetime at <see cref="Norn.UpdatedAt"/>, rounded up to a whole second,
