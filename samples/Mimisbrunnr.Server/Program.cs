@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
+using Mimisbrunnr.Argus;
 using Mimisbrunnr.DependencyInjection;
 using Mimisbrunnr.Hosting;
 using Mimisbrunnr.Server;
@@ -35,8 +36,13 @@ try
             // Several instances share the database; ConnectionStrings:Norns is an Npgsql connection string.
             mimisbrunnr.UsePostgreSqlStore(connectionString);
             break;
+        case "ARGUS":
+            // Norns kept in an XMiDT Argus bucket, as the Go service did: Mimisbrunnr:Argus:{Address, Bucket, PullInterval,
+            // Owner, Basic, Jwt:AuthUrl, Jwt:Basic, OwnerHeader, ItemMaxTtl, Timeout}, validated at start.
+            mimisbrunnr.UseArgusStore(configuration.GetSection(ArgusStoreOptions.SectionName));
+            break;
         default:
-            Console.Error.WriteLine($"Invalid configuration: Mimisbrunnr:Store '{storeKind}' is not supported (use Sqlite or PostgreSql).");
+            Console.Error.WriteLine($"Invalid configuration: Mimisbrunnr:Store '{storeKind}' is not supported (use Sqlite, PostgreSql or Argus).");
             return 2;
     }
 }
@@ -84,7 +90,11 @@ authentication.AddPolicyScheme("MimisbrunnrUsers", "Basic or Bearer", options =>
             ? JwtBearerDefaults.AuthenticationScheme
             : BasicAuthenticationHandler.SchemeName);
 builder.Services.AddAuthorization();
-builder.Services.AddHealthChecks().AddMimisbrunnr();
+var healthChecks = builder.Services.AddHealthChecks().AddMimisbrunnr();
+if (storeKind.Equals("Argus", StringComparison.OrdinalIgnoreCase))
+{
+    healthChecks.AddMimisbrunnrArgus();
+}
 
 WebApplication app;
 try
@@ -106,7 +116,8 @@ var users = configuration.GetSection("Server:Users").GetChildren().Select(c => c
 var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Mimisbrunnr.Server");
 #pragma warning disable CA1848, CA1873 // Start-up lines, written once.
 log.LogInformation("Mimisbrunnr listening on {Urls}", string.Join(", ", app.Urls));
-log.LogInformation("Store: {Store} ({ConnectionString})", storeKind, Redact(connectionString));
+log.LogInformation("Store: {Store} ({ConnectionString})", storeKind,
+    storeKind.Equals("Argus", StringComparison.OrdinalIgnoreCase) ? configuration["Mimisbrunnr:Argus:Address"] : Redact(connectionString));
 log.LogInformation("Caduceus registration: {Registration}",
     string.IsNullOrEmpty(configuration["Mimisbrunnr:Webhook:RegistrationUrl"]) ? "off" : "on, " + configuration["Mimisbrunnr:Webhook:RegistrationUrl"]);
 log.LogInformation("Basic users: {Users}; JWT bearer: {Jwt}", users.Count == 0 ? "(none)" : string.Join(", ", users), useJwt ? "on" : "off");
