@@ -1,3 +1,4 @@
+using Mimisbrunnr.Storage;
 namespace Mimisbrunnr.Argus;
 
 /// <summary>
@@ -6,7 +7,7 @@ namespace Mimisbrunnr.Argus;
 /// bucket of <c>Mimisbrunnr:Argus</c> are wrong). An Argus that cannot be reached raises
 /// <see cref="Storage.NornStoreUnavailableException"/> instead.
 /// </summary>
-public sealed class ArgusStoreException : Exception
+public sealed class ArgusStoreException : NornStoreException
 {
     /// <summary>Creates an exception.</summary>
     public ArgusStoreException()

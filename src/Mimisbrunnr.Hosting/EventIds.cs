@@ -11,4 +11,6 @@ internal static class EventIds
     public const int WebhookRegistered = 4001;
 
     public const int WebhookRegistrationFailed = 4002;
+
+    public const int StoreFailed = 4003;
 }

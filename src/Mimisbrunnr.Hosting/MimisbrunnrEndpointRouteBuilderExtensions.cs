@@ -43,7 +43,7 @@ public static class MimisbrunnrEndpointRouteBuilderExtensions
         }
 
         var root = endpoints.MapGroup(prefix);
-        var norns = root.MapGroup("/norns").WithTags("Norns");
+        var norns = root.MapGroup("/norns").WithTags("Norns").AddEndpointFilter<StoreFailureFilter>();
         norns.MapPost("/", NornEndpoints.CreateAsync).WithName("Mimisbrunnr.CreateNorn");
         norns.MapGet("/", NornEndpoints.ListAsync).WithName("Mimisbrunnr.ListNorns");
         norns.MapGet("/{id}", NornEndpoints.GetAsync).WithName("Mimisbrunnr.GetNorn");

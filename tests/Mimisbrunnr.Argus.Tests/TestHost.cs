@@ -12,7 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Mimisbrunnr.DependencyInjection;
 using Mimisbrunnr.Hosting;
-using Mimisbrunnr.Norns;
+using Mimisbrunnr.Registry;
 using Mimisbrunnr.Storage;
 using Mimisbrunnr.Testing.Http;
 using Mimisbrunnr.Wrp;

@@ -5,7 +5,7 @@ namespace Mimisbrunnr.Storage;
 /// answer 503 with <c>Retry-After</c> from <see cref="RetryAfter"/>: the request may well succeed later, unlike a
 /// validation or configuration error.
 /// </summary>
-public sealed class NornStoreUnavailableException : Exception
+public sealed class NornStoreUnavailableException : NornStoreException
 {
     /// <summary>Creates an exception.</summary>
     public NornStoreUnavailableException()
