@@ -19,6 +19,7 @@ internal sealed class ChildProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly List<(TimeSpan At, string Line)> _lines = [];
     private readonly List<(string Text, TaskCompletionSource<TimeSpan> Seen)> _watches = [];
+    private volatile bool _disposed;
 
     private ChildProcess(string name, Process process, long startedAt)
     {
@@ -31,13 +32,13 @@ internal sealed class ChildProcess : IAsyncDisposable
     public string Name { get; }
 
     /// <summary>The process id.</summary>
-    public int Id => _process.Id;
+    public int Id { get; private set; }
 
     /// <summary>When the process was started (<see cref="Stopwatch.GetTimestamp"/>).</summary>
     public long StartedAt { get; }
 
-    /// <summary>Whether the process has exited.</summary>
-    public bool HasExited => _process.HasExited;
+    /// <summary>Whether the process has exited (or was disposed).</summary>
+    public bool HasExited => _disposed || _process.HasExited;
 
     /// <summary>Completes when the process exits.</summary>
     public Task Exited => _process.WaitForExitAsync();
@@ -75,7 +76,8 @@ internal sealed class ChildProcess : IAsyncDisposable
             throw new InvalidOperationException($"Could not start {name} ({fileName}).");
         }
 
-        Live[process.Id] = process;
+        child.Id = process.Id;
+        Live[child.Id] = process;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return child;
@@ -145,7 +147,17 @@ internal sealed class ChildProcess : IAsyncDisposable
     }
 
     /// <summary>User + system CPU time in clock ticks (<c>/proc/&lt;pid&gt;/stat</c>); 0 once it has exited.</summary>
-    public long CpuTicks() => HasExited ? 0 : Machine.ProcessTicks(Id.ToString(CultureInfo.InvariantCulture), includeChildren: false);
+    public long CpuTicks()
+    {
+        try
+        {
+            return HasExited ? 0 : Machine.ProcessTicks(Id.ToString(CultureInfo.InvariantCulture), includeChildren: false);
+        }
+        catch (IOException)
+        {
+            return 0; // It has just exited.
+        }
+    }
 
     /// <summary>Kills the process (and anything it started) and waits for it.</summary>
     public async ValueTask DisposeAsync()
@@ -161,7 +173,8 @@ internal sealed class ChildProcess : IAsyncDisposable
             await Console.Error.WriteLineAsync($"warning: {Name} (pid {Id}) did not exit within 10 s of being killed.");
         }
 
-        Live.TryRemove(_process.Id, out _);
+        Live.TryRemove(Id, out _);
+        _disposed = true;
         _process.Dispose();
     }
 
