@@ -52,6 +52,11 @@ internal static class Program
             using var context = new RunContext(settings.RepoRoot);
             var report = new Report(settings, Console.Out);
             report.Begin();
+            if (settings.Rounds < 3)
+            {
+                report.Note(string.Create(CultureInfo.InvariantCulture, $"only {settings.Rounds} round(s) per figure: a trial run, not a measurement (use at least 3)"));
+            }
+
             await using var sink = await Sink.StartAsync(cancel.Token);
             report.Line($"sink: {sink.Url} (in this process); temporary files in {context.TempDirectory}");
             report.Note(string.Create(
