@@ -62,7 +62,8 @@ internal static class Program
             report.Note(string.Create(
                 CultureInfo.InvariantCulture,
                 $"events are {Events.Encode(Events.DeviceId(Events.Devices.Unfollowed, 0), 0, 0).Length} bytes of WRP msgpack; the product delivers them as WRP JSON, the forwarder as the msgpack received"));
-            await new Scenarios(settings, context, sink, report).RunAsync(cancel.Token);
+            using var scenarios = new Scenarios(settings, context, sink, report);
+            await scenarios.RunAsync(cancel.Token);
             report.End();
             return 0;
         }

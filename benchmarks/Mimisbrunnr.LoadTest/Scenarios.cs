@@ -7,7 +7,7 @@ namespace Mimisbrunnr.LoadTest;
 /// up, then measures them in alternating rounds and adds the figures to the report. Every process a scenario starts
 /// is stopped when it ends, whether it succeeds or not.
 /// </summary>
-internal sealed class Scenarios(Settings settings, RunContext context, Sink sink, Report report)
+internal sealed class Scenarios(Settings settings, RunContext context, Sink sink, Report report) : IDisposable
 {
     /// <summary>Events posted to the ingest endpoints rotate over this many prepared bodies.</summary>
     private const int IngestBodies = 1024;
@@ -18,6 +18,11 @@ internal sealed class Scenarios(Settings settings, RunContext context, Sink sink
     private const string Product = "Mimisbrunnr";
 
     private readonly List<ChildProcess> _live = [];
+
+    /// <summary>The built-in generators' connections (a pool per process under test).</summary>
+    private readonly EventPoster _poster = new(settings.Connections);
+
+    public void Dispose() => _poster.Dispose();
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -75,23 +80,18 @@ internal sealed class Scenarios(Settings settings, RunContext context, Sink sink
             if (delivery)
             {
                 var events = Events.Prepare(context.EventsKey, devices, devices.Count * DeliveryBodiesPerDevice);
-                using var poster = new EventPoster(settings.Connections);
-                Task<Throughput> Deliver(Uri url, TimeSpan duration, CancellationToken ct)
+                async Task<Throughput> Deliver(Uri url, TimeSpan duration, CancellationToken ct)
                 {
-                    var window = new CreditWindow(settings.Window);
+                    using var window = new CreditWindow(settings.Window);
                     sink.Observer = window;
-                    return ClosedLoop.RunAsync(poster, url, events, settings.Connections, settings.Settle, duration, window, sink, ct)
-                        .ContinueWith(
-                            t =>
-                            {
-                                sink.Observer = null;
-                                window.Dispose();
-                                return t;
-                            },
-                            CancellationToken.None,
-                            TaskContinuationOptions.None,
-                            TaskScheduler.Default)
-                        .Unwrap();
+                    try
+                    {
+                        return await ClosedLoop.RunAsync(_poster, url, events, settings.Connections, settings.Settle, duration, window, sink, ct);
+                    }
+                    finally
+                    {
+                        sink.Observer = null;
+                    }
                 }
 
                 var (subject, raw) = await AlternateAsync(
@@ -110,9 +110,8 @@ internal sealed class Scenarios(Settings settings, RunContext context, Sink sink
 
             if (latency)
             {
-                using var poster = new EventPoster(settings.Connections);
                 Task<Latency> Measure(Uri url, TimeSpan duration, CancellationToken ct) =>
-                    OpenLoop.RunAsync(poster, url, context.EventsKey, devices, settings.Rate, settings.Settle, duration, sink, ct);
+                    OpenLoop.RunAsync(_poster, url, context.EventsKey, devices, settings.Rate, settings.Settle, duration, sink, ct);
                 var measuredRounds = new Dictionary<Uri, List<Latency>> { [server.EventsUrl] = [], [forwarderUrl] = [] };
                 async Task<(double, string)> Run(Uri url, CancellationToken ct)
                 {
@@ -243,8 +242,7 @@ internal sealed class Scenarios(Settings settings, RunContext context, Sink sink
             return (url, duration, ct) => Wrk.RunAsync(url, script, settings.Threads, settings.Connections, duration, ct);
         }
 
-        var poster = new EventPoster(settings.Connections);
-        return (url, duration, ct) => ClosedLoop.RunAsync(poster, url, events, settings.Connections, settings.Settle, duration, null, null, ct);
+        return (url, duration, ct) => ClosedLoop.RunAsync(_poster, url, events, settings.Connections, settings.Settle, duration, null, null, ct);
     }
 
     private async Task<ServerProcess> StartServerAsync(string name, string? database, CancellationToken cancellationToken)
