@@ -20,7 +20,8 @@ internal sealed record Comparison(
     IReadOnlyList<Round> Subject,
     IReadOnlyList<Round> Baseline,
     bool HigherIsBetter,
-    double? TargetRatio)
+    double? TargetRatio,
+    bool ListRounds = true)
 {
     public double SubjectMedian => Statistics.Median(Subject.Select(r => r.Value));
 
@@ -116,7 +117,10 @@ internal sealed class Report(Settings settings, TextWriter output)
 
         if (settings.Markdown is { } path)
         {
-            File.WriteAllText(path, Markdown());
+            // Hand-written notes after the marker survive a new run.
+            var kept = File.Exists(path) ? File.ReadAllText(path) : string.Empty;
+            var at = kept.IndexOf(KeepMarker, StringComparison.Ordinal);
+            File.WriteAllText(path, Markdown() + (at >= 0 ? Environment.NewLine + kept[at..] : string.Empty));
             Line(string.Empty);
             Line($"Written to {path}");
         }
@@ -198,7 +202,7 @@ internal sealed class Report(Settings settings, TextWriter output)
         md.AppendLine();
         md.AppendLine("| figure | round | process | value | load | others | detail |");
         md.AppendLine("|---|---:|---|---:|---:|---:|---|");
-        foreach (var c in _comparisons)
+        foreach (var c in _comparisons.Where(c => c.ListRounds))
         {
             foreach (var r in c.Subject.Concat(c.Baseline).OrderBy(r => r.Number))
             {
@@ -208,6 +212,9 @@ internal sealed class Report(Settings settings, TextWriter output)
 
         return md.ToString();
     }
+
+    /// <summary>Everything from this line on in an existing report file is kept when the file is written again.</summary>
+    private const string KeepMarker = "<!-- Hand-written notes below this line are kept when the tool writes this file again. -->";
 
     private const string Method = """
         Every process runs on 127.0.0.1 on the one machine. The sample server (`samples/Mimisbrunnr.Server`, Release) is

@@ -136,10 +136,10 @@ internal sealed class Scenarios(Settings settings, RunContext context, Sink sink
                 List<Round> Pick(IReadOnlyList<Round> rounds, Uri url, Func<Latency, double> percentile) =>
                     rounds.Select((r, i) => r with { Value = percentile(measuredRounds[url][i]) }).ToList();
                 report.Add(new Comparison(
-                    what + ": p50", "ms", "F2", Pick(subject, server.EventsUrl, l => l.P50), Pick(raw, forwarderUrl, l => l.P50), HigherIsBetter: false, TargetRatio: null));
+                    what + ": p50", "ms", "F2", Pick(subject, server.EventsUrl, l => l.P50), Pick(raw, forwarderUrl, l => l.P50), HigherIsBetter: false, TargetRatio: null, ListRounds: false));
                 report.Add(new Comparison(what + ": p99", "ms", "F2", subject, raw, HigherIsBetter: false, TargetRatio: 1.2));
                 report.Add(new Comparison(
-                    what + ": p99.9", "ms", "F2", Pick(subject, server.EventsUrl, l => l.P999), Pick(raw, forwarderUrl, l => l.P999), HigherIsBetter: false, TargetRatio: null));
+                    what + ": p99.9", "ms", "F2", Pick(subject, server.EventsUrl, l => l.P999), Pick(raw, forwarderUrl, l => l.P999), HigherIsBetter: false, TargetRatio: null, ListRounds: false));
             }
         }
     }
@@ -159,7 +159,7 @@ internal sealed class Scenarios(Settings settings, RunContext context, Sink sink
         var fillRate = await NornFile.FillAsync(large, settings.ScaleNorns, report.Output, cancellationToken);
         report.Note(string.Create(
             CultureInfo.InvariantCulture,
-            $"scale: the {settings.ScaleNorns:N0}-norn file was filled through SqliteNornStore.UpsertAsync at {fillRate:N0} norns/s ({new FileInfo(large).Length / 1048576.0:N0} MiB, on {Path.GetDirectoryName(large)})"));
+            $"scale: the {settings.ScaleNorns:N0}-norn file was filled through SqliteNornStore.UpsertAsync at {fillRate:N0} norns/s ({new FileInfo(large).Length / 1048576.0:N0} MiB, in {Path.GetDirectoryName(Path.GetDirectoryName(large))})"));
 
         await using var smallServer = await StartServerAsync("server-scale-small", small, cancellationToken);
         var smallLoaded = await smallServer.Process.WhenLine(ServerProcess.IndexLoadedLine).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
