@@ -11,7 +11,16 @@ namespace Mimisbrunnr.LoadTest;
 /// the measured time; the requests accepted and failed in that time; events accepted in the whole run that never
 /// reached the sink.
 /// </summary>
-internal sealed record Throughput(double PerSecond, long Accepted, long Failed, long Lost = 0);
+internal sealed record Throughput(double PerSecond, long Accepted, long Failed, long Lost = 0)
+{
+    /// <summary>
+    /// The CPUs the process under test used over the measured time (1 = one core all the time); NaN when not measured.
+    /// </summary>
+    public double CpuShare { get; init; } = double.NaN;
+
+    /// <summary>What the process under test did per CPU-second of its own: independent of how much CPU it got.</summary>
+    public double PerCpuSecond => PerSecond / CpuShare;
+}
 
 /// <summary>What the open-loop generator measured, in milliseconds from the intended send time to the sink.</summary>
 internal sealed record Latency(double P50, double P99, double P999, double Max, long Samples, long Sent, long Lost);
@@ -103,7 +112,7 @@ internal static partial class Wrk
     }
 
     public static async Task<Throughput> RunAsync(
-        Uri url, string script, int threads, int connections, TimeSpan duration, CancellationToken cancellationToken)
+        Uri url, string script, int threads, int connections, TimeSpan duration, ChildProcess target, CancellationToken cancellationToken)
     {
         string[] arguments =
         [
@@ -114,8 +123,10 @@ internal static partial class Wrk
             "-s", script,
             url.ToString(),
         ];
+        var (cpu0, t0) = (target.CpuTicks(), Stopwatch.GetTimestamp());
         await using var wrk = ChildProcess.Start("wrk", "wrk", arguments);
         await wrk.Exited.WaitAsync(cancellationToken);
+        var cpuShare = Machine.Seconds(target.CpuTicks() - cpu0) / Stopwatch.GetElapsedTime(t0).TotalSeconds;
         var output = string.Join('\n', wrk.Lines());
         if (wrk.ExitCode != 0 || RequestsPerSecond().Match(output) is not { Success: true } rate)
         {
@@ -131,7 +142,7 @@ internal static partial class Wrk
             failed += long.Parse(error.Groups[1].Value, CultureInfo.InvariantCulture);
         }
 
-        return new Throughput(double.Parse(rate.Groups[1].Value, CultureInfo.InvariantCulture), requests - failed, failed);
+        return new Throughput(double.Parse(rate.Groups[1].Value, CultureInfo.InvariantCulture), requests - failed, failed) { CpuShare = cpuShare };
     }
 
     [GeneratedRegex(@"Requests/sec:\s+([0-9.]+)")]
@@ -167,6 +178,7 @@ internal static class ClosedLoop
         TimeSpan duration,
         CreditWindow? window,
         Sink? sink,
+        ChildProcess target,
         CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -206,20 +218,26 @@ internal static class ClosedLoop
             CancellationToken.None)).ToArray();
 
         await Task.Delay(settle, cancellationToken);
-        var (accepted0, failed0, arrived0, t0) = (Interlocked.Read(ref accepted), Interlocked.Read(ref failed), sink?.Arrivals ?? 0, Stopwatch.GetTimestamp());
+        var (accepted0, failed0, arrived0, cpu0, t0) =
+            (Interlocked.Read(ref accepted), Interlocked.Read(ref failed), sink?.Arrivals ?? 0, target.CpuTicks(), Stopwatch.GetTimestamp());
         await Task.Delay(duration, cancellationToken);
-        var (accepted1, failed1, arrived1, elapsed) = (Interlocked.Read(ref accepted), Interlocked.Read(ref failed), sink?.Arrivals ?? 0, Stopwatch.GetElapsedTime(t0));
+        var (accepted1, failed1, arrived1, cpu1, elapsed) =
+            (Interlocked.Read(ref accepted), Interlocked.Read(ref failed), sink?.Arrivals ?? 0, target.CpuTicks(), Stopwatch.GetElapsedTime(t0));
+        var cpuShare = Machine.Seconds(cpu1 - cpu0) / elapsed.TotalSeconds;
         await stop.CancelAsync();
         await Task.WhenAll(workers);
         if (window is null || sink is null)
         {
-            return new Throughput((accepted1 - accepted0) / elapsed.TotalSeconds, accepted1 - accepted0, failed1 - failed0);
+            return new Throughput((accepted1 - accepted0) / elapsed.TotalSeconds, accepted1 - accepted0, failed1 - failed0) { CpuShare = cpuShare };
         }
 
         // Let what is still on its way arrive, so that the next round starts from an idle pipeline.
         var delivered = await DrainAsync(sink, arrivedAtStart, Interlocked.Read(ref accepted), cancellationToken);
         return new Throughput(
-            (arrived1 - arrived0) / elapsed.TotalSeconds, accepted1 - accepted0, failed1 - failed0, Interlocked.Read(ref accepted) - delivered);
+            (arrived1 - arrived0) / elapsed.TotalSeconds, accepted1 - accepted0, failed1 - failed0, Interlocked.Read(ref accepted) - delivered)
+        {
+            CpuShare = cpuShare,
+        };
     }
 
     /// <summary>

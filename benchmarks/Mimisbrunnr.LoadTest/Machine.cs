@@ -13,6 +13,12 @@ internal static class Machine
     /// <summary>Above this 1-minute load average before a round, the round is flagged as taken on a busy machine.</summary>
     public const double BusyLoadAverage = 1.5;
 
+    /// <summary>The unit of the CPU times in <c>/proc</c> (USER_HZ, 100 on Linux).</summary>
+    public const int ClockTicksPerSecond = 100;
+
+    /// <summary>Clock ticks in seconds.</summary>
+    public static double Seconds(long ticks) => ticks / (double)ClockTicksPerSecond;
+
     /// <summary>One line: CPU model, cores, OS, runtime.</summary>
     public static string Describe()
     {

@@ -10,7 +10,11 @@ namespace Mimisbrunnr.LoadTest;
 /// <param name="LoadBefore">The 1-minute load average just before the round.</param>
 /// <param name="ForeignCpu">The share of all CPUs other processes used during the round.</param>
 /// <param name="Detail">Anything else worth showing (failed requests, lost events).</param>
-internal sealed record Round(int Number, string Target, double Value, double LoadBefore, double ForeignCpu, string Detail);
+/// <param name="PerCpuSecond">The figure per CPU-second of the process under test (throughput rounds), else NaN.</param>
+internal sealed record Round(int Number, string Target, double Value, double LoadBefore, double ForeignCpu, string Detail, double PerCpuSecond);
+
+/// <summary>What one round of a scenario returns: its figure, details, and the figure per CPU-second if it has one.</summary>
+internal sealed record Measured(double Value, string Detail, double PerCpuSecond = double.NaN);
 
 /// <summary>A figure of the product against the same figure of its baseline, each the median of its rounds.</summary>
 internal sealed record Comparison(
@@ -198,15 +202,15 @@ internal sealed class Report(Settings settings, TextWriter output)
         md.AppendLine();
         md.AppendLine("## Rounds");
         md.AppendLine();
-        md.AppendLine("Load is the 1-minute load average just before the round (it includes the tool's own previous round); others is the share of all CPUs that processes other than the tool, the process under test and wrk used during the round.");
+        md.AppendLine("Per CPU-second is the figure divided by the CPU the process under test used meanwhile (`/proc/<pid>/stat`). Load is the 1-minute load average just before the round (it includes the tool's own previous round); others is the share of all CPUs that processes other than the tool, the process under test and wrk used during the round.");
         md.AppendLine();
-        md.AppendLine("| figure | round | process | value | load | others | detail |");
-        md.AppendLine("|---|---:|---|---:|---:|---:|---|");
+        md.AppendLine("| figure | round | process | value | per CPU-second | load | others | detail |");
+        md.AppendLine("|---|---:|---|---:|---:|---:|---:|---|");
         foreach (var c in _comparisons.Where(c => c.ListRounds))
         {
             foreach (var r in c.Subject.Concat(c.Baseline).OrderBy(r => r.Number))
             {
-                md.AppendLine(CultureInfo.InvariantCulture, $"| {c.What} | {r.Number} | {r.Target} | {Format(r.Value, c.Format)} {c.Unit} | {r.LoadBefore:F2} | {r.ForeignCpu:P0} | {r.Detail} |");
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {c.What} | {r.Number} | {r.Target} | {Format(r.Value, c.Format)} {c.Unit} | {(double.IsNaN(r.PerCpuSecond) ? "—" : Format(r.PerCpuSecond, "N0"))} | {r.LoadBefore:F2} | {r.ForeignCpu:P0} | {r.Detail} |");
             }
         }
 
