@@ -347,16 +347,64 @@ public abstract class NornStoreContractTests : IAsyncLifetime
     {
         var quotas = new NornQuotas(MaxPerOwner: 100, MaxPerDevice: 2);
         await CreateAsync(MakeNorn("alice", "uuid:Dev", Url(1)), quotas);
-        await CreateAsync(MakeNorn("bob", "uuid:Dev", Url(2)), quotas);
+        await CreateAsync(MakeNorn("alice", "uuid:DEV", Url(2)), quotas);
 
-        var third = await Store.UpsertAsync(MakeNorn("carol", "uuid:dev", Url(3)), quotas, Ct);
-        var update = await Store.UpsertAsync(MakeNorn("bob", "uuid:Dev", Url(2), T0.AddMinutes(1)), quotas, Ct);
-        var otherDevice = await Store.UpsertAsync(MakeNorn("carol", "uuid:other", Url(3)), quotas, Ct);
+        var third = await Store.UpsertAsync(MakeNorn("alice", "uuid:dev", Url(3)), quotas, Ct);
+        var update = await Store.UpsertAsync(MakeNorn("alice", "uuid:DEV", Url(2), T0.AddMinutes(1)), quotas, Ct);
+        var otherDevice = await Store.UpsertAsync(MakeNorn("alice", "uuid:other", Url(3)), quotas, Ct);
 
         Assert.Equal(NornWriteStatus.DeviceQuotaExceeded, third.Status);
+        Assert.Null(third.Norn);
         Assert.Null(await Store.GetAsync(NornIdentity.Derive("uuid:dev", Url(3)), Ct));
         Assert.Equal(NornWriteStatus.Updated, update.Status);
         Assert.Equal(NornWriteStatus.Created, otherDevice.Status);
+    }
+
+    [Fact]
+    public async Task The_device_quota_counts_the_owners_norns_on_the_device_not_other_owners()
+    {
+        var quotas = new NornQuotas(MaxPerOwner: 100, MaxPerDevice: 2);
+
+        // Bob fills the device up to his quota; that leaves Alice's quota on it untouched.
+        await CreateAsync(MakeNorn("bob", "uuid:Shared", Url(1)), quotas);
+        await CreateAsync(MakeNorn("bob", "uuid:shared", Url(2)), quotas);
+        var bobsThird = await Store.UpsertAsync(MakeNorn("bob", "uuid:SHARED", Url(3)), quotas, Ct);
+        await CreateAsync(MakeNorn("alice", "uuid:shared", Url(4)), quotas);
+        await CreateAsync(MakeNorn("alice", "uuid:Shared", Url(5)), quotas);
+        var alicesThird = await Store.UpsertAsync(MakeNorn("alice", "uuid:SHARED", Url(6)), quotas, Ct);
+        await CreateAsync(MakeNorn("carol", "uuid:shared", Url(7)), quotas);
+
+        Assert.Equal(NornWriteStatus.DeviceQuotaExceeded, bobsThird.Status);
+        Assert.Equal(NornWriteStatus.DeviceQuotaExceeded, alicesThird.Status);
+        Assert.Null(await Store.GetAsync(NornIdentity.Derive("uuid:SHARED", Url(6)), Ct));
+        Assert.Equal(2, (await Store.ListAsync(new NornQuery("bob", "uuid:shared", null, 100, T0), Ct)).Items.Count);
+        Assert.Equal(2, (await Store.ListAsync(new NornQuery("alice", "uuid:shared", null, 100, T0), Ct)).Items.Count);
+    }
+
+    [Fact]
+    public async Task The_device_quota_frees_a_slot_when_one_of_the_owners_norns_on_the_device_is_deleted()
+    {
+        var quotas = new NornQuotas(MaxPerOwner: 100, MaxPerDevice: 1);
+        var first = await CreateAsync(MakeNorn("alice", Mac(1), Url(1)), quotas);
+        await CreateAsync(MakeNorn("bob", Mac(1), Url(2)), quotas);
+        var refused = await Store.UpsertAsync(MakeNorn("alice", Mac(1), Url(3)), quotas, Ct);
+
+        Assert.True(await Store.DeleteAsync(first.Id, "alice", Ct));
+        var accepted = await Store.UpsertAsync(MakeNorn("alice", Mac(1), Url(3)), quotas, Ct);
+
+        Assert.Equal(NornWriteStatus.DeviceQuotaExceeded, refused.Status);
+        Assert.Equal(NornWriteStatus.Created, accepted.Status);
+    }
+
+    [Fact]
+    public async Task When_both_quotas_are_reached_the_owner_quota_is_reported()
+    {
+        var quotas = new NornQuotas(MaxPerOwner: 1, MaxPerDevice: 1);
+        await CreateAsync(MakeNorn("alice", Mac(1), Url(1)), quotas);
+
+        var result = await Store.UpsertAsync(MakeNorn("alice", Mac(1), Url(2)), quotas, Ct);
+
+        Assert.Equal(NornWriteStatus.OwnerQuotaExceeded, result.Status);
     }
 
     [Fact]
