@@ -484,6 +484,66 @@ public abstract class NornStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Partner_ids_round_trip_through_get_list_load_and_the_change_feed()
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        cts.CancelAfter(TimeSpan.FromSeconds(30));
+        await using var changes = Store.WatchAsync(cts.Token).GetAsyncEnumerator(cts.Token);
+        var next = changes.MoveNextAsync();
+        await WhenSubscribedAsync();
+        string[] partners = ["comcast", "*", "sky-uk"];
+        var norn = MakeNorn("alice", Mac(1), Url(1)) with { PartnerIds = partners };
+
+        var written = await CreateAsync(norn);
+        var got = await Store.GetAsync(norn.Id, Ct);
+        var listed = (await Store.ListAsync(new NornQuery("alice", null, null, 10, T0), Ct)).Items.Single();
+        var loaded = new List<Norn>();
+        await foreach (var active in Store.LoadActiveAsync(T0, Ct))
+        {
+            loaded.Add(active);
+        }
+
+        var change = await ReadChangeAsync(changes, next);
+        var fromFeed = change.Norn ?? await Store.GetAsync(change.Id!, Ct);
+
+        Assert.Equal(partners, written.PartnerIds);
+        Assert.Equal(partners, got!.PartnerIds);
+        Assert.Equal(partners, listed.PartnerIds);
+        Assert.Equal(partners, Assert.Single(loaded).PartnerIds);
+        Assert.Equal((NornChangeKind.Upserted, norn.Id), (change.Kind, change.Id));
+        Assert.Equal(partners, fromFeed!.PartnerIds);
+    }
+
+    [Fact]
+    public async Task An_update_replaces_the_partner_ids()
+    {
+        await CreateAsync(MakeNorn("alice", Mac(1), Url(1)) with { PartnerIds = ["comcast"] });
+
+        var result = await Store.UpsertAsync(
+            MakeNorn("alice", Mac(1), Url(1), T0.AddMinutes(1)) with { PartnerIds = ["sky-uk", "comcast"] }, NornQuotas.Unlimited, Ct);
+
+        Assert.Equal(NornWriteStatus.Updated, result.Status);
+        Assert.Equal(["sky-uk", "comcast"], (await Store.GetAsync(result.Norn!.Id, Ct))!.PartnerIds);
+    }
+
+    [Fact]
+    public async Task A_norn_without_partner_ids_comes_back_without_them()
+    {
+        var norn = await CreateAsync(MakeNorn("alice", Mac(1), Url(1)));
+
+        var got = await Store.GetAsync(norn.Id, Ct);
+        var loaded = new List<Norn>();
+        await foreach (var active in Store.LoadActiveAsync(T0, Ct))
+        {
+            loaded.Add(active);
+        }
+
+        Assert.Null(norn.PartnerIds);
+        Assert.True(got!.PartnerIds is null or { Count: 0 });
+        Assert.True(Assert.Single(loaded).PartnerIds is null or { Count: 0 });
+    }
+
+    [Fact]
     public async Task Sixteen_concurrent_creators_lose_no_write_and_make_no_duplicate()
     {
         const int Writers = 16;
@@ -531,6 +591,21 @@ public abstract class NornStoreContractTests : IAsyncLifetime
 
     [Fact]
     public async Task Ping_answers() => await Store.PingAsync(Ct);
+
+    private static async Task<NornChange> ReadChangeAsync(IAsyncEnumerator<NornChange> changes, ValueTask<bool> pending)
+    {
+        var next = pending;
+        while (true)
+        {
+            Assert.True(await next, "the change feed ended early");
+            if (changes.Current.Kind != NornChangeKind.Resync)
+            {
+                return changes.Current;
+            }
+
+            next = changes.MoveNextAsync();
+        }
+    }
 
     private static async Task<(NornChangeKind Kind, string? Id)[]> ReadAsync(
         IAsyncEnumerator<NornChange> changes,
