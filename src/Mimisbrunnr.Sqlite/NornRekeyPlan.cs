@@ -16,6 +16,7 @@ namespace Mimisbrunnr.Sqlite;
 internal sealed class NornRekeyPlan
 {
     private readonly Dictionary<string, List<Row>> _byCurrentId = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _changedIds = new(StringComparer.Ordinal);
 
     /// <summary>How many changed rows were added.</summary>
     public int Changed { get; private set; }
@@ -27,6 +28,7 @@ internal sealed class NornRekeyPlan
     public void AddChanged(string id, string currentId, long updatedAt)
     {
         Add(new Row(id, currentId, updatedAt, Changed: true));
+        _changedIds.Add(id);
         Changed++;
     }
 
@@ -35,9 +37,9 @@ internal sealed class NornRekeyPlan
     public IReadOnlyList<string> IdsToLookUp()
     {
         var ids = new List<string>();
-        foreach (var (currentId, rows) in _byCurrentId)
+        foreach (var currentId in _byCurrentId.Keys)
         {
-            if (!rows.Exists(r => string.Equals(r.Id, currentId, StringComparison.Ordinal)))
+            if (!_changedIds.Contains(currentId))
             {
                 ids.Add(currentId);
             }
@@ -50,7 +52,15 @@ internal sealed class NornRekeyPlan
     /// <summary>Adds the unchanged row found at one of <see cref="IdsToLookUp"/>.</summary>
     /// <param name="id">Its id (its current id too).</param>
     /// <param name="updatedAt">Its <c>updated_at</c>, in the unit of <see cref="AddChanged"/>.</param>
-    public void AddUnchanged(string id, long updatedAt) => Add(new Row(id, id, updatedAt, Changed: false));
+    public void AddUnchanged(string id, long updatedAt)
+    {
+        // A changed row is never also an unchanged one (see the remarks; this only guards against a broken assumption:
+        // rewriting would then fail on the primary key and roll the migration back, rather than lose a row).
+        if (!_changedIds.Contains(id))
+        {
+            Add(new Row(id, id, updatedAt, Changed: false));
+        }
+    }
 
     /// <summary>
     /// Per current id, in ascending order: the row that stays — the newest; on a tie the one already at the current id,

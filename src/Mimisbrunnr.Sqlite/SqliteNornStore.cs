@@ -143,6 +143,11 @@ public sealed class SqliteNornStore : INornStore, IAsyncDisposable, IDisposable
                 SqliteLog.Migrated(_logger, DataSource, version, SchemaVersion);
             }
 
+            foreach (var action in context.AfterCommit)
+            {
+                action();
+            }
+
             foreach (var change in context.Changes)
             {
                 _changes.Publish(change);

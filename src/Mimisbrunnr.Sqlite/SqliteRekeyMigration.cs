@@ -13,8 +13,8 @@ namespace Mimisbrunnr.Sqlite;
 /// </summary>
 /// <remarks>
 /// Runs inside the migration transaction (<c>BEGIN IMMEDIATE</c>, so no other process writes meanwhile) and is
-/// idempotent: on rows that follow the current rules it changes nothing. Logs one line with the counts; reports the
-/// deletes and the rewritten norns on the store's change feed once the migration has committed.
+/// idempotent: on rows that follow the current rules it changes nothing. Once the migration has committed, logs one line
+/// with the counts and reports the deletes and the rewritten norns on the store's change feed.
 /// </remarks>
 internal static class SqliteRekeyMigration
 {
@@ -99,7 +99,9 @@ internal static class SqliteRekeyMigration
             context.Changes.Add(new NornChange(NornChangeKind.Upserted, current.Id, current));
         }
 
-        SqliteLog.Rekeyed(context.Logger, context.DataSource, examined, rekeyed, merged, rewritten);
+        var dataSource = context.DataSource;
+        var logger = context.Logger;
+        context.AfterCommit.Add(() => SqliteLog.Rekeyed(logger, dataSource, examined, rekeyed, merged, rewritten));
     }
 
     private static Norn Deserialize(string document) =>

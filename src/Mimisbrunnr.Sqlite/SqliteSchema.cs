@@ -71,6 +71,9 @@ internal sealed class SqliteMigrationContext(SqliteConnection connection, Sqlite
     /// <summary>Changes to publish on the store's feed once the migration has committed.</summary>
     public List<NornChange> Changes { get; } = [];
 
+    /// <summary>What to do once the migration has committed (log what it did).</summary>
+    public List<Action> AfterCommit { get; } = [];
+
     /// <summary>A command in the migration transaction.</summary>
     /// <param name="sql">Constant SQL; values go in parameters.</param>
     /// <returns>The command.</returns>
