@@ -116,6 +116,7 @@ public sealed class TenancyTests : SinkAndDatabaseTest
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, other.StatusCode);
         Assert.Equal((await NornJson.ReadAsync(first)).GetProperty("id").GetString(), (await NornJson.ReadAsync(second)).GetProperty("id").GetString());
+        Assert.Equal("uuid:ABC", (await NornJson.ReadAsync(second)).GetProperty("deviceId").GetString()); // as first registered
         Assert.Single((await NornJson.ReadAsync(list)).EnumerateArray());
 
         await PostAsync(host, Event("t-1", ["p"], "uuid:abc"));
