@@ -13,7 +13,7 @@ public sealed class MimisbrunnrOptions : IValidatableObject
     public const string SectionName = "Mimisbrunnr";
 
     /// <summary>The longest ttl a norn may ask for, in seconds (default 86,400 = 24 h).</summary>
-    [Range(1, int.MaxValue, ErrorMessage = "Mimisbrunnr:MaxTtl must be from {1} to {2}.")]
+    [ConfigurationRange(1, int.MaxValue, ErrorMessage = "Mimisbrunnr:MaxTtl must be from {1} to {2}.")]
     public int MaxTtl { get; set; } = 86_400;
 
     /// <summary>Quotas.</summary>
