@@ -51,6 +51,7 @@ public sealed class EventRouter
     public RouteResult Route(WrpMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
+        using var activity = MimisbrunnrActivitySource.StartRouting();
         if (!_extractor.TryExtract(message, out var deviceId))
         {
             _metrics.EventReceived(OutcomeNoDeviceId);
@@ -73,6 +74,7 @@ public sealed class EventRouter
             var norn = norns[i];
             if (!norn.Matches(eventType, message.Metadata))
             {
+                _sink.Filtered(norn);
                 continue;
             }
 
@@ -96,6 +98,7 @@ public sealed class EventRouter
 
         _metrics.Dropped(DropReasons.Expired, expired);
         _metrics.EventReceived(OutcomeRouted);
+        MimisbrunnrActivitySource.Routed(activity, matched, enqueued, dropped + expired);
         return new RouteResult(RouteOutcome.Routed, deviceId, matched, enqueued, dropped + expired);
     }
 }
