@@ -14,8 +14,8 @@ namespace Mimisbrunnr.Norns;
 /// The counts live with the norn's dispatcher, which exists only while the norn is active: it is created by the norn's
 /// first event and retired after <c>Mimisbrunnr:Delivery:IdleTimeout</c> (5 minutes) without events, buffered events
 /// or a cut-off. Retiring it forgets the counts, so that a quiet norn costs no memory at all; the counts are therefore
-/// "since <see cref="Since"/>", the start of the current active period on this instance, not since the instance
-/// started. An idle norn reports <see cref="NornDeliveryStates.Idle"/>, zero counts and no <see cref="Since"/>.
+/// "since <c>since</c>", the start of the current active period on this instance, not since the instance
+/// started. An idle norn reports <see cref="NornDeliveryStates.Idle"/>, zero counts and no <c>since</c>.
 /// </para>
 /// </remarks>
 public sealed record NornDeliveryStatus
@@ -23,47 +23,44 @@ public sealed record NornDeliveryStatus
     /// <summary>The host instance these figures belong to (<c>Mimisbrunnr:InstanceName</c>, by default the machine name).</summary>
     public required string Instance { get; init; }
 
-    /// <summary>
-    /// <see cref="NornDeliveryStates.Idle"/>, <see cref="NornDeliveryStates.Active"/>,
-    /// <see cref="NornDeliveryStates.CutOff"/> or <see cref="NornDeliveryStates.Failing"/>.
-    /// </summary>
+    /// <summary><c>idle</c>, <c>active</c>, <c>cutOff</c> or <c>failing</c> (see <c>NornDeliveryStates</c>).</summary>
     public required string State { get; init; }
 
     /// <summary>When the counts started: the norn's first event after it was last idle. <see langword="null"/> when idle.</summary>
     public DateTimeOffset? Since { get; init; }
 
-    /// <summary>When the current cut-off ends; <see langword="null"/> unless <see cref="State"/> is <see cref="NornDeliveryStates.CutOff"/>.</summary>
+    /// <summary>When the current cut-off ends; <see langword="null"/> unless the state is <c>cutOff</c>.</summary>
     public DateTimeOffset? CutOffUntil { get; init; }
 
     /// <summary>Events buffered now, waiting to be sent.</summary>
     public int Queued { get; init; }
 
-    /// <summary>Events the destination accepted since <see cref="Since"/>.</summary>
+    /// <summary>Events the destination accepted since <c>since</c>.</summary>
     public long Delivered { get; init; }
 
     /// <summary>
-    /// Events the destination did not accept, after the retries or with a final answer, since <see cref="Since"/> (the
+    /// Events the destination did not accept, after the retries or with a final answer, since <c>since</c> (the
     /// drop reason <c>failed</c> of the <c>mimisbrunnr.drops</c> metric).
     /// </summary>
     public long Failed { get; init; }
 
     /// <summary>
-    /// Events dropped without being sent since <see cref="Since"/>, by reason: <c>queue_full</c>, <c>cut_off</c>,
+    /// Events dropped without being sent since <c>since</c>, by reason: <c>queue_full</c>, <c>cut_off</c>,
     /// <c>expired</c>, <c>deleted</c>, <c>shutdown</c> (every reason is present, zero when none). Failed deliveries are
-    /// counted in <see cref="Failed"/>, not here.
+    /// counted in <c>failed</c>, not here.
     /// </summary>
     public IReadOnlyDictionary<string, long> Dropped { get; init; } = new Dictionary<string, long>(StringComparer.Ordinal);
 
-    /// <summary>Events of the norn's device that its filter left out since <see cref="Since"/> (not drops).</summary>
+    /// <summary>Events of the norn's device that its filter left out since <c>since</c> (not drops).</summary>
     public long Filtered { get; init; }
 
-    /// <summary>Cut-offs since <see cref="Since"/>.</summary>
+    /// <summary>Cut-offs since <c>since</c>.</summary>
     public long CutOffs { get; init; }
 
-    /// <summary>When the destination last accepted an event; <see langword="null"/> when it has not since <see cref="Since"/>.</summary>
+    /// <summary>When the destination last accepted an event; <see langword="null"/> when it has not since <c>since</c>.</summary>
     public DateTimeOffset? LastSuccessAt { get; init; }
 
-    /// <summary>The last failed attempt since <see cref="Since"/>, if any.</summary>
+    /// <summary>The last failed attempt since <c>since</c>, if any.</summary>
     public NornDeliveryFailure? LastFailure { get; init; }
 }
 
@@ -77,8 +74,9 @@ public sealed record NornDeliveryFailure
     public int? StatusCode { get; init; }
 
     /// <summary>
-    /// The kind of error when there was no answer or the answer was not a status (see <see cref="DeliveryErrorKinds"/>;
-    /// SQS: the service's error code).
+    /// The kind of error when there was no answer or the answer was not a status (<c>timeout</c>, <c>refused</c>,
+    /// <c>name_resolution</c>, <c>connection</c>, <c>tls</c>, <c>protocol</c>, <c>cancelled</c>, <c>other</c>; SQS: the
+    /// service's error code).
     /// </summary>
     public string? Error { get; init; }
 }
@@ -98,7 +96,7 @@ public sealed record NornDeliveryAttempt
     /// <summary>The HTTP status code the destination answered, if it answered.</summary>
     public int? StatusCode { get; init; }
 
-    /// <summary>The kind of error (see <see cref="DeliveryErrorKinds"/>; SQS: the service's error code), if any.</summary>
+    /// <summary>The kind of error, as in <c>lastFailure.error</c>, when the attempt got no status that says it all.</summary>
     public string? Error { get; init; }
 
     /// <summary>How long the attempt took, in milliseconds.</summary>
