@@ -25,6 +25,7 @@ var mimisbrunnr = builder.Services.AddMimisbrunnr().BindConfiguration(configurat
 // Amazon SQS destination, configured under Mimisbrunnr:Sqs (ServiceUrl: an emulator or VPC endpoint, whose queue URLs
 // are then accepted; AllowAmbientCredentials and AllowedQueues: the queues the host's own AWS credentials may write to).
 mimisbrunnr.AddSqsDestination();
+builder.AddServerOperability(mimisbrunnr); // metrics, OTLP, OpenAPI, dashboard (ServerOperability.cs)
 try
 {
     switch (storeKind.ToUpperInvariant())
@@ -103,6 +104,7 @@ try
     app.UseAuthentication();
     app.UseAuthorization();
     app.MapMimisbrunnr(configuration["Mimisbrunnr:Prefix"] ?? string.Empty);
+    app.MapServerOperability();
     app.MapHealthChecks("/health");
     await app.StartAsync();
 }
