@@ -61,9 +61,10 @@ internal static partial class ServerOperability
             });
         if (otlp)
         {
-            // Traces only when someone collects them: /events → mimisbrunnr.route → mimisbrunnr.deliver → mimisbrunnr.deliver.attempt.
+            // Traces only when someone collects them: /events → mimisbrunnr.route → mimisbrunnr.deliver → mimisbrunnr.deliver.attempt
+            // → the HTTP request, whose context the destination receives as traceparent.
             telemetry.WithTracing(tracing => tracing
-                .AddSource(MimisbrunnrTelemetry.ActivitySourceName)
+                .AddSource(MimisbrunnrTelemetry.ActivitySourceName, "System.Net.Http") // HttpClient's own spans under each try
                 .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsOperatorPath(context.Request.Path, settings)));
             telemetry.UseOtlpExporter(); // OTEL_EXPORTER_OTLP_ENDPOINT (and _PROTOCOL, _HEADERS) for metrics, traces and logs
         }

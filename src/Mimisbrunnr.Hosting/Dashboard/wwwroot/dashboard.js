@@ -38,7 +38,8 @@
   }
 
   function drawChart(series) {
-    const width = 600, height = 160, slots = 300;
+    // At least the last minute, at most the five minutes the server keeps; newest on the right.
+    const width = 600, height = 160, slots = Math.max(60, series.events.length);
     const lines = { 'events-line': series.events, 'deliveries-line': series.deliveries, 'failures-line': series.failures };
     const max = Math.max(1, ...series.events, ...series.deliveries, ...series.failures);
     for (const [id, values] of Object.entries(lines)) {
@@ -48,6 +49,7 @@
       $(id).setAttribute('points', points.join(' '));
     }
     set('chart-max', number.format(max));
+    set('chart-window', slots >= 120 ? `Last ${Math.round(slots / 60)} minutes` : 'Last minute');
   }
 
   function drawDrops(dropped) {
@@ -102,6 +104,8 @@
     set('buffered-events', number.format(data.host.bufferedEvents));
     set('norns-cutoff', number.format(data.host.cutOffNorns));
     set('norns-failing', number.format(data.host.failingNorns));
+    $('norns-cutoff').parentElement.classList.toggle('alert', data.host.cutOffNorns > 0);
+    $('norns-failing').parentElement.classList.toggle('alert', data.host.failingNorns > 0);
     drawChart(data.series);
     drawDrops(data.totals.dropped);
     drawNorns(data.norns);
