@@ -67,6 +67,32 @@ public sealed class MetricsScrapeTests
         Assert.Equal(HttpStatusCode.NotFound, none.StatusCode);
     }
 
+    [Fact]
+    public async Task With_an_otlp_endpoint_the_traces_of_an_event_are_exported()
+    {
+        await using var collector = await SinkServer.StartAsync(Ct); // stands in for an OpenTelemetry collector (OTLP over HTTP)
+        await using var sink = await SinkServer.StartAsync(Ct);
+        await using var server = await SampleServer.StartAsync(
+            $"--OTEL_EXPORTER_OTLP_ENDPOINT={collector.BaseAddress.ToString().TrimEnd('/')}",
+            "--OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf",
+            "--OTEL_BSP_SCHEDULE_DELAY=100");
+        using (var created = await server.Client.PostAsync("norns", Wrp.Norn("mac:112233445566", sink.Url("/hook")), Ct))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        await Wrp.PostEventAsync(server.Client, SampleServer.EventsSecret, Wrp.Event("mac:112233445566", transaction: "otlp-1"));
+        await sink.WaitForRequestsAsync(1, "/hook");
+
+        var exports = await collector.WaitForRequestsAsync(1, "/v1/traces", TimeSpan.FromSeconds(60));
+        Assert.Equal("application/x-protobuf", exports[0].Header("Content-Type"));
+        await Eventually.ValueAsync(
+            () => Task.FromResult(string.Concat(collector.RequestsTo("/v1/traces").Select(r => System.Text.Encoding.Latin1.GetString(r.Body)))),
+            all => all.Contains("mimisbrunnr.deliver.attempt", StringComparison.Ordinal) && all.Contains("mimisbrunnr.route", StringComparison.Ordinal),
+            "the routing and attempt spans at the collector",
+            TimeSpan.FromSeconds(60));
+    }
+
     private static async Task<Prometheus> ScrapeAsync(SampleServer server, string path)
     {
         using var anonymous = new HttpClient { BaseAddress = server.BaseAddress }; // a scraper has no user
