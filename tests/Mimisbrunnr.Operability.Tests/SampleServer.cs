@@ -70,6 +70,7 @@ internal sealed class SampleServer : IAsyncDisposable
             "--Mimisbrunnr:Destinations:AllowPrivateNetworks=true",
             "--Mimisbrunnr:Delivery:RetryBaseDelay=00:00:00.010",
             $"--Server:Users:{User}={Password}",
+            $"--Server:Partners:{User}:0=*", // an operator: receives the events of every partner
         }.Concat(arguments))
         {
             start.ArgumentList.Add(argument);
