@@ -19,11 +19,12 @@ internal static class EndpointDescriptions
 
     public static RouteHandlerBuilder DescribeCreate(this RouteHandlerBuilder builder) => builder
         .WithSummary("Register a norn, or update the caller's norn for the same device and destination")
-        .WithDescription(HostAuthentication + " The id is derived from the device and the destination, so posting the same pair again updates the norn (200).")
+        .WithDescription(HostAuthentication + " The id is derived from the device and the destination, so posting the same pair again updates the norn (200). "
+            + "The norn takes the caller's partner ids (400 when it has none); 403 when the host's device policy refuses the device.")
         .Accepts<NornRequest>(Json)
         .Produces<NornResponse>(StatusCodes.Status201Created, Json)
         .Produces<NornResponse>(StatusCodes.Status200OK, Json)
-        .Problems(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status409Conflict,
+        .Problems(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status409Conflict,
             StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status429TooManyRequests,
             StatusCodes.Status503ServiceUnavailable);
 
@@ -50,8 +51,8 @@ internal static class EndpointDescriptions
         .WithDescription(HostAuthentication)
         .Accepts<NornRequest>(Json)
         .Produces<NornResponse>(StatusCodes.Status200OK, Json)
-        .Problems(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status404NotFound,
-            StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status429TooManyRequests,
+        .Problems(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden,
+            StatusCodes.Status404NotFound, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status429TooManyRequests,
             StatusCodes.Status503ServiceUnavailable);
 
     public static RouteHandlerBuilder DescribeDelete(this RouteHandlerBuilder builder) => builder
