@@ -39,7 +39,7 @@ public sealed class DashboardDataTests
         var totals = data.GetProperty("totals");
         Assert.Equal(3, totals.GetProperty("eventsReceived").GetInt64());
         Assert.Equal(0, totals.GetProperty("failed").GetInt64());
-        Assert.Equal(7, totals.GetProperty("dropped").EnumerateObject().Count()); // every reason, and "other"
+        Assert.Equal(8, totals.GetProperty("dropped").EnumerateObject().Count()); // every reason, and "other"
         var hostFigures = data.GetProperty("host");
         Assert.Equal(3, hostFigures.GetProperty("registeredNorns").GetInt32());
         Assert.Equal(2, hostFigures.GetProperty("activeNorns").GetInt32());

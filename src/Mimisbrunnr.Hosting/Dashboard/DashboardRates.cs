@@ -50,7 +50,8 @@ internal sealed class DashboardRates : IHostedService, IDisposable
 
     /// <summary>The drop reasons counted one by one (others count as <c>other</c>).</summary>
     internal static readonly string[] DropReasonNames =
-        [DropReasons.QueueFull, DropReasons.CutOff, DropReasons.Expired, DropReasons.Deleted, DropReasons.Shutdown, DropReasons.Failed];
+        [DropReasons.QueueFull, DropReasons.CutOff, DropReasons.Expired, DropReasons.Deleted, DropReasons.Shutdown, DropReasons.Failed,
+            DropReasons.FilterBudget];
 
     private enum Counted
     {
