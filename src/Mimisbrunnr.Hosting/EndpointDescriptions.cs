@@ -66,11 +66,12 @@ internal static class EndpointDescriptions
         .WithDescription(
             "HMAC-signed, not authenticated by the host's scheme: X-Webpa-Signature: sha1=<lowercase hex HMAC-SHA1 of the exact body, "
             + "keyed with Mimisbrunnr:Events:Secret> (403 when missing or wrong). The body is a WRP message in msgpack "
-            + "(application/msgpack, application/wrp, application/x-msgpack) or WRP JSON (application/json).")
+            + "(application/msgpack, application/wrp, application/x-msgpack) or WRP JSON (application/json). "
+            + "503 with Retry-After while the host is still loading its norn index (Caduceus retries).")
         .Accepts<Stream>("application/msgpack", "application/wrp", "application/x-msgpack", Json)
         .Produces(StatusCodes.Status202Accepted)
         .Problems(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status413PayloadTooLarge,
-            StatusCodes.Status415UnsupportedMediaType);
+            StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status503ServiceUnavailable);
 
     public static RouteHandlerBuilder DescribeCutOffNotice(this RouteHandlerBuilder builder) => builder
         .WithSummary("Receive Caduceus's cut-off notice for this host's webhook registration, and register again at once")

@@ -1,8 +1,10 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Mimisbrunnr.Registry;
 using Mimisbrunnr.Routing;
 using Mimisbrunnr.Wrp;
 
@@ -14,14 +16,30 @@ internal static partial class EventEndpoint
     /// <summary>The header Caduceus signs with: <c>sha1=&lt;lowercase hex HMAC-SHA1 of the body&gt;</c>.</summary>
     public const string SignatureHeader = "X-Webpa-Signature";
 
+    private static volatile WrpMsgPackOptions? _largeBodyOptions;
+
     private const string AllowedTypes = "application/msgpack, application/wrp, application/x-msgpack or application/json";
+
+    /// <summary>The <c>Retry-After</c> of a 503 while the norn index loads.</summary>
+    internal const int NotReadyRetryAfterSeconds = 5;
 
     public static async Task<IResult> HandleAsync(
         HttpContext context,
         EventRouter router,
+        NornIndexState index,
         IOptionsMonitor<MimisbrunnrEventsOptions> optionsMonitor,
-        ILoggerFactory loggerFactory)
+        ILogger<EventRouter> logger)
     {
+        // Until the index is loaded an event would reach no norn; 503 makes Caduceus retry it instead of losing it.
+        if (!index.IsLoaded)
+        {
+            context.Response.Headers.RetryAfter = NotReadyRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            return Problems.Create(
+                StatusCodes.Status503ServiceUnavailable,
+                "Not ready",
+                "The norn index is still loading from the store; retry shortly. " + index.Problem);
+        }
+
         var options = optionsMonitor.CurrentValue;
         var request = context.Request;
         var mediaType = HttpBody.MediaType(request);
@@ -49,7 +67,7 @@ internal static partial class EventEndpoint
         WrpMessage message;
         try
         {
-            message = isMsgPack ? WrpMsgPack.Decode(body) : WrpJson.Decode(body);
+            message = isMsgPack ? WrpMsgPack.Decode(body, DecodeOptions(options.MaxBodyBytes), out _) : WrpJson.Decode(body);
             WrpValidator.Validate(message);
         }
         catch (WrpFormatException ex)
@@ -62,8 +80,26 @@ internal static partial class EventEndpoint
         }
 
         var result = router.Route(message, options.DefaultPartnerIds as IReadOnlyList<string>);
-        LogRouted(loggerFactory.CreateLogger(typeof(EventEndpoint)), message.TransactionUuid, result.Enqueued);
+        LogRouted(logger, message.TransactionUuid, result.Enqueued);
         return Results.StatusCode(StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>The decoder's limits for a body limit (its default caps input at 16 MiB; the body limit may be higher).</summary>
+    private static WrpMsgPackOptions DecodeOptions(int maxBodyBytes)
+    {
+        if (maxBodyBytes <= WrpMsgPackOptions.DefaultMaxInputLength)
+        {
+            return WrpMsgPackOptions.Default;
+        }
+
+        var cached = _largeBodyOptions;
+        if (cached?.MaxInputLength != maxBodyBytes)
+        {
+            cached = new WrpMsgPackOptions { MaxInputLength = maxBodyBytes };
+            _largeBodyOptions = cached;
+        }
+
+        return cached;
     }
 
     /// <summary>Compares <c>sha1=&lt;hex&gt;</c> with the HMAC of the body in constant time.</summary>

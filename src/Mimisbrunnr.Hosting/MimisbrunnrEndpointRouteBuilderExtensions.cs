@@ -52,16 +52,18 @@ public static class MimisbrunnrEndpointRouteBuilderExtensions
         norns.MapPut("/{id}", NornEndpoints.UpdateAsync).WithName("Mimisbrunnr.UpdateNorn").DescribeUpdate();
         norns.MapDelete("/{id}", NornEndpoints.DeleteAsync).WithName("Mimisbrunnr.DeleteNorn").DescribeDelete();
 
+        // Caduceus authenticates with the HMAC signature, not the host's scheme: a fallback policy must not refuse it.
         var ingest = root.MapPost("/events", EventEndpoint.HandleAsync)
             .WithName("Mimisbrunnr.PostEvents")
             .WithTags("Events")
+            .AllowAnonymous()
             .DisableAntiforgery()
             .DescribeEvents();
         if (services.GetService<RegistrationWakeSignal>() is not null)
         {
             // Caduceus's own cut-off notices (Mimisbrunnr:Webhook:FailureUrl), HMAC-signed like /events.
             root.MapPost("/webhook/cutoff", CaduceusCutOffEndpoint.HandleAsync)
-                .WithName("Mimisbrunnr.CaduceusCutOff").WithTags("Webhook").DisableAntiforgery().DescribeCutOffNotice();
+                .WithName("Mimisbrunnr.CaduceusCutOff").WithTags("Webhook").AllowAnonymous().DisableAntiforgery().DescribeCutOffNotice();
         }
 
         return new MimisbrunnrEndpoints(root, norns, ingest);

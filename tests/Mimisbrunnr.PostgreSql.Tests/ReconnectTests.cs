@@ -101,6 +101,8 @@ public sealed class DisconnectedInstanceTests
             var listener = a.Store.ListenerProcessId;
             Assert.True(await PostgreSqlServer.TerminateAsync(listener, ct));
             await Eventually.HoldsAsync(() => a.Store.ListenerProcessId == 0, FiveSeconds, "A noticed its listener is gone");
+            Assert.False(a.Store.IsFollowing); // health reports Degraded meanwhile
+            Assert.Contains("lost its connection", a.Store.Problem, StringComparison.Ordinal);
 
             // Meanwhile, through B: a new norn, a new secret, a delete.
             (status, var newId) = await b.CreateAsync("alice", "mac:e10000000003", sink.Url("/new"));
@@ -126,6 +128,8 @@ public sealed class DisconnectedInstanceTests
                 "A caught up after reconnecting");
             Assert.NotEqual(0, a.Store.ListenerProcessId);
             Assert.NotEqual(listener, a.Store.ListenerProcessId);
+            Assert.True(a.Store.IsFollowing);
+            Assert.Null(a.Store.Problem);
 
             Assert.Equal(202, await a.PostEventAsync("mac:e10000000003", "to-new"));
             Assert.Equal(202, await a.PostEventAsync("mac:e10000000002", "to-deleted"));
