@@ -26,6 +26,7 @@ public sealed class CaduceusCutOffTests
         await using var host = await OperabilityHost.StartAsync(mimisbrunnr: builder => builder.AddWebhookRegistration(options =>
         {
             options.RegistrationUrl = caduceus.Url("/hook");
+            options.AllowInsecure = true; // the fake Caduceus listens on http://127.0.0.1
             options.PublicUrl = new Uri("https://mimisbrunnr.example/events");
             options.FailureUrl = new Uri("https://mimisbrunnr.example/webhook/cutoff");
             options.Interval = TimeSpan.FromHours(1); // a second registration can only come from the notice

@@ -19,6 +19,7 @@ public sealed class OpenApiTests
         await using var caduceus = await SinkServer.StartAsync(Ct);
         await using var server = await SampleServer.StartAsync(
             $"--Mimisbrunnr:Webhook:RegistrationUrl={caduceus.Url("/hook")}",
+            "--Mimisbrunnr:Webhook:AllowInsecure=true",
             "--Mimisbrunnr:Webhook:PublicUrl=https://mimisbrunnr.example/events");
         using var document = JsonDocument.Parse(await server.Client.GetStringAsync("openapi/v1.json", Ct));
         var root = document.RootElement;
@@ -81,6 +82,7 @@ public sealed class OpenApiTests
             mimisbrunnr: builder => builder.AddDashboard().AddWebhookRegistration(options =>
             {
                 options.RegistrationUrl = new Uri("http://127.0.0.1:9/hook");
+                options.AllowInsecure = true;
                 options.PublicUrl = new Uri("https://mimisbrunnr.example/events");
             }),
             map: app => app.MapMimisbrunnrDashboard());
