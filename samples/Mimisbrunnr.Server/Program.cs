@@ -23,6 +23,7 @@ var mimisbrunnr = builder.Services.AddMimisbrunnr().BindConfiguration(configurat
 // are then accepted; AllowAmbientCredentials and AllowedQueues: the queues the host's own AWS credentials may write to).
 mimisbrunnr.AddSqsDestination();
 mimisbrunnr.AddNornRateLimiting(); // Mimisbrunnr:Api:RateLimit:{Enabled, RequestsPerSecond, Burst}
+builder.AddServerOperability(mimisbrunnr); // metrics, OTLP, OpenAPI, dashboard (ServerOperability.cs)
 try
 {
     switch (storeKind.ToUpperInvariant())
@@ -82,6 +83,7 @@ try
     app.MapMimisbrunnr(configuration["Mimisbrunnr:Prefix"] ?? string.Empty).Norns
         .RequireCapabilities(configuration)
         .RequireRateLimiting(MimisbrunnrRateLimiting.PolicyName);
+    app.MapServerOperability();
     app.MapHealthChecks("/health");
     await app.StartAsync();
 }

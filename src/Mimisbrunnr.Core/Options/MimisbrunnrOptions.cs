@@ -44,6 +44,13 @@ public sealed class MimisbrunnrOptions : IValidatableObject
     /// </summary>
     public IList<string> SecretKeys { get; } = [];
 
+    /// <summary>
+    /// The name of this host instance in delivery status answers (<c>GET /norns/{id}</c>) and the dashboard; default
+    /// the machine name. Give each instance sharing a store a distinct name.
+    /// </summary>
+    [StringLength(200, ErrorMessage = "Mimisbrunnr:InstanceName must be at most {1} characters.")]
+    public string? InstanceName { get; set; }
+
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
