@@ -40,6 +40,15 @@ public class WrpMsgPackPropertyTests
     }
 
     [Fact]
+    public void A_decoded_message_behaves_like_the_message_built_eagerly()
+    {
+        // Validation outcome and error, msgpack and JSON bytes, equality: lazy fields change none of them.
+        var property = Prop.ForAll(Messages().ToArbitrary(), (WrpMessage message) =>
+            WrpMsgPackLazyTests.AssertBehavesLikeEager(WrpMsgPack.Encode(message)));
+        Check.One(Quick, property);
+    }
+
+    [Fact]
     public void Any_bytes_in_a_string_field_round_trip_byte_exact()
     {
         var bytesGen = Gen.Frequency(
