@@ -36,8 +36,9 @@ public sealed partial class WrpMessage
     private readonly bool _wirePacked;
 
     /// <summary>
-    /// Whether <see cref="WrpMsgPack.Encode(WrpMessage)"/> of this message gives exactly <see cref="_wire"/>: 0 not
-    /// known yet, 1 yes, -1 no. Worked out on the first encode (racing threads find the same answer).
+    /// Whether <see cref="WrpMsgPack.Encode(WrpMessage)"/> of this message gives exactly <see cref="_wire"/>: 1 yes, -1
+    /// no, 0 yes unless the metadata repeats a key (the decoder does not look; the first encode does, and racing
+    /// threads find the same answer).
     /// </summary>
     private int _wireCanonical;
 
@@ -50,11 +51,16 @@ public sealed partial class WrpMessage
     /// <param name="wire">The bytes of the message; the message owns them and never changes them.</param>
     /// <param name="at">Where the lazily created fields start in <paramref name="wire"/>.</param>
     /// <param name="packed">Whether the str and bin offsets are packed slices (see <see cref="WrpWireOffsets"/>).</param>
-    internal WrpMessage(byte[] wire, in WrpWireOffsets at, bool packed)
+    /// <param name="canonical">
+    /// -1 when the bytes are not what the encoder writes for the message; 0 when they are, unless the metadata repeats
+    /// a key.
+    /// </param>
+    internal WrpMessage(byte[] wire, in WrpWireOffsets at, bool packed, int canonical)
     {
         _wire = wire;
         _wireAt = at;
         _wirePacked = packed;
+        _wireCanonical = canonical;
 
         // Fields that are on the wire start out null: "not created yet". The others keep their initial values.
         if (at.Source != 0)
@@ -118,7 +124,7 @@ public sealed partial class WrpMessage
             var canonical = Volatile.Read(ref _wireCanonical);
             if (canonical == 0 && _wire is not null)
             {
-                canonical = WrpMsgPackCanonical.IsCanonical(_wire) ? 1 : -1;
+                canonical = _wireAt.Metadata == 0 || !WrpMsgPackCanonical.RepeatsAKey(_wire.AsMemory(_wireAt.Metadata)) ? 1 : -1;
                 Volatile.Write(ref _wireCanonical, canonical);
             }
 

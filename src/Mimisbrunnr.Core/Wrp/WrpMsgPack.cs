@@ -111,6 +111,14 @@ public static class WrpMsgPack
         msgpack.Flush();
     }
 
+    /// <summary>
+    /// The message's msgpack bytes to share read-only (a cached delivery body): the decoded message's own bytes when
+    /// they are already exactly what <see cref="Encode(WrpMessage)"/> writes, otherwise a new encoding.
+    /// </summary>
+    /// <param name="message">The message.</param>
+    /// <returns>The bytes; never to be modified (they may be the message's own).</returns>
+    internal static byte[] EncodeShared(WrpMessage message) => message.CanonicalWire ?? Encode(message);
+
     /// <summary>Encodes a message to a new array, exactly as wrp-go v5's <c>EncodeMsgpack</c> does.</summary>
     /// <param name="message">The message.</param>
     /// <returns>The msgpack bytes (the only allocation).</returns>

@@ -3,151 +3,47 @@ using MessagePack;
 namespace Mimisbrunnr.Wrp;
 
 /// <summary>
-/// Whether the bytes of a decoded message are exactly what <see cref="WrpMsgPackEncoder"/> writes for it (the form
-/// wrp-go writes), so that encoding the message can copy them instead of encoding it again.
+/// Whether a msgpack header that <see cref="MessagePackReader"/> has read is the one <see cref="WrpMsgPackEncoder"/>
+/// (through <see cref="MessagePackWriter"/>, like msgp) writes for that length or value. The decoder uses these to
+/// tell whether re-encoding a message would give back its bytes exactly, so that encoding can copy them.
 /// </summary>
-/// <remarks>
-/// The bytes are read with <see cref="MessagePackReader"/>; the checks only compare a header byte the reader has
-/// already read with the one <see cref="MessagePackWriter"/> (like msgp) writes for the length or value the reader
-/// returned. The check runs once per message, on its first encode; the decoder does not pay for it.
-/// </remarks>
+/// <remarks>They compare a header byte the reader returned with the writer's choice; they read nothing themselves.</remarks>
 internal static class WrpMsgPackCanonical
 {
-    /// <summary>Metadata maps up to this size are checked for repeated keys; larger ones are taken as not canonical.</summary>
+    /// <summary>Metadata maps up to this size are checked for a repeated key; larger ones are taken to have one.</summary>
     private const int MaxCheckedMetadataEntries = 16;
 
     /// <summary>
-    /// Whether <paramref name="wire"/>, a message the decoder accepted (exactly its bytes), is in the encoder's form:
-    /// keys in wrp-go's order, each once, as fixstr, no unknown key; msg_type and qos present; integers in msgp's
-    /// families; every header the shortest; no value the encoder leaves out or changes (an empty string, a nil
-    /// status/rdr, empty headers/partner ids/payload, a metadata key twice).
+    /// Whether the metadata map at the start of <paramref name="map"/> repeats a key (the encoder would write it once),
+    /// or is too large to check cheaply. The map is one the decoder accepted.
     /// </summary>
-    public static bool IsCanonical(byte[] wire)
+    public static bool RepeatsAKey(ReadOnlyMemory<byte> map)
     {
-        var reader = new MessagePackReader(wire);
-        var code = reader.NextCode;
+        var reader = new MessagePackReader(map);
         var count = reader.ReadMapHeader();
-        if (!IsShortestMapHeader(code, count))
+        if (count > MaxCheckedMetadataEntries)
         {
-            return false;
+            return true;
         }
 
-        var previous = WrpField.Unknown;
-        var typeAndQos = 0;
-        for (var i = 0; i < count; i++)
-        {
-            code = reader.NextCode;
-            if (MessagePackCode.ToMessagePackType(code) != MessagePackType.String || !reader.TryReadStringSpan(out var key)
-                || code != (byte)(MessagePackCode.MinFixStr | key.Length))
-            {
-                return false; // a bin key, or a str key the encoder would not write that way
-            }
-
-            var field = WrpMsgPackKeys.Match(key);
-            if (field <= previous)
-            {
-                return false; // unknown (the lowest), repeated or out of order
-            }
-
-            previous = field;
-            var ok = field switch
-            {
-                WrpField.MsgType or WrpField.Qos => IsMsgpInteger(ref reader),
-                WrpField.Status or WrpField.Rdr => !reader.IsNil && IsMsgpInteger(ref reader),
-                WrpField.Headers or WrpField.PartnerIds => IsStringArray(ref reader),
-                WrpField.Metadata => IsMetadata(ref reader, wire),
-                WrpField.Payload => IsPayload(ref reader),
-                _ => IsString(ref reader, allowEmpty: false),
-            };
-            if (!ok)
-            {
-                return false;
-            }
-
-            typeAndQos |= field switch
-            {
-                WrpField.MsgType => 1,
-                WrpField.Qos => 2,
-                _ => 0,
-            };
-        }
-
-        return typeAndQos == 3 && reader.End;
-    }
-
-    private static bool IsMsgpInteger(ref MessagePackReader reader)
-    {
-        var code = reader.NextCode;
-        return IsMsgpInteger(code, reader.ReadInt64());
-    }
-
-    private static bool IsString(ref MessagePackReader reader, bool allowEmpty)
-    {
-        var code = reader.NextCode;
-        reader.TryReadStringSpan(out var utf8);
-        return (allowEmpty || !utf8.IsEmpty) && IsShortestStrHeader(code, utf8.Length);
-    }
-
-    private static bool IsStringArray(ref MessagePackReader reader)
-    {
-        var code = reader.NextCode;
-        var count = reader.ReadArrayHeader();
-        if (count == 0 || !IsShortestArrayHeader(code, count))
-        {
-            return false;
-        }
-
-        for (var i = 0; i < count; i++)
-        {
-            if (!IsString(ref reader, allowEmpty: true))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    private static bool IsMetadata(ref MessagePackReader reader, ReadOnlySpan<byte> message)
-    {
-        var code = reader.NextCode;
-        var count = reader.ReadMapHeader();
-        if (!IsShortestMapHeader(code, count) || count > MaxCheckedMetadataEntries)
-        {
-            return false;
-        }
-
-        // The keys read so far, as (offset, length) in the message: a key written twice is written once by the encoder.
         Span<(int Start, int Length)> keys = stackalloc (int, int)[MaxCheckedMetadataEntries];
         for (var i = 0; i < count; i++)
         {
-            code = reader.NextCode;
             reader.TryReadStringSpan(out var key);
             var keyStart = (int)reader.Consumed - key.Length;
-            if (!IsShortestStrHeader(code, key.Length) || !IsString(ref reader, allowEmpty: true))
-            {
-                return false;
-            }
-
             for (var j = 0; j < i; j++)
             {
-                if (key.SequenceEqual(message.Slice(keys[j].Start, keys[j].Length)))
+                if (key.SequenceEqual(map.Span.Slice(keys[j].Start, keys[j].Length)))
                 {
-                    return false;
+                    return true;
                 }
             }
 
             keys[i] = (keyStart, key.Length);
+            reader.Skip(); // the value
         }
 
-        return true;
-    }
-
-    private static bool IsPayload(ref MessagePackReader reader)
-    {
-        var code = reader.NextCode;
-        var length = reader.ReadBytes().GetValueOrDefault().Length;
-        return length > 0 && IsShortestBinHeader(code, (int)length);
+        return false;
     }
 
     /// <summary>msgp <c>AppendString</c>: fixstr up to 31 bytes, then str8, str16, str32.</summary>

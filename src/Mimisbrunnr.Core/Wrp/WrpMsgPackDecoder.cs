@@ -30,6 +30,9 @@ internal ref struct WrpMsgPackDecoder
 
     // What ReadMessage found.
     private WrpWireOffsets _at;
+
+    // Whether the input differs from what WrpMsgPackEncoder writes for the message (see ReadMessage).
+    private bool _irregular;
     private MessageType _type;
     private long? _status;
     private long? _rdr;
@@ -140,7 +143,7 @@ internal ref struct WrpMsgPackDecoder
         }
     }
 
-    private readonly WrpMessage Build(byte[] wire) => new(wire, _at, _packed)
+    private readonly WrpMessage Build(byte[] wire) => new(wire, _at, _packed, _irregular ? -1 : 0)
     {
         Type = _type,
         Status = _status,
@@ -149,9 +152,16 @@ internal ref struct WrpMsgPackDecoder
     };
 
     /// <summary>
-    /// Reads the top-level map: checks every value as an eager decode would (types, counts, lengths) and records where
-    /// each lazily created field starts.
+    /// Reads the top-level map: checks every value as an eager decode would (types, counts, lengths), records where
+    /// each lazily created field starts, and notes whether the bytes are exactly what the encoder would write for the
+    /// message (then encoding it copies them; a repeated metadata key is looked for on that first encode).
     /// </summary>
+    /// <remarks>
+    /// "Irregular" is anything the encoder writes otherwise: a key that is unknown, repeated, out of wrp-go's order, bin
+    /// or not a fixstr; no msg_type or no qos; an integer not in msgp's family; a header longer than needed; an empty
+    /// string, a nil status/rdr, empty headers/partner ids/payload (all left out when encoding). The checks compare the
+    /// header byte the reader returned with the one the writer would write; they read nothing themselves.
+    /// </remarks>
     private void ReadMessage()
     {
         _part = Part.TopLevel;
@@ -168,11 +178,16 @@ internal ref struct WrpMsgPackDecoder
         }
 
         var count = ReadMapHeader();
+        _irregular = !WrpMsgPackCanonical.IsShortestMapHeader(code, count);
+        var previous = WrpField.Unknown;
+        var hasType = false;
         for (var i = 0; i < count; i++)
         {
             _part = Part.Key;
             _offset = _reader.Consumed;
             _field = ReadKey();
+            _irregular |= _field <= previous; // Unknown is the lowest
+            previous = _field;
             _part = Part.Value;
             _offset = _reader.Consumed;
             var at = (int)_offset;
@@ -180,6 +195,7 @@ internal ref struct WrpMsgPackDecoder
             {
                 case WrpField.MsgType:
                     _type = (MessageType)ReadInteger();
+                    hasType = true;
                     break;
                 case WrpField.Source:
                     _at.Source = ReadString(at);
@@ -234,6 +250,9 @@ internal ref struct WrpMsgPackDecoder
                     break;
             }
         }
+
+        // The encoder always writes msg_type and qos (with the keys in order, qos is the last).
+        _irregular |= !hasType || previous != WrpField.Qos;
     }
 
     /// <summary>A key: str or bin (msgp <c>ReadMapKeyZC</c>), matched on its raw bytes.</summary>
@@ -243,10 +262,17 @@ internal ref struct WrpMsgPackDecoder
         switch (MessagePackCode.ToMessagePackType(code))
         {
             case MessagePackType.String:
-                return _reader.TryReadStringSpan(out var span)
-                    ? WrpMsgPackKeys.Match(span)
-                    : Match(_reader.ReadStringSequence().GetValueOrDefault());
+                if (_reader.TryReadStringSpan(out var span))
+                {
+                    // Every known key is at most 16 bytes: the encoder writes it as a fixstr.
+                    _irregular |= code != (byte)(MessagePackCode.MinFixStr | span.Length);
+                    return WrpMsgPackKeys.Match(span);
+                }
+
+                _irregular = true; // (a key across segments; no need to know)
+                return Match(_reader.ReadStringSequence().GetValueOrDefault());
             case MessagePackType.Binary:
+                _irregular = true;
                 return Match(_reader.ReadBytes().GetValueOrDefault());
             default:
                 throw Fail($"expected str or bin, found {Describe(code)}");
@@ -282,7 +308,9 @@ internal ref struct WrpMsgPackDecoder
 
         try
         {
-            return _reader.ReadInt64();
+            var value = _reader.ReadInt64();
+            _irregular |= !WrpMsgPackCanonical.IsMsgpInteger(code, value);
+            return value;
         }
         catch (OverflowException)
         {
@@ -291,7 +319,16 @@ internal ref struct WrpMsgPackDecoder
     }
 
     /// <summary>status and rdr: <c>c0</c> nil means absent, otherwise an integer.</summary>
-    private long? ReadNullableInteger() => _reader.TryReadNil() ? null : ReadInteger();
+    private long? ReadNullableInteger()
+    {
+        if (_reader.TryReadNil())
+        {
+            _irregular = true; // absent: not written
+            return null;
+        }
+
+        return ReadInteger();
+    }
 
     /// <summary>
     /// A str (the str family only: nil and bin are errors, msgp <c>ReadStringBytes</c>). Returns where it is (see
@@ -301,7 +338,13 @@ internal ref struct WrpMsgPackDecoder
     private int ReadString(int at)
     {
         var length = SkipString();
-        return length == 0 ? 0 : Slot(at, length);
+        if (length == 0)
+        {
+            _irregular = true; // "not set": not written
+            return 0;
+        }
+
+        return Slot(at, length);
     }
 
     /// <summary>The value just read, of <paramref name="length"/> content bytes, as a <see cref="WrpWireOffsets"/> entry.</summary>
@@ -317,9 +360,11 @@ internal ref struct WrpMsgPackDecoder
             throw Fail($"expected str, found {Describe(code)}");
         }
 
-        return _reader.TryReadStringSpan(out var span)
+        var length = _reader.TryReadStringSpan(out var span)
             ? span.Length
             : (int)_reader.ReadStringSequence().GetValueOrDefault().Length;
+        _irregular |= !WrpMsgPackCanonical.IsShortestStrHeader(code, length);
+        return length;
     }
 
     /// <summary>
@@ -343,8 +388,11 @@ internal ref struct WrpMsgPackDecoder
         _at.Ascii &= (byte)~asciiFlag;
         if (count == 0)
         {
+            _irregular = true; // null (not written), or after an earlier value an empty list of another key count
             return previous == 0 ? 0 : at;
         }
+
+        _irregular |= !WrpMsgPackCanonical.IsShortestArrayHeader(code, count);
 
         var start = _reader.Consumed;
         for (var i = 0; i < count; i++)
@@ -371,6 +419,7 @@ internal ref struct WrpMsgPackDecoder
         }
 
         var count = ReadMapHeader();
+        _irregular |= !WrpMsgPackCanonical.IsShortestMapHeader(code, count);
         var start = _reader.Consumed;
         for (var i = 0; i < count; i++)
         {
@@ -411,6 +460,7 @@ internal ref struct WrpMsgPackDecoder
         }
 
         var length = (int)_reader.ReadBytes().GetValueOrDefault().Length;
+        _irregular |= length == 0 || !WrpMsgPackCanonical.IsShortestBinHeader(code, length);
         return length == 0 && previous == 0 ? 0 : Slot(at, length);
     }
 
