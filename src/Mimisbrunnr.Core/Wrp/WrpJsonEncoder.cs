@@ -232,7 +232,14 @@ internal static class WrpJsonEncoder
         }
 
         long length = ",\"metadata\":"u8.Length + 2 + (metadata.Count - 1);
-        if (metadata is Dictionary<string, string> dictionary)
+        if (metadata is WrpWireMetadata wire)
+        {
+            for (var i = 0; i < wire.Count; i++)
+            {
+                length += WrpJsonStrings.EscapedLength(wire.KeyBytes(i)) + 1 + WrpJsonStrings.EscapedLength(wire.ValueBytes(i));
+            }
+        }
+        else if (metadata is Dictionary<string, string> dictionary)
         {
             // The concrete type enumerates without boxing an enumerator.
             foreach (var (key, value) in dictionary)
@@ -256,6 +263,12 @@ internal static class WrpJsonEncoder
     {
         if (metadata is null || metadata.Count == 0)
         {
+            return;
+        }
+
+        if (metadata is WrpWireMetadata wire)
+        {
+            WriteMetadata(ref output, wire);
             return;
         }
 
@@ -300,6 +313,43 @@ internal static class WrpJsonEncoder
         {
             ArrayPool<string>.Shared.Return(keys, clearArray: true);
         }
+    }
+
+    /// <summary>
+    /// A decoded message's metadata, from its bytes: keys sorted by their bytes, which is how Go (and
+    /// <see cref="WrpJsonStrings.CompareUtf8"/>) orders the strings they decode to.
+    /// </summary>
+    private static void WriteMetadata(ref Output output, WrpWireMetadata metadata)
+    {
+        Span<int> order = stackalloc int[WrpWireMetadata.MaxEntries];
+        order = order[..metadata.Count];
+        for (var i = 0; i < order.Length; i++)
+        {
+            var entry = i;
+            var j = i - 1;
+            while (j >= 0 && metadata.KeyBytes(order[j]).SequenceCompareTo(metadata.KeyBytes(entry)) > 0)
+            {
+                order[j + 1] = order[j];
+                j--;
+            }
+
+            order[j + 1] = entry;
+        }
+
+        output.Write(",\"metadata\":{"u8);
+        for (var i = 0; i < order.Length; i++)
+        {
+            if (i > 0)
+            {
+                output.Write((byte)',');
+            }
+
+            output.WriteString(metadata.KeyBytes(order[i]));
+            output.Write((byte)':');
+            output.WriteString(metadata.ValueBytes(order[i]));
+        }
+
+        output.Write((byte)'}');
     }
 
     // A cached delegate: Span.Sort with a struct IComparer boxes it on every call, and Array.Sort wraps an IComparer

@@ -4,8 +4,10 @@ namespace Mimisbrunnr.Wrp;
 
 /// <content>
 /// The decoded form: a message that <see cref="WrpMsgPack"/> decoded keeps its own copy of the msgpack bytes (the
-/// "wire") and, per field, where the value starts in it. The strings, lists, map and payload array are created from
-/// the wire on first access, so an event that is routed on its source, dest and metadata never creates the others.
+/// "wire") and, per field, where the value starts in it. The strings, lists and payload array are created from the
+/// wire on first access, and the metadata is a dictionary over the wire (<see cref="WrpWireMetadata"/>) that creates
+/// a key or value string when it is asked for; so routing an event on its source, dest and a metadata filter creates
+/// nothing else.
 /// </content>
 /// <remarks>
 /// <para>
@@ -196,22 +198,7 @@ public sealed partial class WrpMessage
     private IReadOnlyDictionary<string, string>? WireMetadata()
     {
         var at = _wireAt.Metadata;
-        if (at == 0)
-        {
-            return null;
-        }
-
-        var reader = WireReader(at);
-        var count = reader.ReadMapHeader();
-        var metadata = new OrderedDictionary<string, string>(count);
-        for (var i = 0; i < count; i++)
-        {
-            // A repeated key keeps its first position and its last value, as wrp-go's map assignment does.
-            var key = ReadString(ref reader);
-            metadata[key] = ReadString(ref reader);
-        }
-
-        return Publish<IReadOnlyDictionary<string, string>>(ref _metadata, metadata);
+        return at == 0 ? null : Publish(ref _metadata, WrpWireMetadata.Create(_wire!, at));
     }
 
     private byte[]? WirePayload()

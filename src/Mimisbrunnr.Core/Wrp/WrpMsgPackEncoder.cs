@@ -370,6 +370,15 @@ internal static class WrpMsgPackEncoder
         // The concrete types enumerate with struct enumerators; the interface fallback boxes one enumerator.
         switch (metadata)
         {
+            case WrpWireMetadata wire:
+                // A decoded message's metadata: the same bytes, each key once, without creating the strings.
+                for (var i = 0; i < wire.Count; i++)
+                {
+                    writer.WriteString(wire.KeyBytes(i));
+                    writer.WriteString(wire.ValueBytes(i));
+                }
+
+                break;
             case OrderedDictionary<string, string> ordered:
                 foreach (var (key, value) in ordered)
                 {

@@ -194,6 +194,94 @@ public class WrpMsgPackLazyTests
         Assert.Equal(WrpMsgPack.Encode(Eager(other)), otherBody.ToArray());
     }
 
+    public static TheoryData<string> MetadataMaps => new()
+    {
+        "80",
+        "81 a16b a176",
+        "84 a17a a131 a161 a132 a16d a133 a17a a134", // a repeated key: first position, last value
+        "83 a2c3a9 a131 a3e5908d a2c3a9 a1ff a0", // non-ASCII keys, an invalid byte as a key, an empty value
+        "82 a0 a131 a0 a132", // the empty key, repeated
+        "de0011 " + string.Concat(Enumerable.Range(0, 17).Select(i => $"a2 6b{0x41 + i:x2} a176")), // too many: eager
+    };
+
+    [Theory]
+    [MemberData(nameof(MetadataMaps))]
+    public void Metadata_over_the_bytes_behaves_like_the_ordered_dictionary_of_an_eager_decode(string mapHex)
+    {
+        var input = SpecVectors.Hex($"83 {SpecVectors.KMsgType} 04 {SpecVectors.KMetadata} {mapHex} {SpecVectors.KQos} 00");
+        var metadata = WrpMsgPack.Decode(input).Metadata!;
+
+        // What wrp-go's map assignment gives, built here with MessagePackReader and OrderedDictionary's indexer.
+        var expected = new OrderedDictionary<string, string>();
+        var reader = new MessagePack.MessagePackReader(SpecVectors.Hex(mapHex));
+        var count = reader.ReadMapHeader();
+        for (var i = 0; i < count; i++)
+        {
+            reader.TryReadStringSpan(out var key);
+            var keyString = WrpMsgPackUtf8.Decode(key);
+            reader.TryReadStringSpan(out var value);
+            expected[keyString] = WrpMsgPackUtf8.Decode(value);
+        }
+
+        Assert.Equal(expected.Count, metadata.Count);
+        Assert.Equal(expected.ToList(), metadata.ToList());
+        Assert.Equal(expected.Keys, metadata.Keys);
+        Assert.Equal(expected.Values, metadata.Values);
+        foreach (var (key, value) in expected)
+        {
+            Assert.True(metadata.TryGetValue(key, out var found));
+            Assert.Same(found, metadata[key]);
+            Assert.Equal(value, found);
+            Assert.True(metadata.ContainsKey(key));
+        }
+
+        foreach (var missing in new[] { "missing", "K", "\u00e9", "\uD800", "\uDCFE", "kA\0" })
+        {
+            Assert.Equal(expected.ContainsKey(missing), metadata.ContainsKey(missing));
+            Assert.Equal(expected.TryGetValue(missing, out var e), metadata.TryGetValue(missing, out var a));
+            Assert.Equal(e, a);
+        }
+
+        Assert.Throws<KeyNotFoundException>(() => metadata["missing"]);
+        Assert.Throws<ArgumentNullException>(() => metadata.ContainsKey(null!));
+    }
+
+    [Fact]
+    public void Metadata_strings_created_by_racing_threads_are_one_instance()
+    {
+        var input = SpecVectors.Hex($"83 {SpecVectors.KMsgType} 04 {SpecVectors.KMetadata} 84 a161a131 a162a132 a163a133 a2c3a9a134 {SpecVectors.KQos} 00");
+        for (var round = 0; round < 200; round++)
+        {
+            var metadata = WrpMsgPack.Decode(input).Metadata!;
+            var seen = new List<KeyValuePair<string, string>>[4];
+            using var barrier = new Barrier(seen.Length);
+            var threads = Enumerable.Range(0, seen.Length).Select(t => new Thread(() =>
+            {
+                barrier.SignalAndWait();
+                _ = metadata.TryGetValue(t % 2 == 0 ? "b" : "\u00e9", out _);
+                seen[t] = [.. metadata];
+            })).ToArray();
+            foreach (var thread in threads)
+            {
+                thread.Start();
+            }
+
+            foreach (var thread in threads)
+            {
+                thread.Join();
+            }
+
+            for (var t = 1; t < seen.Length; t++)
+            {
+                for (var i = 0; i < seen[0].Count; i++)
+                {
+                    Assert.Same(seen[0][i].Key, seen[t][i].Key);
+                    Assert.Same(seen[0][i].Value, seen[t][i].Value);
+                }
+            }
+        }
+    }
+
     /// <summary>Inputs wrp-go decodes whose bytes differ from what it (and the encoder) writes for the message.</summary>
     public static TheoryData<string, string> NonCanonicalInputs => new()
     {
