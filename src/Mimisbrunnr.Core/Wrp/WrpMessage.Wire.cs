@@ -32,12 +32,6 @@ public sealed partial class WrpMessage
     private readonly WrpWireOffsets _wireAt;
 
     /// <summary>
-    /// Whether the str and bin fields of <see cref="_wireAt"/> are packed slices, <c>offset &lt;&lt; 16 | length</c> of the
-    /// content (messages up to 64 KiB), or else the offset of the value's msgpack header, read again when needed.
-    /// </summary>
-    private readonly bool _wirePacked;
-
-    /// <summary>
     /// Whether <see cref="WrpMsgPack.Encode(WrpMessage)"/> of this message gives exactly <see cref="_wire"/>: 1 yes, -1
     /// no, 0 yes unless the metadata repeats a key (the decoder does not look; the first encode does, and racing
     /// threads find the same answer).
@@ -52,16 +46,14 @@ public sealed partial class WrpMessage
     /// <summary>A message decoded from msgpack, over its own copy of the bytes.</summary>
     /// <param name="wire">The bytes of the message; the message owns them and never changes them.</param>
     /// <param name="at">Where the lazily created fields start in <paramref name="wire"/>.</param>
-    /// <param name="packed">Whether the str and bin offsets are packed slices (see <see cref="WrpWireOffsets"/>).</param>
     /// <param name="canonical">
     /// -1 when the bytes are not what the encoder writes for the message; 0 when they are, unless the metadata repeats
     /// a key.
     /// </param>
-    internal WrpMessage(byte[] wire, in WrpWireOffsets at, bool packed, int canonical)
+    internal WrpMessage(byte[] wire, in WrpWireOffsets at, int canonical)
     {
         _wire = wire;
         _wireAt = at;
-        _wirePacked = packed;
         _wireCanonical = canonical;
 
         // Fields that are on the wire start out null: "not created yet". The others keep their initial values.
@@ -137,7 +129,7 @@ public sealed partial class WrpMessage
     /// <summary>The content bytes of a str field on the wire (a non-zero str offset from <see cref="WireAt"/>).</summary>
     internal ReadOnlySpan<byte> WireString(int at)
     {
-        if (_wirePacked)
+        if (_wireAt.Packed)
         {
             return _wire.AsSpan(at >>> 16, at & 0xFFFF);
         }
@@ -150,7 +142,7 @@ public sealed partial class WrpMessage
     /// <summary>The content bytes of the payload on the wire (a non-zero <see cref="WrpWireOffsets.Payload"/>).</summary>
     internal ReadOnlySpan<byte> WireBytes(int at)
     {
-        if (_wirePacked)
+        if (_wireAt.Packed)
         {
             return _wire.AsSpan(at >>> 16, at & 0xFFFF);
         }
@@ -253,4 +245,10 @@ internal struct WrpWireOffsets
     /// the validator reads the others.
     /// </summary>
     public byte Ascii;
+
+    /// <summary>
+    /// Whether the str and bin offsets are packed slices, <c>offset &lt;&lt; 16 | length</c> of the content (messages up
+    /// to 64 KiB), or else the offsets of the values' msgpack headers, read again when needed.
+    /// </summary>
+    public bool Packed;
 }

@@ -39,6 +39,13 @@ public sealed partial class WrpMessage : IEquatable<WrpMessage>
     private IReadOnlyList<string>? _partnerIds;
     private byte[]? _payload;
 
+    // Status and rdr as values plus presence bits: two long? fields would take 16 bytes more per message.
+    private const byte HasStatus = 1;
+    private const byte HasRdr = 2;
+    private long _status;
+    private long _rdr;
+    private byte _present;
+
     /// <summary>The message type (<c>msg_type</c>).</summary>
     public MessageType Type { get; init; }
 
@@ -78,10 +85,26 @@ public sealed partial class WrpMessage : IEquatable<WrpMessage>
     }
 
     /// <summary>The status code (<c>status</c>); <see langword="null"/> when absent.</summary>
-    public long? Status { get; init; }
+    public long? Status
+    {
+        get => (_present & HasStatus) != 0 ? _status : null;
+        init
+        {
+            _status = value.GetValueOrDefault();
+            _present = value.HasValue ? (byte)(_present | HasStatus) : (byte)(_present & ~HasStatus);
+        }
+    }
 
     /// <summary>The request-delivery-response code (<c>rdr</c>); <see langword="null"/> when absent.</summary>
-    public long? RequestDeliveryResponse { get; init; }
+    public long? RequestDeliveryResponse
+    {
+        get => (_present & HasRdr) != 0 ? _rdr : null;
+        init
+        {
+            _rdr = value.GetValueOrDefault();
+            _present = value.HasValue ? (byte)(_present | HasRdr) : (byte)(_present & ~HasRdr);
+        }
+    }
 
     /// <summary>Headers (<c>headers</c>); <see langword="null"/> when absent, empty when present but empty.</summary>
     public IReadOnlyList<string>? Headers

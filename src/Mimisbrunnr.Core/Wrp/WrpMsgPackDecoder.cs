@@ -20,7 +20,6 @@ internal ref struct WrpMsgPackDecoder
     private readonly ReadOnlySequence<byte> _input;
     private readonly ReadOnlySpan<byte> _contiguous;
     private readonly long _length;
-    private readonly bool _packed;
     private readonly int _maxSkipDepth;
     private MessagePackReader _reader;
     private Part _part;
@@ -44,7 +43,7 @@ internal ref struct WrpMsgPackDecoder
         _contiguous = input.IsSingleSegment ? input.FirstSpan : default;
         _reader = new MessagePackReader(input);
         _length = input.Length;
-        _packed = _length <= ushort.MaxValue;
+        _at.Packed = _length <= ushort.MaxValue;
         _maxSkipDepth = options.MaxSkipDepth;
         _metadataKeyAt = -1;
     }
@@ -57,7 +56,7 @@ internal ref struct WrpMsgPackDecoder
         // Over memory rather than a sequence: MessagePackReader's contiguous mode is markedly faster.
         _reader = new MessagePackReader(input);
         _length = input.Length;
-        _packed = _length <= ushort.MaxValue;
+        _at.Packed = _length <= ushort.MaxValue;
         _maxSkipDepth = options.MaxSkipDepth;
         _metadataKeyAt = -1;
     }
@@ -143,7 +142,7 @@ internal ref struct WrpMsgPackDecoder
         }
     }
 
-    private readonly WrpMessage Build(byte[] wire) => new(wire, _at, _packed, _irregular ? -1 : 0)
+    private readonly WrpMessage Build(byte[] wire) => new(wire, _at, _irregular ? -1 : 0)
     {
         Type = _type,
         Status = _status,
@@ -349,7 +348,7 @@ internal ref struct WrpMsgPackDecoder
 
     /// <summary>The value just read, of <paramref name="length"/> content bytes, as a <see cref="WrpWireOffsets"/> entry.</summary>
     private readonly int Slot(int at, int length) =>
-        _packed ? (int)(((uint)(_reader.Consumed - length) << 16) | (uint)length) : at;
+        _at.Packed ? (int)(((uint)(_reader.Consumed - length) << 16) | (uint)length) : at;
 
     /// <summary>Reads past a str, checking its type, and returns its length in bytes.</summary>
     private int SkipString()
