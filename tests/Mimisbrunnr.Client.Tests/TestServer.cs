@@ -216,7 +216,9 @@ internal sealed class TestServer : IAsyncDisposable
                 return Task.FromResult(AuthenticateResult.Fail("bad credentials"));
             }
 
-            var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, user)], SchemeName);
+            // Every test user is an operator of every partner: these tests are about the client, not tenancy.
+            var identity = new ClaimsIdentity(
+                [new Claim(ClaimTypes.NameIdentifier, user), new Claim("allowedResources.allowedPartners", "*")], SchemeName);
             return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
         }
     }

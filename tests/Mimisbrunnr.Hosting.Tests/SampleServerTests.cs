@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
 using Mimisbrunnr.Wrp;
 
@@ -10,6 +9,12 @@ namespace Mimisbrunnr.Hosting.Tests;
 /// <summary>Starts samples/Mimisbrunnr.Server as a process with the configuration keys the README documents.</summary>
 public sealed class SampleServerTests : SinkAndDatabaseTest
 {
+    private static int FreePort() => SampleServerProcess.FreePort();
+
+    private static SampleServerProcess.RunningServer StartServer(params string[] arguments) => SampleServerProcess.StartServer(arguments);
+
+    private static Task WaitUntilUpAsync(HttpClient client, Process process) => SampleServerProcess.WaitUntilUpAsync(client, process);
+
     [Fact]
     public async Task Sample_server_answers_norns_and_events_with_the_documented_keys()
     {
@@ -20,7 +25,8 @@ public sealed class SampleServerTests : SinkAndDatabaseTest
             "--Mimisbrunnr:Events:Secret=process-secret",
             "--Mimisbrunnr:Destinations:AllowPrivateNetworks=true",
             "--Mimisbrunnr:MaxTtl=600",
-            "--Server:Users:alice=wonderland");
+            "--Server:Users:alice=wonderland",
+            "--Server:Partners:alice:0=*");
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
         await WaitUntilUpAsync(client, server.Process);
         client.DefaultRequestHeaders.Authorization =
@@ -75,113 +81,4 @@ public sealed class SampleServerTests : SinkAndDatabaseTest
     }
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static async Task WaitUntilUpAsync(HttpClient client, Process process)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            Assert.False(process.HasExited, "the sample server exited early");
-            try
-            {
-                using var response = await client.GetAsync("health");
-                return;
-            }
-            catch (HttpRequestException)
-            {
-                await Task.Delay(200);
-            }
-        }
-
-        Assert.Fail("the sample server did not answer within 60 s");
-    }
-
-    private static RunningServer StartServer(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetTempPath(),
-        };
-        start.ArgumentList.Add(ServerAssembly());
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        // Production environment: nothing comes from appsettings.Development.json.
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment.Remove("ASPNETCORE_URLS");
-        return new RunningServer(Process.Start(start)!);
-    }
-
-    private static string ServerAssembly()
-    {
-        var configuration = AppContext.BaseDirectory.Contains("/Debug/", StringComparison.Ordinal) ? "Debug" : "Release";
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Mimisbrunnr.sln")))
-            {
-                var path = Path.Combine(dir.FullName, "samples", "Mimisbrunnr.Server", "bin", configuration, "net10.0", "Mimisbrunnr.Server.dll");
-                Assert.True(File.Exists(path), $"build the sample server first: {path} is missing");
-                return path;
-            }
-        }
-
-        throw new InvalidOperationException("repository root not found");
-    }
-
-    private sealed class RunningServer : IDisposable
-    {
-        private readonly StringBuilder _errors = new();
-
-        public RunningServer(Process process)
-        {
-            Process = process;
-            process.ErrorDataReceived += (_, e) =>
-            {
-                lock (_errors)
-                {
-                    _errors.AppendLine(e.Data);
-                }
-            };
-            process.OutputDataReceived += (_, _) => { };
-            process.BeginErrorReadLine();
-            process.BeginOutputReadLine();
-        }
-
-        public Process Process { get; }
-
-        public string Errors
-        {
-            get
-            {
-                Process.WaitForExit();
-                lock (_errors)
-                {
-                    return _errors.ToString();
-                }
-            }
-        }
-
-        public void Dispose()
-        {
-            if (!Process.HasExited)
-            {
-                Process.Kill(entireProcessTree: true);
-                Process.WaitForExit(10_000);
-            }
-
-            Process.Dispose();
-        }
-    }
 }

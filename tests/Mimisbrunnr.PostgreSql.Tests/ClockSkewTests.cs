@@ -22,7 +22,7 @@ public sealed class ClockSkewTests
         await Eventually.HoldsAsync(() => behind.Registry.Find(id!) is not null, TimeSpan.FromSeconds(5), "the other host knows the norn");
 
         // Stamped two minutes earlier than the version it replaces.
-        Assert.Equal(200, await behind.UpdateAsync("alice", id!, Device, sink.Url("/skew"), "second-secret"));
+        Assert.Equal(200, await behind.UpdateAsync(new("alice"), id!, Device, sink.Url("/skew"), "second-secret"));
         await Eventually.HoldsAsync(
             () => ahead.Registry.Find(id!)?.Norn.Destination.Http?.Secret == "second-secret",
             TimeSpan.FromSeconds(5),

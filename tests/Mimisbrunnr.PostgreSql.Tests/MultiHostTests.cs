@@ -84,7 +84,7 @@ public sealed class MultiHostTests(TwoHostsFixture hosts) : IClassFixture<TwoHos
         Assert.Equal(TestHost.NornSignature("first-secret", first.Body), first.Header("X-Webpa-Signature"));
         await Eventually.HoldsAsync(() => B.Registry.Find(id!) is not null, OneSecond, "B knows the norn");
 
-        Assert.Equal(200, await B.UpdateAsync("alice", id!, Device, url, "second-secret"));
+        Assert.Equal(200, await B.UpdateAsync(new("alice"), id!, Device, url, "second-secret"));
         await Eventually.HoldsAsync(
             () => A.Registry.Find(id!)?.Norn.Destination.Http?.Secret == "second-secret", OneSecond, "A has the new secret");
         Assert.Equal(202, await A.PostEventAsync(Device, "txn-2"));

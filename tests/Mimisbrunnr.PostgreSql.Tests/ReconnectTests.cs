@@ -105,7 +105,7 @@ public sealed class DisconnectedInstanceTests
             // Meanwhile, through B: a new norn, a new secret, a delete.
             (status, var newId) = await b.CreateAsync("alice", "mac:e10000000003", sink.Url("/new"));
             Assert.Equal(201, status);
-            Assert.Equal(200, await b.UpdateAsync("alice", keptId!, "mac:e10000000001", sink.Url("/kept"), "new-secret"));
+            Assert.Equal(200, await b.UpdateAsync(new("alice"), keptId!, "mac:e10000000001", sink.Url("/kept"), "new-secret"));
             Assert.Equal(204, await b.DeleteAsync("alice", deletedId!));
 
             // A missed all three (its index is stale while it cannot listen).

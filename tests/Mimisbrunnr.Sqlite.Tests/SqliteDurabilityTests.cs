@@ -31,7 +31,7 @@ public sealed class SqliteDurabilityTests : IDisposable
             {
                 var shortLived = i % 10 == 0;
                 var outcome = await service.CreateOrUpdateAsync(
-                    $"owner-{i % 7}",
+                    new($"owner-{i % 7}"),
                     new NornRequest
                     {
                         DeviceId = $"MAC:{i:x12}",
