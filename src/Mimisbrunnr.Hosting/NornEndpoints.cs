@@ -219,6 +219,12 @@ internal static class NornEndpoints
             return (null, Problems.TooLarge(options.MaxBodyBytes));
         }
 
+        // The serializer reports invalid UTF-8 inside a string as an InvalidOperationException, not a JsonException.
+        if (!System.Text.Unicode.Utf8.IsValid(body))
+        {
+            return (null, Problems.Invalid("The body is not valid UTF-8 (RFC 8259 JSON is UTF-8).", null, "json"));
+        }
+
         try
         {
             var request = JsonSerializer.Deserialize(body, HostingJsonContext.Default.NornRequest);

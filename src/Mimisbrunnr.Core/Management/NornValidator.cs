@@ -208,6 +208,16 @@ internal sealed class NornValidator
                 field, "hostLength", $"{field}: the host name is {uri.Host.Length} characters long; the maximum is {MaxHostLength}.");
         }
 
+        // A host with non-ASCII letters must have an ASCII (punycode) form; the URL parser accepts some that have none.
+        try
+        {
+            _ = uri.IdnHost;
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException)
+        {
+            throw new NornValidationException(field, "host", $"{field}: the host name '{uri.Host}' is not a valid internationalised domain name.");
+        }
+
         if (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
         {
             throw new NornValidationException(field, "scheme", $"{field} must use http or https, not '{uri.Scheme}'.");

@@ -122,4 +122,14 @@ public sealed class NornServicePartnerTests
 
         Assert.Equal(("destination.http.url", "hostLength"), (error.Field, error.Rule));
     }
+
+    [Fact]
+    public async Task A_host_name_without_an_ascii_form_is_a_validation_error_not_a_crash()
+    {
+        // Found by the fuzz test: "127\u07C60.0.1" parses as a URL, but asking for its punycode form throws.
+        var error = await Assert.ThrowsAsync<NornValidationException>(() => _service.CreateOrUpdateAsync(
+            new NornCaller("alice", ["p"]), Request(url: "http://127\u07C60.0.1:8080/fuzz"), Ct));
+
+        Assert.Equal(("destination.http.url", "host"), (error.Field, error.Rule));
+    }
 }
