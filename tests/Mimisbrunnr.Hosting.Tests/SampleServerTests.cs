@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
+using Mimisbrunnr.Testing;
+using Mimisbrunnr.Testing.Http;
 using Mimisbrunnr.Wrp;
 
 namespace Mimisbrunnr.Hosting.Tests;
@@ -26,15 +28,15 @@ public sealed class SampleServerTests : SinkAndDatabaseTest
         client.DefaultRequestHeaders.Authorization =
             new AuthenticationHeaderValue("Basic", Convert.ToBase64String("alice:wonderland"u8.ToArray()));
 
-        using var tooLong = await client.PostAsync("norns", Json(NornJson.Http("mac:112233445566", Sink.Url("/s"), ttl: 601)), TestContext.Current.CancellationToken);
+        using var tooLong = await client.PostAsync("norns", Json(TestNorns.HttpRequest("mac:112233445566", Sink.Url("/s"), ttl: 601, secret: TestNorns.Secret).ToJson()), TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
-        using var created = await client.PostAsync("norns", Json(NornJson.Http("mac:112233445566", Sink.Url("/s"), ttl: 600)), TestContext.Current.CancellationToken);
+        using var created = await client.PostAsync("norns", Json(TestNorns.HttpRequest("mac:112233445566", Sink.Url("/s"), ttl: 600, secret: TestNorns.Secret).ToJson()), TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
 
-        var body = WrpMsgPack.Encode(EventFlowTests.Event("mac:112233445566"));
+        var body = WrpMsgPack.Encode(TestEvents.DeviceStatus("mac:112233445566"));
         using var request = new HttpRequestMessage(HttpMethod.Post, "events") { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/msgpack");
-        request.Headers.Add("X-Webpa-Signature", TestHost.Sign("process-secret", body));
+        EventSigning.SignEvent(request, "process-secret", body);
         using var accepted = await client.SendAsync(request, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         Assert.Single(await Sink.WaitForRequestsAsync(1, "/s"));
@@ -83,25 +85,23 @@ public sealed class SampleServerTests : SinkAndDatabaseTest
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static async Task WaitUntilUpAsync(HttpClient client, Process process)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            Assert.False(process.HasExited, "the sample server exited early");
-            try
+    private static Task WaitUntilUpAsync(HttpClient client, Process process) =>
+        Eventually.TrueAsync(
+            async () =>
             {
-                using var response = await client.GetAsync("health");
-                return;
-            }
-            catch (HttpRequestException)
-            {
-                await Task.Delay(200);
-            }
-        }
-
-        Assert.Fail("the sample server did not answer within 60 s");
-    }
+                Assert.False(process.HasExited, "the sample server exited early");
+                try
+                {
+                    using var response = await client.GetAsync("health");
+                    return true;
+                }
+                catch (HttpRequestException)
+                {
+                    return false; // not listening yet
+                }
+            },
+            "the sample server answers",
+            TimeSpan.FromSeconds(60));
 
     private static RunningServer StartServer(params string[] arguments)
     {

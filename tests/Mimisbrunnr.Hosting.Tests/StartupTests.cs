@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
 using Mimisbrunnr.DependencyInjection;
 
 namespace Mimisbrunnr.Hosting.Tests;
@@ -25,6 +26,8 @@ public sealed class StartupTests
         var allowed = WebApplication.CreateSlimBuilder();
         allowed.Services.AddMimisbrunnr().UseInMemoryStore().ConfigureEvents(o => o.AllowUnsigned = true);
         var ok = allowed.Build();
-        Assert.NotNull(ok.MapMimisbrunnr());
+        ok.MapMimisbrunnr();
+        var routes = ((IEndpointRouteBuilder)ok).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>().Select(e => e.RoutePattern.RawText);
+        Assert.Contains("/events", routes);
     }
 }
