@@ -4,6 +4,7 @@ using Mimisbrunnr.DependencyInjection;
 using Mimisbrunnr.Management;
 using Mimisbrunnr.Norns;
 using Mimisbrunnr.Sqs.Client;
+using Mimisbrunnr.Testing;
 
 namespace Mimisbrunnr.Sqs.Tests;
 
@@ -254,14 +255,5 @@ public sealed class SqsRulesTests
     private static SqsClientSettings Settings(string secret) =>
         new(Endpoint, "us-east-1", new SqsCredentials("AKID", secret, null));
 
-    private static IOptionsMonitor<SqsDestinationOptions> Monitor(SqsDestinationOptions options) => new StaticMonitor(options);
-
-    private sealed class StaticMonitor(SqsDestinationOptions value) : IOptionsMonitor<SqsDestinationOptions>
-    {
-        public SqsDestinationOptions CurrentValue => value;
-
-        public SqsDestinationOptions Get(string? name) => value;
-
-        public IDisposable? OnChange(Action<SqsDestinationOptions, string?> listener) => null;
-    }
+    private static StaticOptionsMonitor<SqsDestinationOptions> Monitor(SqsDestinationOptions options) => new(options);
 }
