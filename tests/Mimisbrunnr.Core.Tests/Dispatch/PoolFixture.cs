@@ -4,7 +4,8 @@ using Mimisbrunnr.Diagnostics;
 using Mimisbrunnr.Dispatch;
 using Mimisbrunnr.Registry;
 using Mimisbrunnr.Routing;
-using Mimisbrunnr.Tests.Diagnostics;
+using Mimisbrunnr.Testing;
+using Mimisbrunnr.Testing.Diagnostics;
 
 namespace Mimisbrunnr.Tests.Dispatch;
 
@@ -26,7 +27,7 @@ internal sealed class PoolFixture : IAsyncDisposable
             senders.Length > 0 ? senders : [Sender],
             Notifier,
             Registry,
-            TestData.Monitor(Options),
+            StaticOptionsMonitor.For(Options),
             Metrics,
             Time,
             NullLogger<NornDispatcherPool>.Instance);
@@ -34,7 +35,7 @@ internal sealed class PoolFixture : IAsyncDisposable
 
     public MimisbrunnrOptions Options { get; }
 
-    public FakeTimeProvider Time { get; } = new(TestData.Start);
+    public FakeTimeProvider Time { get; } = new(TestNorns.T0);
 
     public FakeNornRegistry Registry { get; } = new();
 
@@ -48,8 +49,8 @@ internal sealed class PoolFixture : IAsyncDisposable
 
     public NornDispatcherPool Pool { get; }
 
-    public RegisteredNorn AddNorn(string url = "https://consumer.example/hook", DateTimeOffset? expiresAt = null, string? failureUrl = null) =>
-        Registry.Add(TestData.HttpNorn(url, secret: "s3cret", failureUrl: failureUrl, expiresAt: expiresAt));
+    public RegisteredNorn AddNorn(string url = "https://consumer.example/hook", TimeSpan? ttl = null, string? failureUrl = null) =>
+        Registry.Add(TestNorns.Http(TestData.Device, url, secret: "s3cret", failureUrl: failureUrl, ttl: ttl ?? TimeSpan.FromDays(1)));
 
     public EnqueueOutcome Enqueue(RegisteredNorn norn, int i) => Pool.TryEnqueue(norn, TestData.Event(i));
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Mimisbrunnr.Norns;
+using Mimisbrunnr.Testing;
 
 namespace Mimisbrunnr.Tests.Norns;
 
@@ -162,7 +163,7 @@ public class NornSecretProtectorTests
             options.SecretKeys.Add(key);
         }
 
-        return new NornSecretProtector(new StaticOptionsMonitor(options));
+        return new NornSecretProtector(StaticOptionsMonitor.For(options));
     }
 
     private static string KeyIdOf(string base64Key) =>

@@ -3,9 +3,10 @@ using Mimisbrunnr.Management;
 using Mimisbrunnr.Norns;
 using Mimisbrunnr.Registry;
 using Mimisbrunnr.Storage;
+using Mimisbrunnr.Testing;
 using Mimisbrunnr.Wrp;
 
-namespace Mimisbrunnr.Tests.Norns;
+namespace Mimisbrunnr.Tests.Management;
 
 public class NornServiceTests
 {
@@ -18,7 +19,7 @@ public class NornServiceTests
     public NornServiceTests()
     {
         _registry = new NornRegistry();
-        var monitor = new StaticOptionsMonitor(_options);
+        var monitor = StaticOptionsMonitor.For(_options);
         _service = new NornService(_store, _registry, new NornValidator(monitor), _time, monitor);
     }
 

@@ -1,7 +1,8 @@
 using Mimisbrunnr.Management;
 using Mimisbrunnr.Norns;
+using Mimisbrunnr.Testing;
 
-namespace Mimisbrunnr.Tests.Norns;
+namespace Mimisbrunnr.Tests.Management;
 
 public class NornValidatorTests
 {
@@ -173,14 +174,14 @@ public class NornValidatorTests
 
         Assert.Equal(("destination.http.url", "httpsOnly"), (error.Field, error.Rule));
         Assert.Equal(("destination.http.failureUrl", "httpsOnly"), (failure.Field, failure.Rule));
-        Assert.NotNull(await Validator().ValidateAsync(Http(new HttpDestinationRequest { Url = "http://consumer.example/hook" }), Ct));
+        Assert.Equal("http://consumer.example/hook", (await Validator().ValidateAsync(Http(new HttpDestinationRequest { Url = "http://consumer.example/hook" }), Ct)).Destination.Http!.Url);
     }
 
     [Fact]
     public async Task The_destination_guard_refusal_names_the_url_field_and_its_rule()
     {
         var guard = new FakeDestinationGuard { Refused = { "internal.example" } };
-        var validator = new NornValidator(new StaticOptionsMonitor(), guard);
+        var validator = new NornValidator(StaticOptionsMonitor.For(), guard);
 
         var url = await Assert.ThrowsAsync<NornValidationException>(async () => await validator.ValidateAsync(
             Http(new HttpDestinationRequest { Url = "https://internal.example/hook" }), Ct));
@@ -198,7 +199,7 @@ public class NornValidatorTests
     {
         var guard = new FakeDestinationGuard();
 
-        await new NornValidator(new StaticOptionsMonitor(), guard, new AwsOnlySqsRules()).ValidateAsync(ValidSqs, Ct);
+        await new NornValidator(StaticOptionsMonitor.For(), guard, new AwsOnlySqsRules()).ValidateAsync(ValidSqs, Ct);
 
         Assert.Empty(guard.Checked);
     }
@@ -223,13 +224,13 @@ public class NornValidatorTests
     [Fact]
     public async Task A_host_without_sqs_delivery_refuses_sqs_destinations_by_name()
     {
-        var validator = new NornValidator(new StaticOptionsMonitor());
+        var validator = new NornValidator(StaticOptionsMonitor.For());
 
         var error = await Assert.ThrowsAsync<NornValidationException>(async () => await validator.ValidateAsync(ValidSqs, Ct));
 
         Assert.Equal(("destination.sqs", "notEnabled"), (error.Field, error.Rule));
         Assert.Contains("http destinations only", error.Message, StringComparison.Ordinal);
-        Assert.NotNull(await validator.ValidateAsync(Valid, Ct));
+        Assert.Equal("https://consumer.example/hook", (await validator.ValidateAsync(Valid, Ct)).Destination.Http!.Url);
     }
 
     [Fact]
@@ -246,7 +247,7 @@ public class NornValidatorTests
     }
 
     private static NornValidator Validator(MimisbrunnrOptions? options = null) =>
-        new(new StaticOptionsMonitor(options ?? new MimisbrunnrOptions()), sqsRules: new AwsOnlySqsRules());
+        new(StaticOptionsMonitor.For(options ?? new MimisbrunnrOptions()), sqsRules: new AwsOnlySqsRules());
 
     private static NornRequest Http(HttpDestinationRequest http) => Valid with { Destination = new DestinationRequest { Http = http } };
 
