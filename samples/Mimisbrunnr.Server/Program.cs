@@ -3,9 +3,11 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
+using Mimisbrunnr.Argus;
 using Mimisbrunnr.DependencyInjection;
 using Mimisbrunnr.Hosting;
 using Mimisbrunnr.Server;
+using Mimisbrunnr.Sqs;
 
 // Mimisbrunnr as a service of its own: SQLite store, Basic users (and optionally JWT bearer), the /norns and
 // /events endpoints, Caduceus registration when configured, and /health.
@@ -20,25 +22,9 @@ var storeKind = configuration["Mimisbrunnr:Store"] ?? "Sqlite";
 var connectionString = configuration.GetConnectionString("Norns") ?? "Data Source=mimisbrunnr.db";
 var mimisbrunnr = builder.Services.AddMimisbrunnr().BindConfiguration(configuration);
 
-// Amazon SQS destination: Mimisbrunnr:Sqs:ServiceUrl (an emulator or VPC endpoint; its queue URLs are then accepted),
-// AllowAmbientCredentials and AllowedQueues (the queues the host's own AWS credentials may write to).
-var sqs = configuration.GetSection("Mimisbrunnr:Sqs");
-Uri? sqsServiceUrl = null;
-if (!string.IsNullOrEmpty(sqs["ServiceUrl"]) && !Uri.TryCreate(sqs["ServiceUrl"], UriKind.Absolute, out sqsServiceUrl))
-{
-    Console.Error.WriteLine($"Invalid configuration: Mimisbrunnr:Sqs:ServiceUrl '{sqs["ServiceUrl"]}' is not an absolute URL.");
-    return 2;
-}
-
-mimisbrunnr.AddSqsDestination(options =>
-{
-    options.ServiceUrl = sqsServiceUrl;
-    options.AllowAmbientCredentials = sqs.GetValue<bool>("AllowAmbientCredentials");
-    foreach (var queue in sqs.GetSection("AllowedQueues").Get<string[]>() ?? [])
-    {
-        options.AllowedQueues.Add(queue);
-    }
-});
+// Amazon SQS destination, configured under Mimisbrunnr:Sqs (ServiceUrl: an emulator or VPC endpoint, whose queue URLs
+// are then accepted; AllowAmbientCredentials and AllowedQueues: the queues the host's own AWS credentials may write to).
+mimisbrunnr.AddSqsDestination();
 try
 {
     switch (storeKind.ToUpperInvariant())
@@ -50,8 +36,13 @@ try
             // Several instances share the database; ConnectionStrings:Norns is an Npgsql connection string.
             mimisbrunnr.UsePostgreSqlStore(connectionString);
             break;
+        case "ARGUS":
+            // Norns kept in an XMiDT Argus bucket, as the Go service did: Mimisbrunnr:Argus:{Address, Bucket, PullInterval,
+            // Owner, Basic, Jwt:AuthUrl, Jwt:Basic, OwnerHeader, ItemMaxTtl, Timeout}, validated at start.
+            mimisbrunnr.UseArgusStore(configuration.GetSection(ArgusStoreOptions.SectionName));
+            break;
         default:
-            Console.Error.WriteLine($"Invalid configuration: Mimisbrunnr:Store '{storeKind}' is not supported (use Sqlite or PostgreSql).");
+            Console.Error.WriteLine($"Invalid configuration: Mimisbrunnr:Store '{storeKind}' is not supported (use Sqlite, PostgreSql or Argus).");
             return 2;
     }
 }
@@ -99,7 +90,11 @@ authentication.AddPolicyScheme("MimisbrunnrUsers", "Basic or Bearer", options =>
             ? JwtBearerDefaults.AuthenticationScheme
             : BasicAuthenticationHandler.SchemeName);
 builder.Services.AddAuthorization();
-builder.Services.AddHealthChecks().AddMimisbrunnr();
+var healthChecks = builder.Services.AddHealthChecks().AddMimisbrunnr();
+if (storeKind.Equals("Argus", StringComparison.OrdinalIgnoreCase))
+{
+    healthChecks.AddMimisbrunnrArgus();
+}
 
 WebApplication app;
 try
@@ -121,12 +116,14 @@ var users = configuration.GetSection("Server:Users").GetChildren().Select(c => c
 var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Mimisbrunnr.Server");
 #pragma warning disable CA1848, CA1873 // Start-up lines, written once.
 log.LogInformation("Mimisbrunnr listening on {Urls}", string.Join(", ", app.Urls));
-log.LogInformation("Store: {Store} ({ConnectionString})", storeKind, Redact(connectionString));
+log.LogInformation("Store: {Store} ({ConnectionString})", storeKind,
+    storeKind.Equals("Argus", StringComparison.OrdinalIgnoreCase) ? configuration["Mimisbrunnr:Argus:Address"] : Redact(connectionString));
 log.LogInformation("Caduceus registration: {Registration}",
     string.IsNullOrEmpty(configuration["Mimisbrunnr:Webhook:RegistrationUrl"]) ? "off" : "on, " + configuration["Mimisbrunnr:Webhook:RegistrationUrl"]);
 log.LogInformation("Basic users: {Users}; JWT bearer: {Jwt}", users.Count == 0 ? "(none)" : string.Join(", ", users), useJwt ? "on" : "off");
+var sqs = app.Services.GetRequiredService<IOptions<SqsDestinationOptions>>().Value;
 log.LogInformation("SQS: endpoint {SqsEndpoint}; ambient credentials {SqsAmbient}",
-    sqsServiceUrl?.ToString() ?? "AWS", sqs.GetValue<bool>("AllowAmbientCredentials") ? "on, for the allowed queues" : "off");
+    sqs.ServiceUrl?.ToString() ?? "AWS", sqs.AllowAmbientCredentials ? "on, for the allowed queues" : "off");
 #pragma warning restore CA1848, CA1873
 if (app.Environment.IsDevelopment())
 {

@@ -37,20 +37,13 @@ internal static partial class EventEndpoint
             return Problems.TooLarge(options.MaxBodyBytes);
         }
 
-        if (!string.IsNullOrEmpty(options.Secret))
+        // MapMimisbrunnr refused to map this endpoint without a secret unless unsigned events are allowed.
+        if (!string.IsNullOrEmpty(options.Secret) && !SignatureMatches(request.Headers[SignatureHeader].ToString(), options.Secret, body))
         {
-            if (!SignatureMatches(request.Headers[SignatureHeader].ToString(), options.Secret, body))
-            {
-                return Problems.Create(
-                    StatusCodes.Status403Forbidden,
-                    "Bad signature",
-                    $"The {SignatureHeader} header is missing or does not match the body.");
-            }
-        }
-        else if (!options.AllowUnsigned)
-        {
-            // Options validation refuses this at start; keep the endpoint safe even if validation was bypassed.
-            return Problems.Create(StatusCodes.Status403Forbidden, "Bad signature", "No events secret is configured.");
+            return Problems.Create(
+                StatusCodes.Status403Forbidden,
+                "Bad signature",
+                $"The {SignatureHeader} header is missing or does not match the body.");
         }
 
         WrpMessage message;
@@ -95,6 +88,6 @@ internal static partial class EventEndpoint
         return CryptographicOperations.FixedTimeEquals(given, expected);
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Event {TransactionUuid} routed to {Enqueued} norn buffer(s)")]
+    [LoggerMessage(EventId = EventIds.EventRouted, Level = LogLevel.Debug, Message = "Event {TransactionUuid} routed to {Enqueued} norn buffer(s)")]
     private static partial void LogRouted(ILogger logger, string transactionUuid, int enqueued);
 }

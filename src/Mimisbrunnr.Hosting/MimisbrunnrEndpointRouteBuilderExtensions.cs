@@ -20,29 +20,30 @@ public static class MimisbrunnrEndpointRouteBuilderExtensions
     /// <c>.RequireAuthorization("consumers")</c>); <see cref="MimisbrunnrEndpoints.Events"/> is authenticated by its
     /// HMAC signature.
     /// </returns>
-    /// <exception cref="InvalidOperationException"><c>AddMimisbrunnr()</c> was not called, or the events options are invalid.</exception>
+    /// <exception cref="InvalidOperationException"><c>AddMimisbrunnr()</c> was not called.</exception>
+    /// <exception cref="OptionsValidationException">The events options are invalid (no secret and unsigned events not allowed).</exception>
     public static MimisbrunnrEndpoints MapMimisbrunnr(this IEndpointRouteBuilder endpoints, string prefix = "")
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(prefix);
         var services = endpoints.ServiceProvider;
-        if (services.GetService<NornService>() is null)
+        if (services.GetService<IServiceProviderIsService>()?.IsService(typeof(NornService)) != true)
         {
             throw new InvalidOperationException(
                 "Mimisbrunnr services are not registered. Call services.AddMimisbrunnr() (and choose a store) before app.MapMimisbrunnr().");
         }
 
-        // Fail at start, not at the first event, when the events endpoint has no way to tell forged events.
+        // Fail at start, not at the first event, when the events endpoint has no way to tell forged events: reading the
+        // options runs their validator when the host configured them; a host that never did is checked here.
         var events = services.GetRequiredService<IOptionsMonitor<MimisbrunnrEventsOptions>>().CurrentValue;
-        if (string.IsNullOrEmpty(events.Secret) && !events.AllowUnsigned)
+        var validation = new EventsOptionsValidator().Validate(Options.DefaultName, events);
+        if (validation.Failed)
         {
-            throw new InvalidOperationException(
-                "Mimisbrunnr:Events:Secret is not set. Set the secret shared with Caduceus, or set "
-                + "Mimisbrunnr:Events:AllowUnsigned=true to accept unsigned events (development only).");
+            throw new OptionsValidationException(Options.DefaultName, typeof(MimisbrunnrEventsOptions), validation.Failures);
         }
 
         var root = endpoints.MapGroup(prefix);
-        var norns = root.MapGroup("/norns").WithTags("Norns");
+        var norns = root.MapGroup("/norns").WithTags("Norns").AddEndpointFilter<StoreFailureFilter>();
         norns.MapPost("/", NornEndpoints.CreateAsync).WithName("Mimisbrunnr.CreateNorn");
         norns.MapGet("/", NornEndpoints.ListAsync).WithName("Mimisbrunnr.ListNorns");
         norns.MapGet("/{id}", NornEndpoints.GetAsync).WithName("Mimisbrunnr.GetNorn");

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace Mimisbrunnr.Hosting;
 
@@ -6,7 +7,7 @@ namespace Mimisbrunnr.Hosting;
 /// Options of the <c>POST /events</c> endpoint, bound from <c>Mimisbrunnr:Events</c>. A host must either set a
 /// <see cref="Secret"/> or explicitly <see cref="AllowUnsigned"/>; otherwise it refuses to start.
 /// </summary>
-public sealed class MimisbrunnrEventsOptions
+public sealed class MimisbrunnrEventsOptions : IValidatableObject
 {
     /// <summary>The configuration section: <c>Mimisbrunnr:Events</c>.</summary>
     public const string SectionName = "Mimisbrunnr:Events";
@@ -21,26 +22,22 @@ public sealed class MimisbrunnrEventsOptions
     public bool AllowUnsigned { get; set; }
 
     /// <summary>The largest event body accepted, in bytes (default 256 KiB); larger bodies get 413.</summary>
-    [Range(64, 64 * 1024 * 1024)]
+    [Range(64, 64 * 1024 * 1024, ErrorMessage = "Mimisbrunnr:Events:MaxBodyBytes must be from {1} to {2}.")]
     public int MaxBodyBytes { get; set; } = 256 * 1024;
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (string.IsNullOrEmpty(Secret) && !AllowUnsigned)
+        {
+            yield return new ValidationResult(
+                "Mimisbrunnr:Events:Secret is not set. Set the secret shared with Caduceus, or set "
+                + "Mimisbrunnr:Events:AllowUnsigned=true to accept unsigned events (development only).",
+                [nameof(Secret)]);
+        }
+    }
 }
 
-/// <summary>Options of the <c>/norns</c> API, bound from <c>Mimisbrunnr:Api</c>.</summary>
-public sealed class MimisbrunnrApiOptions
-{
-    /// <summary>The configuration section: <c>Mimisbrunnr:Api</c>.</summary>
-    public const string SectionName = "Mimisbrunnr:Api";
-
-    /// <summary>
-    /// The claim that names a norn's owner. When unset, the name identifier claim is used, then the identity's name.
-    /// </summary>
-    public string? OwnerClaimType { get; set; }
-
-    /// <summary>The largest norn request body accepted, in bytes (default 64 KiB); larger bodies get 413.</summary>
-    [Range(256, 16 * 1024 * 1024)]
-    public int MaxBodyBytes { get; set; } = 64 * 1024;
-
-    /// <summary>The <c>Retry-After</c> sent with 429 when a quota is reached, in seconds (default 60).</summary>
-    [Range(1, 86_400)]
-    public int QuotaRetryAfterSeconds { get; set; } = 60;
-}
+/// <summary>The rules of <see cref="MimisbrunnrEventsOptions"/>, generated at build time; run by <c>MapMimisbrunnr</c>.</summary>
+[OptionsValidator]
+internal sealed partial class EventsOptionsValidator : IValidateOptions<MimisbrunnrEventsOptions>;

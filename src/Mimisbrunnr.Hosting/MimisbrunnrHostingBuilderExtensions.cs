@@ -64,18 +64,12 @@ public static class MimisbrunnrHostingBuilderExtensions
 
     internal static void AddHostingOptions(IServiceCollection services)
     {
-        services.AddOptions<MimisbrunnrEventsOptions>().ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<MimisbrunnrApiOptions>().ValidateDataAnnotations().ValidateOnStart();
+        // One rule set per options class (the classes' own attributes and IValidatableObject), run at start and on every
+        // reload; MapMimisbrunnr also runs the events rules for hosts that never configured the events options.
+        services.AddOptions<MimisbrunnrEventsOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MimisbrunnrEventsOptions>, EventsOptionsValidator>());
+        services.AddOptions<MimisbrunnrApiOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MimisbrunnrApiOptions>, ApiOptionsValidator>());
     }
 
-    private sealed class EventsOptionsValidator : IValidateOptions<MimisbrunnrEventsOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, MimisbrunnrEventsOptions options) =>
-            string.IsNullOrEmpty(options.Secret) && !options.AllowUnsigned
-                ? ValidateOptionsResult.Fail(
-                    "Mimisbrunnr:Events:Secret is not set. Set the secret shared with Caduceus, or set "
-                    + "Mimisbrunnr:Events:AllowUnsigned=true to accept unsigned events (development only).")
-                : ValidateOptionsResult.Success;
-    }
 }

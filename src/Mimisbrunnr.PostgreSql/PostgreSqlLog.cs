@@ -8,21 +8,21 @@ namespace Mimisbrunnr.PostgreSql;
 /// </summary>
 internal static partial class PostgreSqlLog
 {
-    [LoggerMessage(2000, LogLevel.Information, "Norn database {Server} migrated from schema version {From} to {To}.")]
+    [LoggerMessage(EventIds.Migrated, LogLevel.Information, "Norn database {Server} migrated from schema version {From} to {To}.")]
     public static partial void Migrated(ILogger logger, string server, int from, int to);
 
-    [LoggerMessage(2001, LogLevel.Information, "Listening for norn changes on {Server}.")]
+    [LoggerMessage(EventIds.ListenerConnected, LogLevel.Information, "Listening for norn changes on {Server}.")]
     public static partial void ListenerConnected(ILogger logger, string server);
 
-    [LoggerMessage(2002, LogLevel.Information, "Listening for norn changes on {Server} again; subscribers reload.")]
+    [LoggerMessage(EventIds.ListenerReconnected, LogLevel.Information, "Listening for norn changes on {Server} again; subscribers reload.")]
     public static partial void ListenerReconnected(ILogger logger, string server);
 
-    [LoggerMessage(2003, LogLevel.Warning, "The norn change listener on {Server} failed; reconnecting in {Delay}.")]
+    [LoggerMessage(EventIds.ListenerLost, LogLevel.Warning, "The norn change listener on {Server} failed; reconnecting in {Delay}.")]
     public static partial void ListenerLost(ILogger logger, string server, TimeSpan delay, Exception exception);
 
-    [LoggerMessage(2004, LogLevel.Warning, "Norn store operation {Operation} failed (attempt {Attempt}); retrying.")]
+    [LoggerMessage(EventIds.Retrying, LogLevel.Warning, "Norn store operation {Operation} failed (attempt {Attempt}); retrying.")]
     public static partial void Retrying(ILogger logger, string operation, int attempt, Exception exception);
 
-    [LoggerMessage(2005, LogLevel.Warning, "Ignored an unknown norn notification {Payload}; subscribers reload.")]
+    [LoggerMessage(EventIds.UnknownNotification, LogLevel.Warning, "Ignored an unknown norn notification {Payload}; subscribers reload.")]
     public static partial void UnknownNotification(ILogger logger, string payload);
 }

@@ -499,10 +499,10 @@ public sealed partial class SqliteNornStore : INornStore, IAsyncDisposable, IDis
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Norn database {DataSource} migrated from schema version {From} to {To}.")]
+        [LoggerMessage(EventIds.Migrated, LogLevel.Information, "Norn database {DataSource} migrated from schema version {From} to {To}.")]
         public static partial void Migrated(ILogger logger, string dataSource, int from, int to);
 
-        [LoggerMessage(2, LogLevel.Warning, "Norn database {DataSource} is in journal mode {Mode}, not WAL.")]
+        [LoggerMessage(EventIds.NotWal, LogLevel.Warning, "Norn database {DataSource} is in journal mode {Mode}, not WAL.")]
         public static partial void NotWal(ILogger logger, string dataSource, string mode);
     }
 }

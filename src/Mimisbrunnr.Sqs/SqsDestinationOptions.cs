@@ -7,7 +7,7 @@ namespace Mimisbrunnr.Sqs;
 /// </summary>
 public sealed class SqsDestinationOptions
 {
-    /// <summary>The configuration section the sample server binds: <c>Mimisbrunnr:Sqs</c>.</summary>
+    /// <summary>The configuration section <c>AddSqsDestination</c> binds: <c>Mimisbrunnr:Sqs</c>.</summary>
     public const string SectionName = "Mimisbrunnr:Sqs";
 
     /// <summary>SQS's limit of entries in one <c>SendMessageBatch</c> request.</summary>

@@ -1,10 +1,9 @@
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 
 namespace Mimisbrunnr.Sqs;
 
 /// <summary>Validates <see cref="SqsDestinationOptions"/> when the host starts, naming the configuration key.</summary>
-internal sealed partial class SqsDestinationOptionsValidator : IValidateOptions<SqsDestinationOptions>
+internal sealed class SqsDestinationOptionsValidator : IValidateOptions<SqsDestinationOptions>
 {
     private const string Section = SqsDestinationOptions.SectionName + ":";
 
@@ -22,7 +21,7 @@ internal sealed partial class SqsDestinationOptionsValidator : IValidateOptions<
             failures.Add($"{Section}ServiceUrl '{serviceUrl}' must be an absolute http or https URL without user info, query or fragment.");
         }
 
-        if (string.IsNullOrEmpty(options.DefaultRegion) || !RegionPattern().IsMatch(options.DefaultRegion))
+        if (string.IsNullOrEmpty(options.DefaultRegion) || !SqsQueuePolicy.RegionPattern().IsMatch(options.DefaultRegion))
         {
             failures.Add($"{Section}DefaultRegion '{options.DefaultRegion}' is not an AWS region name.");
         }
@@ -68,6 +67,4 @@ internal sealed partial class SqsDestinationOptionsValidator : IValidateOptions<
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    [GeneratedRegex(@"^[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}$", RegexOptions.CultureInvariant)]
-    private static partial Regex RegionPattern();
 }

@@ -159,17 +159,17 @@ internal sealed partial class SqsFailureNotifier
 
     private static partial class Log
     {
-        [LoggerMessage(613, LogLevel.Error,
+        [LoggerMessage(EventIds.SecretUnreadable, LogLevel.Error,
             "The notice secret of norn {NornId} cannot be decrypted with the configured Mimisbrunnr:SecretKeys; no failure notice is sent.")]
         public static partial void SecretUnreadable(ILogger logger, string nornId);
 
-        [LoggerMessage(610, LogLevel.Warning, "Norn {NornId} has an invalid failure URL; no failure notice is sent.")]
+        [LoggerMessage(EventIds.InvalidFailureUrl, LogLevel.Warning, "Norn {NornId} has an invalid failure URL; no failure notice is sent.")]
         public static partial void InvalidFailureUrl(ILogger logger, string nornId);
 
-        [LoggerMessage(611, LogLevel.Information, "Sent the {Error} notice of norn {NornId}; the failure URL answered {Status}.")]
+        [LoggerMessage(EventIds.NoticeSent, LogLevel.Information, "Sent the {Error} notice of norn {NornId}; the failure URL answered {Status}.")]
         public static partial void NoticeSent(ILogger logger, string nornId, string error, int status);
 
-        [LoggerMessage(612, LogLevel.Warning, "The failure notice of norn {NornId} could not be sent.")]
+        [LoggerMessage(EventIds.NoticeFailed, LogLevel.Warning, "The failure notice of norn {NornId} could not be sent.")]
         public static partial void NoticeFailed(ILogger logger, Exception exception, string nornId);
     }
 }

@@ -6,9 +6,10 @@ using Mimisbrunnr.Norns;
 namespace Mimisbrunnr.Sqs;
 
 /// <summary>
-/// The host's SQS rules, applied at registration (through <see cref="NornValidator"/>) and again before every delivery
-/// (options may have changed since): queue URLs under <see cref="SqsDestinationOptions.ServiceUrl"/> are accepted, and a
-/// norn without credentials of its own is refused unless ambient credentials are enabled and its queue is allowed.
+/// The host's SQS rules, applied at registration (<see cref="ISqsDestinationRules.Validate"/>) and, for credentials,
+/// again before every delivery (options may have changed since): AWS's queue URL shapes and those under
+/// <see cref="SqsDestinationOptions.ServiceUrl"/> are accepted, and a norn without credentials of its own is refused
+/// unless ambient credentials are enabled and its queue is allowed.
 /// </summary>
 internal sealed partial class SqsQueuePolicy : ISqsDestinationRules
 {
@@ -21,6 +22,7 @@ internal sealed partial class SqsQueuePolicy : ISqsDestinationRules
         _options = options;
     }
 
+    /// <summary>The region of a norn whose queue URL names none and that gives none itself.</summary>
     public string DefaultRegion => _options.CurrentValue.DefaultRegion;
 
     /// <summary>
@@ -62,6 +64,7 @@ internal sealed partial class SqsQueuePolicy : ISqsDestinationRules
         return EndpointQueuePath().IsMatch(path[basePath.Length..]);
     }
 
+    /// <summary>Whether the host lets this destination be delivered with the credentials it has (or lacks).</summary>
     public SqsDestinationRefusal? Check(SqsDestination destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
@@ -187,3 +190,9 @@ internal sealed partial class SqsQueuePolicy : ISqsDestinationRules
     [GeneratedRegex(@"^[A-Za-z0-9_-]{1,80}/(?:[A-Za-z0-9_-]{1,75}\.fifo|[A-Za-z0-9_-]{1,80})$", RegexOptions.CultureInvariant)]
     private static partial Regex EndpointQueuePath();
 }
+
+/// <summary>Why an SQS destination is refused: reported as a validation error of <paramref name="Field"/>.</summary>
+/// <param name="Field">The field, for example <c>destination.sqs.accessKeyId</c>.</param>
+/// <param name="Rule">The rule broken, for example <c>required</c> or <c>notAllowed</c>.</param>
+/// <param name="Message">A sentence for a person; never holds a secret.</param>
+internal sealed record SqsDestinationRefusal(string Field, string Rule, string Message);

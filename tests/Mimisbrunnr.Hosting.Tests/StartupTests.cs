@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
 using Mimisbrunnr.DependencyInjection;
 
 namespace Mimisbrunnr.Hosting.Tests;
@@ -20,13 +21,13 @@ public sealed class StartupTests
         var builder = WebApplication.CreateSlimBuilder();
         builder.Services.AddMimisbrunnr().UseInMemoryStore();
         var app = builder.Build();
-        var error = Assert.Throws<InvalidOperationException>(() => app.MapMimisbrunnr());
+        var error = Assert.Throws<OptionsValidationException>(() => app.MapMimisbrunnr());
         Assert.Contains("Mimisbrunnr:Events:Secret", error.Message, StringComparison.Ordinal);
 
         var allowed = WebApplication.CreateSlimBuilder();
         allowed.Services.AddMimisbrunnr().UseInMemoryStore().ConfigureEvents(o => o.AllowUnsigned = true);
         var ok = allowed.Build();
-        ok.MapMimisbrunnr();
+        Assert.Null(Record.Exception(() => ok.MapMimisbrunnr()));
         var routes = ((IEndpointRouteBuilder)ok).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>().Select(e => e.RoutePattern.RawText);
         Assert.Contains("/events", routes);
     }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Mimisbrunnr.Diagnostics;
 using Mimisbrunnr.Dispatch;
 using Mimisbrunnr.Norns;
 
@@ -81,13 +82,13 @@ internal sealed partial class HttpCutOffNotifier : INornCutOffNotifier
 
     private static partial class Log
     {
-        [LoggerMessage(300, LogLevel.Warning, "Norn {NornId} has an invalid failure URL; no cut-off notice is sent.")]
+        [LoggerMessage(EventIds.CutOffNoticeInvalidUrl, LogLevel.Warning, "Norn {NornId} has an invalid failure URL; no cut-off notice is sent.")]
         public static partial void InvalidFailureUrl(ILogger logger, string nornId);
 
-        [LoggerMessage(301, LogLevel.Information, "Sent the cut-off notice of norn {NornId}; the failure URL answered {Status}.")]
+        [LoggerMessage(EventIds.CutOffNoticeSent, LogLevel.Information, "Sent the cut-off notice of norn {NornId}; the failure URL answered {Status}.")]
         public static partial void NoticeSent(ILogger logger, string nornId, int status);
 
-        [LoggerMessage(302, LogLevel.Error,
+        [LoggerMessage(EventIds.CutOffNoticeSecretUnreadable, LogLevel.Error,
             "The {Field} of norn {NornId} cannot be decrypted with the configured Mimisbrunnr:SecretKeys; no cut-off notice is sent.")]
         public static partial void SecretUnreadable(ILogger logger, string nornId, string field);
     }

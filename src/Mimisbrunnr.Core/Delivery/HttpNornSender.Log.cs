@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Mimisbrunnr.Diagnostics;
 
 namespace Mimisbrunnr.Delivery;
 
@@ -7,19 +8,19 @@ internal sealed partial class HttpNornSender
 {
     private static partial class Log
     {
-        [LoggerMessage(200, LogLevel.Error, "Norn {NornId} has no valid HTTP destination; its events cannot be delivered.")]
+        [LoggerMessage(EventIds.NotAnHttpNorn, LogLevel.Error, "Norn {NornId} has no valid HTTP destination; its events cannot be delivered.")]
         public static partial void NotAnHttpNorn(ILogger logger, string nornId);
 
-        [LoggerMessage(201, LogLevel.Debug, "Delivery to norn {NornId} was rejected with status {Status}.")]
+        [LoggerMessage(EventIds.DeliveryRejected, LogLevel.Debug, "Delivery to norn {NornId} was rejected with status {Status}.")]
         public static partial void DeliveryRejected(ILogger logger, string nornId, int status);
 
-        [LoggerMessage(202, LogLevel.Debug, "Delivery to norn {NornId} failed.")]
+        [LoggerMessage(EventIds.DeliveryError, LogLevel.Debug, "Delivery to norn {NornId} failed.")]
         public static partial void DeliveryError(ILogger logger, Exception exception, string nornId);
 
-        [LoggerMessage(203, LogLevel.Warning, "Delivery to norn {NornId} was refused at connect time: {Reason}")]
+        [LoggerMessage(EventIds.DestinationRefused, LogLevel.Warning, "Delivery to norn {NornId} was refused at connect time: {Reason}")]
         public static partial void DestinationRefused(ILogger logger, string nornId, string reason);
 
-        [LoggerMessage(204, LogLevel.Error,
+        [LoggerMessage(EventIds.DeliverySecretUnreadable, LogLevel.Error,
             "The secret of norn {NornId} cannot be decrypted with the configured Mimisbrunnr:SecretKeys; its events are not delivered until it is registered again or the key is configured.")]
         public static partial void SecretUnreadable(ILogger logger, string nornId);
     }

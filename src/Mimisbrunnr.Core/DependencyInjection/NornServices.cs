@@ -38,7 +38,7 @@ internal static class NornServices
 
         // The norn service owns every removal, including those the delivery side asks for (HTTP 410).
         services.TryAddSingleton<INornRemoval>(static sp => sp.GetRequiredService<NornService>());
-        services.TryAddSingleton<DeviceIdExtractor>();
+        services.TryAddSingleton(static sp => new DeviceIdExtractor(sp.GetRequiredService<IOptionsMonitor<MimisbrunnrOptions>>()));
         services.TryAddSingleton(static sp => new EventRouter(
             sp.GetRequiredService<INornRegistry>(),
             sp.GetRequiredService<INornEventSink>(),

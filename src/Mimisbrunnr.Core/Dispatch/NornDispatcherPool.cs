@@ -111,7 +111,7 @@ internal sealed class NornDispatcherPool : INornEventSink, IDispatcherListener, 
     /// dropped by the worker that takes it out.</remarks>
     public EnqueueOutcome TryEnqueue(RegisteredNorn norn, RoutedEvent routedEvent)
     {
-        var now = routedEvent.ReceivedAt;
+        var now = Time.GetUtcNow();
         if (Volatile.Read(ref _state) != StateRunning)
         {
             Metrics.Dropped(DropReasons.Shutdown);

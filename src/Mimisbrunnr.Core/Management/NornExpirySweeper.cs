@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Mimisbrunnr.Diagnostics;
 
 namespace Mimisbrunnr.Management;
 
@@ -76,10 +77,10 @@ internal sealed partial class NornExpirySweeper : BackgroundService
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Debug, "Expiry sweep: {Deleted} norns deleted from the store, {Removed} removed from the index.")]
+        [LoggerMessage(EventIds.Swept, LogLevel.Debug, "Expiry sweep: {Deleted} norns deleted from the store, {Removed} removed from the index.")]
         public static partial void Swept(ILogger logger, int deleted, int removed);
 
-        [LoggerMessage(2, LogLevel.Error, "Expiry sweep failed; retrying at the next interval.")]
+        [LoggerMessage(EventIds.SweepFailed, LogLevel.Error, "Expiry sweep failed; retrying at the next interval.")]
         public static partial void SweepFailed(ILogger logger, Exception exception);
     }
 }

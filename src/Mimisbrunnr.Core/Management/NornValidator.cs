@@ -15,10 +15,10 @@ namespace Mimisbrunnr.Management;
 /// </summary>
 /// <remarks>
 /// Apart from the destination guard (which may resolve host names), validation is pure: it depends only on the
-/// request, the current <see cref="MimisbrunnrOptions"/> and, for SQS destinations, the host's
-/// <see cref="ISqsDestinationRules"/>.
+/// request, the current <see cref="MimisbrunnrOptions"/> and, for SQS destinations, the SQS package's
+/// <see cref="ISqsDestinationRules"/> (queue URL shapes, regions, credentials).
 /// </remarks>
-internal sealed partial class NornValidator
+internal sealed class NornValidator
 {
     /// <summary>The longest device id accepted.</summary>
     public const int MaxDeviceIdLength = 256;
@@ -38,14 +38,8 @@ internal sealed partial class NornValidator
     /// <summary>The longest metadata key or value accepted.</summary>
     public const int MaxFilterMetadataLength = 256;
 
-    /// <summary>The longest SQS region, access key id or secret access key accepted.</summary>
-    public const int MaxSqsFieldLength = 256;
 
-    /// <summary>The longest SQS session token accepted (STS tokens are routinely several hundred characters).</summary>
-    public const int MaxSqsSessionTokenLength = 2048;
 
-    /// <summary>The largest SQS <c>DelaySeconds</c>.</summary>
-    public const int MaxSqsDelaySeconds = 900;
 
     private readonly IOptionsMonitor<MimisbrunnrOptions> _options;
     private readonly IDestinationGuard? _destinationGuard;
@@ -257,107 +251,23 @@ internal sealed partial class NornValidator
                 "destination.sqs is not available on this host: it delivers to http destinations only (SQS delivery is not enabled).");
         }
 
-        if (string.IsNullOrEmpty(sqs.QueueUrl))
-        {
-            throw new NornValidationException(Prefix + "queueUrl", "required", Prefix + "queueUrl is required.");
-        }
-
-        CheckLength(sqs.QueueUrl, Prefix + "queueUrl", options.MaxUrlLength);
-        var match = QueueUrlPattern().Match(sqs.QueueUrl);
-        if (!match.Success)
-        {
-            match = LegacyQueueUrlPattern().Match(sqs.QueueUrl);
-        }
-
-        string? urlRegion = null;
-        if (match.Success)
-        {
-            urlRegion = match.Groups["region"].Value;
-        }
-        else if (!Uri.TryCreate(sqs.QueueUrl, UriKind.Absolute, out var endpointQueueUrl)
-            || !_sqsRules.IsServiceEndpointQueueUrl(endpointQueueUrl))
-        {
-            throw new NornValidationException(
-                Prefix + "queueUrl",
-                "format",
-                $"{Prefix}queueUrl '{sqs.QueueUrl}' is not an SQS queue URL (https://sqs.<region>.amazonaws.com/<12-digit account>/<queue name>, "
-                + "or a queue URL under this host's SQS service endpoint).");
-        }
-
-        var region = Optional(sqs.Region);
-        if (region is not null)
-        {
-            CheckLength(region, Prefix + "region", MaxSqsFieldLength);
-            if (!RegionPattern().IsMatch(region))
-            {
-                throw new NornValidationException(Prefix + "region", "format", $"{Prefix}region '{region}' is not an AWS region name.");
-            }
-
-            if (urlRegion is not null && !string.Equals(region, urlRegion, StringComparison.Ordinal))
-            {
-                throw new NornValidationException(
-                    Prefix + "region", "mismatch", $"{Prefix}region '{region}' differs from the queue URL's region '{urlRegion}'.");
-            }
-        }
-
-        var delay = sqs.DelaySeconds ?? 0;
-        if (delay is < 0 or > MaxSqsDelaySeconds)
-        {
-            throw new NornValidationException(
-                Prefix + "delaySeconds",
-                "range",
-                $"{Prefix}delaySeconds {delay.ToString(CultureInfo.InvariantCulture)} is outside 0..{MaxSqsDelaySeconds}.");
-        }
-
-        var accessKeyId = Optional(sqs.AccessKeyId);
-        var secretAccessKey = Optional(sqs.SecretAccessKey);
-        var sessionToken = Optional(sqs.SessionToken);
-        CheckLength(accessKeyId, Prefix + "accessKeyId", MaxSqsFieldLength);
-        CheckSecret(secretAccessKey, Prefix + "secretAccessKey", MaxSqsFieldLength);
-        CheckSecret(sessionToken, Prefix + "sessionToken", MaxSqsSessionTokenLength);
-        if (accessKeyId is null && secretAccessKey is not null)
-        {
-            throw new NornValidationException(
-                Prefix + "accessKeyId", "together", $"{Prefix}accessKeyId is required when secretAccessKey is given.");
-        }
-
-        if (accessKeyId is not null && secretAccessKey is null)
-        {
-            throw new NornValidationException(
-                Prefix + "secretAccessKey", "together", $"{Prefix}secretAccessKey is required when accessKeyId is given.");
-        }
-
-        if (sessionToken is not null && accessKeyId is null)
-        {
-            throw new NornValidationException(
-                Prefix + "sessionToken", "together", $"{Prefix}sessionToken needs accessKeyId and secretAccessKey.");
-        }
-
+        // The SQS package judges the queue, region, delay and credentials; what every destination shares stays here:
+        // no secret in the stored form of an encrypted one, and the failure URL under the same rules as an HTTP URL.
+        CheckReserved(sqs.SecretAccessKey, Prefix + "secretAccessKey");
+        CheckReserved(sqs.SessionToken, Prefix + "sessionToken");
+        var secret = Optional(sqs.Secret);
+        CheckSecret(secret, Prefix + "secret", MaxSecretLength);
         var failureUrl = ValidateUrl(sqs.FailureUrl, Prefix + "failureUrl", options, required: false);
         if (failureUrl is not null)
         {
             urls.Add((Prefix + "failureUrl", failureUrl));
         }
 
-        var secret = Optional(sqs.Secret);
-        CheckSecret(secret, Prefix + "secret", MaxSecretLength);
-        var destination = new SqsDestination
+        return _sqsRules.Validate(sqs) with
         {
-            QueueUrl = sqs.QueueUrl,
-            Region = region ?? urlRegion ?? _sqsRules.DefaultRegion,
-            DelaySeconds = delay,
-            AccessKeyId = accessKeyId,
-            SecretAccessKey = secretAccessKey,
-            SessionToken = sessionToken,
             FailureUrl = failureUrl is null ? null : sqs.FailureUrl,
             Secret = secret,
         };
-        if (_sqsRules.Check(destination) is { } refusal)
-        {
-            throw new NornValidationException(refusal.Field, refusal.Rule, refusal.Message);
-        }
-
-        return destination;
     }
 
     private static NornFilter? ValidateFilter(NornFilter? filter)
@@ -438,7 +348,12 @@ internal sealed partial class NornValidator
     private static void CheckSecret(string? value, string field, int max)
     {
         CheckLength(value, field, max);
-        if (value is not null && value.StartsWith(NornSecretProtector.Prefix, StringComparison.Ordinal))
+        CheckReserved(value, field);
+    }
+
+    private static void CheckReserved(string? value, string field)
+    {
+        if (!string.IsNullOrEmpty(value) && value.StartsWith(NornSecretProtector.Prefix, StringComparison.Ordinal))
         {
             throw new NornValidationException(
                 field, "reserved", $"{field} must not start with '{NornSecretProtector.Prefix}' (the stored form of an encrypted secret).");
@@ -453,15 +368,4 @@ internal sealed partial class NornValidator
         }
     }
 
-    // https://sqs[-fips].<region>.amazonaws.com[.cn]/<account>/<name> (the regional endpoints are dual-stack too;
-    // FIPS endpoints exist in the US and GovCloud regions); names: 1..80 of [A-Za-z0-9_-], FIFO queues end in .fifo.
-    [GeneratedRegex(@"^https://sqs(?:-fips)?\.(?<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/(?<account>[0-9]{12})/(?<name>[A-Za-z0-9_-]{1,75}(?:\.fifo)?|[A-Za-z0-9_-]{1,80})$", RegexOptions.CultureInvariant)]
-    private static partial Regex QueueUrlPattern();
-
-    // The legacy form https://<region>.queue.amazonaws.com/<account>/<name>.
-    [GeneratedRegex(@"^https://(?<region>[a-z0-9-]+)\.queue\.amazonaws\.com/(?<account>[0-9]{12})/(?<name>[A-Za-z0-9_-]{1,75}(?:\.fifo)?|[A-Za-z0-9_-]{1,80})$", RegexOptions.CultureInvariant)]
-    private static partial Regex LegacyQueueUrlPattern();
-
-    [GeneratedRegex(@"^[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}$", RegexOptions.CultureInvariant)]
-    private static partial Regex RegionPattern();
 }

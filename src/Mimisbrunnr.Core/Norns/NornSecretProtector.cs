@@ -5,6 +5,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Mimisbrunnr.Diagnostics;
 
 namespace Mimisbrunnr.Norns;
 
@@ -253,7 +254,7 @@ internal sealed partial class NornSecretProtector : INornSecretProtector
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning,
+        [LoggerMessage(EventIds.SecretsStoredUnprotected, LogLevel.Warning,
             "Norn secrets are kept as given, unencrypted: configure Mimisbrunnr:SecretKeys (base64 of 32 random bytes) to encrypt them in the store.")]
         public static partial void Unprotected(ILogger logger);
     }

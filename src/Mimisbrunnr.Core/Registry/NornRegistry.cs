@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Mimisbrunnr.Diagnostics;
 using Mimisbrunnr.Norns;
 using Mimisbrunnr.Wrp;
 
@@ -430,10 +431,10 @@ internal sealed partial class NornRegistry : INornRegistry
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Error, "Norn {NornId} cannot be indexed and is ignored.")]
+        [LoggerMessage(EventIds.NornNotIndexed, LogLevel.Error, "Norn {NornId} cannot be indexed and is ignored.")]
         public static partial void NornNotIndexed(ILogger logger, string nornId, Exception exception);
 
-        [LoggerMessage(2, LogLevel.Error, "A registry Changed handler failed for norn {NornId}.")]
+        [LoggerMessage(EventIds.ChangedHandlerFailed, LogLevel.Error, "A registry Changed handler failed for norn {NornId}.")]
         public static partial void ChangedHandlerFailed(ILogger logger, string nornId, Exception exception);
     }
 }

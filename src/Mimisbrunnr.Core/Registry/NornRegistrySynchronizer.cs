@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Mimisbrunnr.Diagnostics;
 using Mimisbrunnr.Norns;
 using Mimisbrunnr.Storage;
 
@@ -203,13 +204,13 @@ internal sealed partial class NornRegistrySynchronizer : BackgroundService
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Norn index loaded: {Count} live norns.")]
+        [LoggerMessage(EventIds.IndexLoaded, LogLevel.Information, "Norn index loaded: {Count} live norns.")]
         public static partial void Loaded(ILogger logger, int count);
 
-        [LoggerMessage(2, LogLevel.Error, "Following the norn store failed; subscribing and reloading again in {Delay}.")]
+        [LoggerMessage(EventIds.SyncFailed, LogLevel.Error, "Following the norn store failed; subscribing and reloading again in {Delay}.")]
         public static partial void SyncFailed(ILogger logger, TimeSpan delay, Exception exception);
 
-        [LoggerMessage(3, LogLevel.Warning, "Ignored a malformed norn change of kind {Kind}.")]
+        [LoggerMessage(EventIds.UnknownChange, LogLevel.Warning, "Ignored a malformed norn change of kind {Kind}.")]
         public static partial void UnknownChange(ILogger logger, NornChangeKind kind);
     }
 }

@@ -21,7 +21,8 @@ public static class WebhookRegistrationBuilderExtensions
         ArgumentNullException.ThrowIfNull(configure);
         var services = builder.Services;
         MimisbrunnrHostingBuilderExtensions.AddHostingOptions(services);
-        services.AddOptions<WebhookRegistrationOptions>().Configure(configure).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<WebhookRegistrationOptions>().Configure(configure).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhookRegistrationOptions>, WebhookRegistrationAnnotationsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhookRegistrationOptions>, WebhookRegistrationOptionsValidator>());
         services.AddHttpClient(WebhookRegistrationService.HttpClientName);
         services.AddHttpClient(WebhookTokenSource.HttpClientName);
@@ -81,3 +82,7 @@ public static class WebhookRegistrationBuilderExtensions
         }
     }
 }
+
+/// <summary>The attribute rules of <see cref="WebhookRegistrationOptions"/>, generated at build time.</summary>
+[OptionsValidator]
+internal sealed partial class WebhookRegistrationAnnotationsValidator : IValidateOptions<WebhookRegistrationOptions>;

@@ -12,11 +12,11 @@ public sealed class WebhookRegistrationOptions
     public const string SectionName = "Mimisbrunnr:Webhook";
 
     /// <summary>Where to register: Caduceus <c>POST /hook</c> (≤ v0.5.2) or Tr1d1um <c>/api/v3/hook</c>.</summary>
-    [Required]
+    [Required(ErrorMessage = "Mimisbrunnr:Webhook:RegistrationUrl is required.")]
     public Uri? RegistrationUrl { get; set; }
 
     /// <summary>The public URL of this host's <c>/events</c> endpoint (what Caduceus will POST to).</summary>
-    [Required]
+    [Required(ErrorMessage = "Mimisbrunnr:Webhook:PublicUrl is required: the URL Caduceus posts events to.")]
     public Uri? PublicUrl { get; set; }
 
     /// <summary>How often to re-register (default 30 s); must be shorter than <see cref="Duration"/>.</summary>

@@ -164,10 +164,10 @@ internal sealed partial class WebhookRegistrationService : BackgroundService
 
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max] + "…";
 
-    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Registered {PublicUrl} with {RegistrationUrl}")]
+    [LoggerMessage(EventId = EventIds.WebhookRegistered, Level = LogLevel.Information, Message = "Registered {PublicUrl} with {RegistrationUrl}")]
     private static partial void LogRegistered(ILogger logger, Uri registrationUrl, Uri publicUrl);
 
-    [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Webhook registration failed ({Failures} in a row), retrying in {DelaySeconds} s: {Reason}")]
+    [LoggerMessage(EventId = EventIds.WebhookRegistrationFailed, Level = LogLevel.Warning, Message = "Webhook registration failed ({Failures} in a row), retrying in {DelaySeconds} s: {Reason}")]
     private static partial void LogFailed(ILogger logger, int failures, double delaySeconds, string reason);
 }
 

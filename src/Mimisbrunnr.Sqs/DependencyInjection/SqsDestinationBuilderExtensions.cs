@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -16,16 +17,21 @@ public static class SqsDestinationBuilderExtensions
     /// <see cref="SqsDestinationOptions"/>), and applies the host's SQS rules at registration: queue URLs under
     /// <see cref="SqsDestinationOptions.ServiceUrl"/> are accepted, and a norn without an access key of its own is
     /// refused unless <see cref="SqsDestinationOptions.AllowAmbientCredentials"/> is set and its queue is on
-    /// <see cref="SqsDestinationOptions.AllowedQueues"/>. The options are validated when the host starts.
+    /// <see cref="SqsDestinationOptions.AllowedQueues"/>. The options are bound from the configuration section
+    /// <c>Mimisbrunnr:Sqs</c> when the host has a configuration, then <paramref name="configure"/> runs; they are
+    /// validated when the host starts.
     /// </summary>
     /// <param name="builder">The builder from <c>AddMimisbrunnr()</c>.</param>
-    /// <param name="configure">Sets the options; may be called with nothing to set (norn credentials, AWS endpoints).</param>
+    /// <param name="configure">Sets options after binding; optional (norn credentials and AWS endpoints need nothing).</param>
     /// <returns>The builder.</returns>
     public static IMimisbrunnrBuilder AddSqsDestination(this IMimisbrunnrBuilder builder, Action<SqsDestinationOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        var options = services.AddOptions<SqsDestinationOptions>().ValidateOnStart();
+        var options = services.AddOptions<SqsDestinationOptions>()
+            .Configure<IServiceProvider>(static (options, sp) =>
+                sp.GetService<IConfiguration>()?.GetSection(SqsDestinationOptions.SectionName).Bind(options))
+            .ValidateOnStart();
         if (configure is not null)
         {
             options.Configure(configure);

@@ -256,8 +256,8 @@ public sealed class NornDispatcherPoolTests
 
         await f.WaitForSentAsync(2);
         var sent = f.Sender.Sent.ToArray();
-        Assert.Same(original, sent[0].Norn);
-        Assert.Same(updated, sent[1].Norn); // enqueued with the old version, sent with the current one
+        Assert.Same(original.Norn, sent[0].Norn);
+        Assert.Same(updated.Norn, sent[1].Norn); // enqueued with the old version, sent with the current one
     }
 
     [Fact]
