@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging.Testing;
-using Microsoft.Extensions.Time.Testing;
 using Mimisbrunnr.Management;
 using Mimisbrunnr.Norns;
 using Mimisbrunnr.Registry;
@@ -10,7 +9,7 @@ namespace Mimisbrunnr.Tests.Management;
 
 public class NornExpirySweeperTests
 {
-    private readonly FakeTimeProvider _time = new(TestNorns.T0);
+    private readonly TimerTrackingTimeProvider _time = new(TestNorns.T0);
     private readonly InMemoryNornStore _store = new();
     private readonly NornRegistry _registry;
     private readonly FakeLogger<NornExpirySweeper> _log = new();
@@ -61,6 +60,7 @@ public class NornExpirySweeperTests
         var marker = TestNorns.Http("mac:000000000009", "https://a.example/marker", ttl: TimeSpan.FromSeconds(20));
         _registry.Apply(marker);
         await _sweeper.StartAsync(Ct);
+        await _time.WhenTimersCreatedAsync(1, "the sweeper's periodic timer"); // ExecuteAsync runs in the background
 
         _time.Advance(TimeSpan.FromSeconds(30));
         await Eventually.TrueAsync(() => _log.Collector.Count > 0, "the sweep at 30 s finished");
