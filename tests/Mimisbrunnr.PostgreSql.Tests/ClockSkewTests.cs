@@ -1,3 +1,4 @@
+using System.Net;
 using Mimisbrunnr.Testing;
 using Mimisbrunnr.Testing.Http;
 
@@ -18,18 +19,18 @@ public sealed class ClockSkewTests
         await PostgreSqlHosts.BothListeningAsync(ahead, behind, ct);
         const string Device = "mac:c10000000001";
 
-        var (status, id) = await ahead.CreateAsync("alice", Device, sink.Url("/skew"), "first-secret");
-        Assert.Equal(201, status);
-        await Eventually.TrueAsync(() => behind.Registry().Find(id!) is not null, "the other host knows the norn", TimeSpan.FromSeconds(5));
+        var (status, id) = await ahead.CreateNornAsync("alice", TestNorns.HttpRequest(Device, sink.Url("/skew"), secret: "first-secret"));
+        Assert.Equal(HttpStatusCode.Created, status);
+        await Eventually.TrueAsync(() => behind.Registry.Find(id!) is not null, "the other host knows the norn", TimeSpan.FromSeconds(5));
 
         // Stamped two minutes earlier than the version it replaces.
-        Assert.Equal(200, await behind.UpdateAsync("alice", id!, Device, sink.Url("/skew"), "second-secret"));
+        Assert.Equal(HttpStatusCode.OK, await behind.UpdateNornAsync("alice", id!, TestNorns.HttpRequest(Device, sink.Url("/skew"), secret: "second-secret")));
         await Eventually.TrueAsync(
-            () => ahead.Registry().Find(id!)?.Norn.Destination.Http?.Secret == "second-secret",
+            () => ahead.Registry.Find(id!)?.Norn.Destination.Http?.Secret == "second-secret",
             "the host whose clock is ahead took the update",
             TimeSpan.FromSeconds(5));
 
-        Assert.Equal(202, await ahead.PostDeviceEventAsync(Device, "after-update"));
+        Assert.Equal(HttpStatusCode.Accepted, await ahead.PostEventAsync(TestEvents.DeviceStatus(Device, transaction: "after-update")));
         var delivered = Assert.Single(await sink.WaitForRequestsAsync(1, "/skew", TimeSpan.FromSeconds(5)));
         Assert.Equal(PostgreSqlHosts.ExpectedSignature("second-secret", delivered.Body), delivered.Header("X-Webpa-Signature"));
     }

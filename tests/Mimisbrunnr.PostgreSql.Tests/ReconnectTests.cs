@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using Mimisbrunnr.Testing;
 using Mimisbrunnr.Testing.Http;
 
@@ -24,10 +25,10 @@ public sealed class ServerRestartTests
         await PostgreSqlHosts.BothListeningAsync(a, b, TestContext.Current.CancellationToken);
         const string Before = "mac:d10000000001";
         const string After = "mac:d10000000002";
-        var (status, beforeId) = await a.CreateAsync("alice", Before, sink.Url("/before"));
-        Assert.Equal(201, status);
-        await Eventually.TrueAsync(() => b.Registry().Find(beforeId!) is not null, "B knows the first norn", FiveSeconds);
-        var listeners = (a.Store().ListenerProcessId, b.Store().ListenerProcessId);
+        var (status, beforeId) = await a.CreateNornAsync("alice", TestNorns.HttpRequest(Before, sink.Url("/before")));
+        Assert.Equal(HttpStatusCode.Created, status);
+        await Eventually.TrueAsync(() => b.Registry.Find(beforeId!) is not null, "B knows the first norn", FiveSeconds);
+        var listeners = (a.PgStore().ListenerProcessId, b.PgStore().ListenerProcessId);
         Assert.NotEqual(0, listeners.Item1);
         Assert.NotEqual(0, listeners.Item2);
 
@@ -36,19 +37,19 @@ public sealed class ServerRestartTests
 
         // Both listeners come back on new backends.
         await Eventually.TrueAsync(
-            () => a.Store().ListenerProcessId is not 0 && a.Store().ListenerProcessId != listeners.Item1
-                && b.Store().ListenerProcessId is not 0 && b.Store().ListenerProcessId != listeners.Item2,
+            () => a.PgStore().ListenerProcessId is not 0 && a.PgStore().ListenerProcessId != listeners.Item1
+                && b.PgStore().ListenerProcessId is not 0 && b.PgStore().ListenerProcessId != listeners.Item2,
             "both listeners reconnected",
             FiveSeconds);
 
         // A write through one instance after the restart reaches the other, and both deliver both norns' events.
-        (status, var afterId) = await b.CreateAsync("alice", After, sink.Url("/after"));
-        Assert.Equal(201, status);
-        await Eventually.TrueAsync(() => a.Registry().Find(afterId!) is not null, "A knows the norn created through B", FiveSeconds - clock.Elapsed);
-        Assert.Equal(202, await a.PostDeviceEventAsync(Before, "a-before"));
-        Assert.Equal(202, await b.PostDeviceEventAsync(Before, "b-before"));
-        Assert.Equal(202, await a.PostDeviceEventAsync(After, "a-after"));
-        Assert.Equal(202, await b.PostDeviceEventAsync(After, "b-after"));
+        (status, var afterId) = await b.CreateNornAsync("alice", TestNorns.HttpRequest(After, sink.Url("/after")));
+        Assert.Equal(HttpStatusCode.Created, status);
+        await Eventually.TrueAsync(() => a.Registry.Find(afterId!) is not null, "A knows the norn created through B", FiveSeconds - clock.Elapsed);
+        Assert.Equal(HttpStatusCode.Accepted, await a.PostEventAsync(TestEvents.DeviceStatus(Before, transaction: "a-before")));
+        Assert.Equal(HttpStatusCode.Accepted, await b.PostEventAsync(TestEvents.DeviceStatus(Before, transaction: "b-before")));
+        Assert.Equal(HttpStatusCode.Accepted, await a.PostEventAsync(TestEvents.DeviceStatus(After, transaction: "a-after")));
+        Assert.Equal(HttpStatusCode.Accepted, await b.PostEventAsync(TestEvents.DeviceStatus(After, transaction: "b-after")));
         var remaining = FiveSeconds - clock.Elapsed;
         Assert.True(remaining > TimeSpan.Zero, $"took {clock.Elapsed}");
         var before = await sink.WaitForRequestsAsync(2, "/before", remaining);
@@ -83,58 +84,58 @@ public sealed class DisconnectedInstanceTests
             await using var a = await PostgreSqlHosts.StartAsync("A", database.As(role, password));
             await using var b = await PostgreSqlHosts.StartAsync("B", database.ConnectionString);
             await PostgreSqlHosts.BothListeningAsync(a, b, ct);
-            var (status, keptId) = await a.CreateAsync("alice", "mac:e10000000001", sink.Url("/kept"), secret: "old-secret");
-            Assert.Equal(201, status);
-            (status, var deletedId) = await a.CreateAsync("alice", "mac:e10000000002", sink.Url("/deleted"));
-            Assert.Equal(201, status);
+            var (status, keptId) = await a.CreateNornAsync("alice", TestNorns.HttpRequest("mac:e10000000001", sink.Url("/kept"), secret: "old-secret"));
+            Assert.Equal(HttpStatusCode.Created, status);
+            (status, var deletedId) = await a.CreateNornAsync("alice", TestNorns.HttpRequest("mac:e10000000002", sink.Url("/deleted")));
+            Assert.Equal(HttpStatusCode.Created, status);
             await Eventually.TrueAsync(
-                () => b.Registry().Find(keptId!) is not null && b.Registry().Find(deletedId!) is not null, "B knows both", FiveSeconds);
+                () => b.Registry.Find(keptId!) is not null && b.Registry.Find(deletedId!) is not null, "B knows both", FiveSeconds);
 
             // A's index follows its feed in order: once A has applied a write it heard about through B, the reloads
             // queued before it (the resync at start) are done, and nothing else makes A read the store until the
             // listener is back. Without this barrier a late start-up reload can see B's writes below.
-            (status, var barrierId) = await b.CreateAsync("alice", "mac:e10000000004", sink.Url("/barrier"));
-            Assert.Equal(201, status);
-            await Eventually.TrueAsync(() => a.Registry().Find(barrierId!) is not null, "A heard of the barrier", FiveSeconds);
+            (status, var barrierId) = await b.CreateNornAsync("alice", TestNorns.HttpRequest("mac:e10000000004", sink.Url("/barrier")));
+            Assert.Equal(HttpStatusCode.Created, status);
+            await Eventually.TrueAsync(() => a.Registry.Find(barrierId!) is not null, "A heard of the barrier", FiveSeconds);
 
             // Cut A's listener and keep it out.
             await PostgreSqlServer.ExecuteAsync($"ALTER ROLE {role} NOLOGIN;", ct);
-            var listener = a.Store().ListenerProcessId;
+            var listener = a.PgStore().ListenerProcessId;
             Assert.True(await PostgreSqlServer.TerminateAsync(listener, ct));
-            await Eventually.TrueAsync(() => a.Store().ListenerProcessId == 0, "A noticed its listener is gone", FiveSeconds);
+            await Eventually.TrueAsync(() => a.PgStore().ListenerProcessId == 0, "A noticed its listener is gone", FiveSeconds);
 
             // Meanwhile, through B: a new norn, a new secret, a delete.
-            (status, var newId) = await b.CreateAsync("alice", "mac:e10000000003", sink.Url("/new"));
-            Assert.Equal(201, status);
-            Assert.Equal(200, await b.UpdateAsync("alice", keptId!, "mac:e10000000001", sink.Url("/kept"), "new-secret"));
-            Assert.Equal(204, await b.DeleteAsync("alice", deletedId!));
+            (status, var newId) = await b.CreateNornAsync("alice", TestNorns.HttpRequest("mac:e10000000003", sink.Url("/new")));
+            Assert.Equal(HttpStatusCode.Created, status);
+            Assert.Equal(HttpStatusCode.OK, await b.UpdateNornAsync("alice", keptId!, TestNorns.HttpRequest("mac:e10000000001", sink.Url("/kept"), secret: "new-secret")));
+            Assert.Equal(HttpStatusCode.NoContent, await b.DeleteNornAsync("alice", deletedId!));
 
             // A missed all three (its index is stale while it cannot listen): after the writes it tried to listen
             // again and was refused, and its index did not change.
             var failures = ListenerFailures(a);
             await Eventually.TrueAsync(() => ListenerFailures(a) > failures, "A tried to reconnect after B's writes and was refused");
-            Assert.Equal(0, a.Store().ListenerProcessId);
-            Assert.Null(a.Registry().Find(newId!));
-            Assert.NotNull(a.Registry().Find(deletedId!));
-            Assert.Equal("old-secret", a.Registry().Find(keptId!)!.Norn.Destination.Http!.Secret);
+            Assert.Equal(0, a.PgStore().ListenerProcessId);
+            Assert.Null(a.Registry.Find(newId!));
+            Assert.NotNull(a.Registry.Find(deletedId!));
+            Assert.Equal("old-secret", a.Registry.Find(keptId!)!.Norn.Destination.Http!.Secret);
 
             // Back: within 5 s A reconnects, reloads, and knows everything.
             await PostgreSqlServer.ExecuteAsync($"ALTER ROLE {role} LOGIN;", ct);
             var clock = Stopwatch.StartNew();
             await Eventually.TrueAsync(
-                () => a.Registry().Find(newId!) is not null
-                    && a.Registry().Find(deletedId!) is null
-                    && a.Registry().Find(keptId!)?.Norn.Destination.Http?.Secret == "new-secret",
+                () => a.Registry.Find(newId!) is not null
+                    && a.Registry.Find(deletedId!) is null
+                    && a.Registry.Find(keptId!)?.Norn.Destination.Http?.Secret == "new-secret",
                 "A caught up after reconnecting",
                 FiveSeconds);
-            Assert.NotEqual(0, a.Store().ListenerProcessId);
-            Assert.NotEqual(listener, a.Store().ListenerProcessId);
+            Assert.NotEqual(0, a.PgStore().ListenerProcessId);
+            Assert.NotEqual(listener, a.PgStore().ListenerProcessId);
 
-            Assert.Equal(202, await a.PostDeviceEventAsync("mac:e10000000003", "to-new"));
+            Assert.Equal(HttpStatusCode.Accepted, await a.PostEventAsync(TestEvents.DeviceStatus("mac:e10000000003", transaction: "to-new")));
             var unrouted = a.Metrics.EventsReceived("no_norns");
-            Assert.Equal(202, await a.PostDeviceEventAsync("mac:e10000000002", "to-deleted"));
+            Assert.Equal(HttpStatusCode.Accepted, await a.PostEventAsync(TestEvents.DeviceStatus("mac:e10000000002", transaction: "to-deleted")));
             Assert.Equal(unrouted + 1, a.Metrics.EventsReceived("no_norns")); // routed before the 202: no norn, nothing enqueued
-            Assert.Equal(202, await a.PostDeviceEventAsync("mac:e10000000001", "to-kept"));
+            Assert.Equal(HttpStatusCode.Accepted, await a.PostEventAsync(TestEvents.DeviceStatus("mac:e10000000001", transaction: "to-kept")));
             var kept = (await sink.WaitForRequestsAsync(1, "/kept", FiveSeconds - clock.Elapsed))[0];
             Assert.Equal(PostgreSqlHosts.ExpectedSignature("new-secret", kept.Body), kept.Header("X-Webpa-Signature"));
             Assert.Single(await sink.WaitForRequestsAsync(1, "/new", FiveSeconds - clock.Elapsed));

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Security.Cryptography;
 using Mimisbrunnr.Testing;
 using Mimisbrunnr.Testing.Http;
@@ -21,14 +22,14 @@ public sealed class SecretProtectionTests
         const string Device = "mac:f10000000001";
         const string Secret = "pg-norn-secret-5d1e";
 
-        var (status, id) = await a.CreateAsync("alice", Device, sink.Url("/signed"), Secret);
-        Assert.Equal(201, status);
+        var (status, id) = await a.CreateNornAsync("alice", TestNorns.HttpRequest(Device, sink.Url("/signed"), secret: Secret));
+        Assert.Equal(HttpStatusCode.Created, status);
         var document = (string)(await database.ScalarAsync($"SELECT document::text FROM mimisbrunnr.norns WHERE id = '{id}';", ct))!;
         Assert.Contains("mimi:v1:", document, StringComparison.Ordinal);
         Assert.DoesNotContain(Secret, document, StringComparison.Ordinal);
 
-        await Eventually.TrueAsync(() => b.Registry().Find(id!) is not null, "B knows the norn", TimeSpan.FromSeconds(5));
-        Assert.Equal(202, await b.PostDeviceEventAsync(Device, "through-b"));
+        await Eventually.TrueAsync(() => b.Registry.Find(id!) is not null, "B knows the norn", TimeSpan.FromSeconds(5));
+        Assert.Equal(HttpStatusCode.Accepted, await b.PostEventAsync(TestEvents.DeviceStatus(Device, transaction: "through-b")));
         var delivered = Assert.Single(await sink.WaitForRequestsAsync(1, "/signed", TimeSpan.FromSeconds(5)));
         Assert.Equal(PostgreSqlHosts.ExpectedSignature(Secret, delivered.Body), delivered.Header("X-Webpa-Signature"));
     }

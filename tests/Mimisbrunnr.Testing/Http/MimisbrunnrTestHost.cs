@@ -10,6 +10,9 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Mimisbrunnr.DependencyInjection;
 using Mimisbrunnr.Hosting;
+using Mimisbrunnr.Norns;
+using Mimisbrunnr.Registry;
+using Mimisbrunnr.Storage;
 using Mimisbrunnr.Testing.Diagnostics;
 using Mimisbrunnr.Wrp;
 
@@ -64,6 +67,12 @@ public sealed class MimisbrunnrTestHost : IAsyncDisposable
 
     /// <summary>The host's Mimisbrunnr metrics, recorded since it was built.</summary>
     public MetricRecorder Metrics { get; }
+
+    /// <summary>The host's norn store.</summary>
+    public INornStore Store => _app.Services.GetRequiredService<INornStore>();
+
+    /// <summary>The host's norn index (what it routes events with).</summary>
+    internal NornRegistry Registry => _app.Services.GetRequiredService<NornRegistry>();
 
     /// <summary>Builds and starts a host.</summary>
     /// <param name="configure">Changes the defaults (store, options, services, app).</param>
@@ -166,6 +175,40 @@ public sealed class MimisbrunnrTestHost : IAsyncDisposable
     {
         using var request = CreateRequest(method, path, user, json);
         return await Client.SendAsync(request, TestContext.Current.CancellationToken);
+    }
+
+    /// <summary><c>POST /norns</c> as <paramref name="user"/>.</summary>
+    /// <param name="user">The caller.</param>
+    /// <param name="request">The registration.</param>
+    /// <returns>The status and the norn's id (null unless 201 or 200).</returns>
+    public async Task<(HttpStatusCode Status, string? Id)> CreateNornAsync(string user, NornRequest request)
+    {
+        using var response = await SendAsync(HttpMethod.Post, "norns", user, request.ToJson());
+        var id = response.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK
+            ? (await response.ReadJsonAsync()).GetProperty("id").GetString()
+            : null;
+        return (response.StatusCode, id);
+    }
+
+    /// <summary><c>PUT /norns/{id}</c> as <paramref name="user"/>.</summary>
+    /// <param name="user">The caller.</param>
+    /// <param name="id">The norn id.</param>
+    /// <param name="request">The new registration.</param>
+    /// <returns>The status.</returns>
+    public async Task<HttpStatusCode> UpdateNornAsync(string user, string id, NornRequest request)
+    {
+        using var response = await SendAsync(HttpMethod.Put, $"norns/{id}", user, request.ToJson());
+        return response.StatusCode;
+    }
+
+    /// <summary><c>DELETE /norns/{id}</c> as <paramref name="user"/>.</summary>
+    /// <param name="user">The caller.</param>
+    /// <param name="id">The norn id.</param>
+    /// <returns>The status.</returns>
+    public async Task<HttpStatusCode> DeleteNornAsync(string user, string id)
+    {
+        using var response = await SendAsync(HttpMethod.Delete, $"norns/{id}", user);
+        return response.StatusCode;
     }
 
     /// <summary>POSTs a body to <c>/events</c> the way Caduceus does, signed with <paramref name="secret"/>.</summary>
