@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
 using Mimisbrunnr.Testing;
 using Mimisbrunnr.Testing.Http;
@@ -15,8 +13,8 @@ public sealed class SampleServerTests : SinkAndDatabaseTest
     [Fact]
     public async Task Sample_server_answers_norns_and_events_with_the_documented_keys()
     {
-        var port = FreePort();
-        using var server = StartServer(
+        var port = SampleServerProcess.FreePort();
+        using var server = SampleServerProcess.Start(
             $"--urls=http://127.0.0.1:{port}",
             $"--ConnectionStrings:Norns=Data Source={Database.Path}",
             "--Mimisbrunnr:Events:Secret=process-secret",
@@ -24,7 +22,7 @@ public sealed class SampleServerTests : SinkAndDatabaseTest
             "--Mimisbrunnr:MaxTtl=600",
             "--Server:Users:alice=wonderland");
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
-        await WaitUntilUpAsync(client, server.Process);
+        await server.WaitUntilUpAsync(client);
         client.DefaultRequestHeaders.Authorization =
             new AuthenticationHeaderValue("Basic", Convert.ToBase64String("alice:wonderland"u8.ToArray()));
 
@@ -51,9 +49,8 @@ public sealed class SampleServerTests : SinkAndDatabaseTest
     [Fact]
     public async Task Sample_server_without_a_secret_exits_non_zero_with_a_readable_message()
     {
-        using var server = StartServer($"--urls=http://127.0.0.1:{FreePort()}", $"--ConnectionStrings:Norns=Data Source={Database.Path}");
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await server.Process.WaitForExitAsync(timeout.Token);
+        using var server = SampleServerProcess.Start($"--urls=http://127.0.0.1:{SampleServerProcess.FreePort()}", $"--ConnectionStrings:Norns=Data Source={Database.Path}");
+        await server.WaitForExitAsync();
         Assert.NotEqual(0, server.Process.ExitCode);
         Assert.Contains("Mimisbrunnr:Events:Secret", server.Errors, StringComparison.Ordinal);
     }
@@ -63,13 +60,12 @@ public sealed class SampleServerTests : SinkAndDatabaseTest
     [InlineData("PostgreSql", "Host=127.0.0.1;Colour=blue;Password=hunter2", "cannot be parsed")] // never echoes the string
     public async Task Sample_server_with_an_unreadable_connection_string_exits_2_naming_the_key(string store, string connectionString, string reason)
     {
-        using var server = StartServer(
-            $"--urls=http://127.0.0.1:{FreePort()}",
+        using var server = SampleServerProcess.Start(
+            $"--urls=http://127.0.0.1:{SampleServerProcess.FreePort()}",
             "--Mimisbrunnr:Events:Secret=process-secret",
             $"--Mimisbrunnr:Store={store}",
             $"--ConnectionStrings:Norns={connectionString}");
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await server.Process.WaitForExitAsync(timeout.Token);
+        await server.WaitForExitAsync();
         Assert.Equal(2, server.Process.ExitCode);
         Assert.Contains("ConnectionStrings:Norns", server.Errors, StringComparison.Ordinal);
         Assert.Contains(reason, server.Errors, StringComparison.OrdinalIgnoreCase);
@@ -77,111 +73,4 @@ public sealed class SampleServerTests : SinkAndDatabaseTest
     }
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static Task WaitUntilUpAsync(HttpClient client, Process process) =>
-        Eventually.TrueAsync(
-            async () =>
-            {
-                Assert.False(process.HasExited, "the sample server exited early");
-                try
-                {
-                    using var response = await client.GetAsync("health");
-                    return true;
-                }
-                catch (HttpRequestException)
-                {
-                    return false; // not listening yet
-                }
-            },
-            "the sample server answers",
-            TimeSpan.FromSeconds(60));
-
-    private static RunningServer StartServer(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetTempPath(),
-        };
-        start.ArgumentList.Add(ServerAssembly());
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        // Production environment: nothing comes from appsettings.Development.json.
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment.Remove("ASPNETCORE_URLS");
-        return new RunningServer(Process.Start(start)!);
-    }
-
-    private static string ServerAssembly()
-    {
-        var configuration = AppContext.BaseDirectory.Contains("/Debug/", StringComparison.Ordinal) ? "Debug" : "Release";
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Mimisbrunnr.sln")))
-            {
-                var path = Path.Combine(dir.FullName, "samples", "Mimisbrunnr.Server", "bin", configuration, "net10.0", "Mimisbrunnr.Server.dll");
-                Assert.True(File.Exists(path), $"build the sample server first: {path} is missing");
-                return path;
-            }
-        }
-
-        throw new InvalidOperationException("repository root not found");
-    }
-
-    private sealed class RunningServer : IDisposable
-    {
-        private readonly StringBuilder _errors = new();
-
-        public RunningServer(Process process)
-        {
-            Process = process;
-            process.ErrorDataReceived += (_, e) =>
-            {
-                lock (_errors)
-                {
-                    _errors.AppendLine(e.Data);
-                }
-            };
-            process.OutputDataReceived += (_, _) => { };
-            process.BeginErrorReadLine();
-            process.BeginOutputReadLine();
-        }
-
-        public Process Process { get; }
-
-        public string Errors
-        {
-            get
-            {
-                Process.WaitForExit();
-                lock (_errors)
-                {
-                    return _errors.ToString();
-                }
-            }
-        }
-
-        public void Dispose()
-        {
-            if (!Process.HasExited)
-            {
-                Process.Kill(entireProcessTree: true);
-                Process.WaitForExit(10_000);
-            }
-
-            Process.Dispose();
-        }
-    }
 }
