@@ -242,15 +242,8 @@ public sealed class SqsRulesTests
         return services.BuildServiceProvider();
     }
 
-    private static NornRequest Request(string queueUrl, string? region = null) => new()
-    {
-        DeviceId = "mac:112233445566",
-        Ttl = 60,
-        Destination = new DestinationRequest
-        {
-            Sqs = new SqsDestinationRequest { QueueUrl = queueUrl, Region = region, AccessKeyId = "AKID", SecretAccessKey = "secret" },
-        },
-    };
+    private static NornRequest Request(string queueUrl, string? region = null) =>
+        TestNorns.SqsRequest(TestNorns.Device, queueUrl, "AKID", "secret", region: region, ttl: 60);
 
     private static SqsClientSettings Settings(string secret) =>
         new(Endpoint, "us-east-1", new SqsCredentials("AKID", secret, null));

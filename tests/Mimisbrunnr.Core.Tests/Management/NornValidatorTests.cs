@@ -8,12 +8,7 @@ public class NornValidatorTests
 {
     private const string Queue = "https://sqs.us-east-1.amazonaws.com/123456789012/events";
 
-    private static readonly NornRequest Valid = new()
-    {
-        DeviceId = "mac:112233445566",
-        Ttl = 3600,
-        Destination = new DestinationRequest { Http = new HttpDestinationRequest { Url = "https://consumer.example/hook" } },
-    };
+    private static readonly NornRequest Valid = TestNorns.HttpRequest(TestNorns.Device, "https://consumer.example/hook");
 
     private static readonly NornRequest ValidSqs = Valid with
     {

@@ -177,16 +177,9 @@ public class NornSecretProtectorTests
         return secret;
     }
 
-    private static Norn Norn(NornDestination destination) => new()
-    {
-        Id = "n1",
-        DeviceId = "mac:112233445566",
-        Owner = "alice",
-        Destination = destination,
-        ExpiresAt = DateTimeOffset.UnixEpoch.AddHours(1),
-        CreatedAt = DateTimeOffset.UnixEpoch,
-        UpdatedAt = DateTimeOffset.UnixEpoch,
-    };
+    /// <summary>A norn with this destination and the id <c>n1</c>, which the secrets' purposes name.</summary>
+    private static Norn Norn(NornDestination destination) =>
+        TestNorns.Http(TestNorns.Device, "https://consumer.example/") with { Id = "n1", Destination = destination };
 
     [Fact]
     public void The_stored_form_is_the_documented_aes_gcm_layout()
