@@ -326,9 +326,12 @@ public sealed class NornDispatcherPoolTests
         Assert.Equal(1, f.Pool.ActiveNornCount);
         Assert.Equal(1, f.Recorder.Observe("mimisbrunnr.dispatchers.active"));
 
+        // The idle timer runs inside Advance, so its decision is known when Advance returns.
         f.Time.Advance(TimeSpan.FromSeconds(30));
-        Assert.Equal(1, f.Pool.ActiveNornCount); // not idle long enough yet
+        Assert.Equal(0, f.Retirements); // not idle long enough yet
+        Assert.Equal(1, f.Pool.ActiveNornCount);
         f.Time.Advance(TimeSpan.FromSeconds(60));
+        Assert.Equal(1, f.Retirements);
         await Eventually.TrueAsync(() => f.Pool.ActiveNornCount == 0, () => $"{f.Pool.ActiveNornCount} active");
         Assert.Equal(0, f.Recorder.Observe("mimisbrunnr.dispatchers.active"));
 
@@ -355,7 +358,8 @@ public sealed class NornDispatcherPoolTests
         f.Sender.Release(norn.Id);
         await f.WaitForSentAsync(1);
 
-        f.Time.Advance(TimeSpan.FromSeconds(10)); // idle, but still cut off
+        f.Time.Advance(TimeSpan.FromSeconds(10)); // idle, but still cut off: the idle timer, run inside Advance, keeps it
+        Assert.Equal(0, f.Retirements);
         Assert.Equal(1, f.Pool.ActiveNornCount);
         Assert.Equal(EnqueueOutcome.CutOff, f.Enqueue(norn, 3));
     }

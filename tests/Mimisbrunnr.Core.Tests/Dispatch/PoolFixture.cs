@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 using Mimisbrunnr.Diagnostics;
 using Mimisbrunnr.Dispatch;
@@ -30,7 +30,7 @@ internal sealed class PoolFixture : IAsyncDisposable
             StaticOptionsMonitor.For(Options),
             Metrics,
             Time,
-            NullLogger<NornDispatcherPool>.Instance);
+            Log);
     }
 
     public MimisbrunnrOptions Options { get; }
@@ -48,6 +48,11 @@ internal sealed class PoolFixture : IAsyncDisposable
     public MetricRecorder Recorder { get; }
 
     public NornDispatcherPool Pool { get; }
+
+    public FakeLogger<NornDispatcherPool> Log { get; } = new();
+
+    /// <summary>The retirements the pool decided so far (it decides them in its idle timer, during the clock's advance).</summary>
+    public int Retirements => Log.Collector.GetSnapshot().Count(r => r.Message.EndsWith("was retired after being idle.", StringComparison.Ordinal));
 
     public RegisteredNorn AddNorn(string url = "https://consumer.example/hook", TimeSpan? ttl = null, string? failureUrl = null) =>
         Registry.Add(TestNorns.Http(TestData.Device, url, secret: "s3cret", failureUrl: failureUrl, ttl: ttl ?? TimeSpan.FromDays(1)));
