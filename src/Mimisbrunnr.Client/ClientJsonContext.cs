@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Mimisbrunnr.Client.Verification;
 using Mimisbrunnr.Norns;
 
 namespace Mimisbrunnr.Client;
@@ -14,7 +13,6 @@ namespace Mimisbrunnr.Client;
 [JsonSerializable(typeof(NornResponse))]
 [JsonSerializable(typeof(List<NornResponse>))]
 [JsonSerializable(typeof(ProblemDocument))]
-[JsonSerializable(typeof(CutOffMessageDocument))]
 internal sealed partial class ClientJsonContext : JsonSerializerContext;
 
 /// <summary>An RFC 7807 document as read from the wire.</summary>

@@ -7,7 +7,6 @@ using Mimisbrunnr.Diagnostics;
 using Mimisbrunnr.Dispatch;
 using Mimisbrunnr.Norns;
 using Mimisbrunnr.Routing;
-using Mimisbrunnr.Sqs.Client;
 
 namespace Mimisbrunnr.Sqs;
 

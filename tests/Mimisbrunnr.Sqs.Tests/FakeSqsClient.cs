@@ -1,5 +1,4 @@
 using Amazon.SQS.Model;
-using Mimisbrunnr.Sqs.Client;
 
 namespace Mimisbrunnr.Sqs.Tests;
 

@@ -8,7 +8,6 @@ using Mimisbrunnr.Dispatch;
 using Mimisbrunnr.Norns;
 using Mimisbrunnr.Registry;
 using Mimisbrunnr.Routing;
-using Mimisbrunnr.Sqs.Client;
 using Mimisbrunnr.Testing;
 using Mimisbrunnr.Wrp;
 

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Options;
 using Mimisbrunnr.DependencyInjection;
 using Mimisbrunnr.Management;
 using Mimisbrunnr.Norns;
-using Mimisbrunnr.Sqs.Client;
 using Mimisbrunnr.Testing;
 
 namespace Mimisbrunnr.Sqs.Tests;

@@ -125,7 +125,7 @@ public sealed class DeliveryVerifier
         CutOffMessageDocument? document;
         try
         {
-            document = JsonSerializer.Deserialize(body.Span, ClientJsonContext.Default.CutOffMessageDocument);
+            document = JsonSerializer.Deserialize(body.Span, VerificationJsonContext.Default.CutOffMessageDocument);
         }
         catch (JsonException ex)
         {

@@ -8,12 +8,14 @@ namespace Mimisbrunnr.Norns;
 public sealed record Norn
 {
     /// <summary>
-    /// The derived id: lowercase hex SHA-256 of <c>canonicalDeviceId + "\n" + destinationKey</c>
-    /// (see <see cref="NornIdentity"/>).
+    /// The derived id: lowercase hex SHA-256 of the device key and the destination key (see <see cref="NornIdentity"/>).
     /// </summary>
     public required string Id { get; init; }
 
-    /// <summary>The canonical device id, for example <c>mac:112233445566</c>.</summary>
+    /// <summary>
+    /// The canonical device id as first registered, for example <c>mac:112233445566</c> or <c>uuid:ABC</c>; spellings
+    /// that differ only in case are the same device (<see cref="NornIdentity.DeviceKey"/>).
+    /// </summary>
     public required string DeviceId { get; init; }
 
     /// <summary>The owner: the authenticated principal that registered the norn.</summary>
@@ -24,6 +26,13 @@ public sealed record Norn
 
     /// <summary>An optional filter; <see langword="null"/> delivers every event of the device.</summary>
     public NornFilter? Filter { get; init; }
+
+    /// <summary>
+    /// The partner ids (tenants) of the principal that registered the norn, as XMiDT enforces them: an event reaches the
+    /// norn only when its <c>partner_ids</c> share one with these; <c>*</c> matches every partner. <see langword="null"/>
+    /// or empty: partner ids were not enforced when the norn was written, and it receives every event of its device.
+    /// </summary>
+    public IReadOnlyList<string>? PartnerIds { get; init; }
 
     /// <summary>When the norn stops receiving events and is removed.</summary>
     public required DateTimeOffset ExpiresAt { get; init; }
@@ -52,7 +61,7 @@ public sealed record NornDestination
     /// <summary>The destination kind: <c>http</c> or <c>sqs</c>.</summary>
     public string Kind => Http is not null ? DestinationKinds.Http : DestinationKinds.Sqs;
 
-    /// <summary>The destination key used in the norn id: the HTTP URL or the SQS queue URL.</summary>
+    /// <summary>The destination key used in the norn id: the (normalised) HTTP URL or SQS queue URL.</summary>
     public string Key => Http?.Url ?? Sqs?.QueueUrl ?? string.Empty;
 }
 

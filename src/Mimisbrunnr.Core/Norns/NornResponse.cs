@@ -20,6 +20,9 @@ public sealed record NornResponse
     /// <summary>The filter, if any.</summary>
     public NornFilter? Filter { get; init; }
 
+    /// <summary>The partner ids the norn receives events of (<c>*</c>: all); absent when partner ids are not enforced.</summary>
+    public IReadOnlyList<string>? PartnerIds { get; init; }
+
     /// <summary>When the norn was first registered (UTC).</summary>
     public required DateTimeOffset CreatedAt { get; init; }
 
@@ -59,6 +62,7 @@ public sealed record NornResponse
                 },
             },
             Filter = norn.Filter,
+            PartnerIds = norn.PartnerIds is { Count: > 0 } partners ? partners : null,
             CreatedAt = norn.CreatedAt.ToUniversalTime(),
             UpdatedAt = norn.UpdatedAt.ToUniversalTime(),
         };

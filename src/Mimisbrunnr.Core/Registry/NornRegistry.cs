@@ -279,7 +279,8 @@ internal sealed partial class NornRegistry : INornRegistry
         && string.Equals(a.DeviceId, b.DeviceId, StringComparison.Ordinal)
         && string.Equals(a.Owner, b.Owner, StringComparison.Ordinal)
         && a.Destination == b.Destination
-        && SameFilter(a.Filter, b.Filter);
+        && SameFilter(a.Filter, b.Filter)
+        && (a.PartnerIds ?? []).SequenceEqual(b.PartnerIds ?? [], StringComparer.Ordinal);
 
     private static bool SameFilter(NornFilter? a, NornFilter? b)
     {

@@ -5,7 +5,6 @@ using Microsoft.Extensions.Options;
 using Mimisbrunnr.Dispatch;
 using Mimisbrunnr.Management;
 using Mimisbrunnr.Sqs;
-using Mimisbrunnr.Sqs.Client;
 
 namespace Mimisbrunnr.DependencyInjection;
 

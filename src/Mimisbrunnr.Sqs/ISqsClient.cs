@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Amazon.SQS.Model;
 
-namespace Mimisbrunnr.Sqs.Client;
+namespace Mimisbrunnr.Sqs;
 
 /// <summary>The two SQS operations delivery uses; implemented over <c>AmazonSQSClient</c>, and by fakes in tests.</summary>
 internal interface ISqsClient : IDisposable

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace Mimisbrunnr.Sqs.Client;
+namespace Mimisbrunnr.Sqs;
 
 /// <summary>
 /// The SQS clients of this host, one per endpoint, region and credentials, least recently used first out beyond

@@ -2,7 +2,7 @@ using Amazon.Runtime;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 
-namespace Mimisbrunnr.Sqs.Client;
+namespace Mimisbrunnr.Sqs;
 
 /// <summary>
 /// Creates <see cref="AmazonSQSClient"/>s for a fixed endpoint (<c>ServiceURL</c>) and signing
