@@ -33,9 +33,6 @@ public sealed class MetricRecorder : IDisposable
         _listener.Start();
     }
 
-    /// <summary>Events dropped, by reason (all reasons together).</summary>
-    public long TotalDrops => (long)Sum("mimisbrunnr.drops");
-
     /// <summary>The current queue depth (sum of the up/down counter).</summary>
     public long QueueDepth => (long)Sum("mimisbrunnr.queue.depth");
 
