@@ -5,18 +5,22 @@ using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
+using Mimisbrunnr.Hosting;
 
 namespace Mimisbrunnr.Server;
 
 /// <summary>
-/// HTTP Basic authentication against the users in <c>Server:Users</c> (name = password). The user name becomes the
-/// owner of the norns it registers. A sample's user store: use your identity provider (JWT) in production.
+/// HTTP Basic authentication against the users in <c>Server:Users</c> (name = password). User names match ignoring
+/// case, and the principal carries the name as configured, so <c>dev</c>, <c>Dev</c> and <c>DEV</c> are one owner. The
+/// user's partner ids come from <c>Server:Partners:&lt;user&gt;:N</c>, as claims of the type the API reads
+/// (<c>Mimisbrunnr:Api:PartnerIdsClaim</c>). A sample's user store: use your identity provider (JWT) in production.
 /// </summary>
 internal sealed class BasicAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    IConfiguration configuration)
+    IConfiguration configuration,
+    IOptionsMonitor<MimisbrunnrApiOptions> api)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Basic";
@@ -46,16 +50,26 @@ internal sealed class BasicAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.Fail("The Basic credentials are not user:password."));
         }
 
-        var user = decoded[..colon];
+        var given = decoded[..colon];
         var password = decoded[(colon + 1)..];
-        var expected = configuration.GetSection("Server:Users")[user];
-        if (expected is null || !CryptographicOperations.FixedTimeEquals(
+
+        // Configuration keys ignore case; the owner is the spelling the operator configured.
+        var user = configuration.GetSection("Server:Users").GetChildren()
+            .FirstOrDefault(c => string.Equals(c.Key, given, StringComparison.OrdinalIgnoreCase));
+        if (user?.Value is not { } expected || !CryptographicOperations.FixedTimeEquals(
                 Encoding.UTF8.GetBytes(password), Encoding.UTF8.GetBytes(expected)))
         {
             return Task.FromResult(AuthenticateResult.Fail("Unknown user or wrong password."));
         }
 
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, user), new Claim(ClaimTypes.Name, user)], SchemeName);
+        var claims = new List<Claim> { new(ClaimTypes.NameIdentifier, user.Key), new(ClaimTypes.Name, user.Key) };
+        var partnerClaim = api.CurrentValue.PartnerIdsClaim;
+        foreach (var partner in configuration.GetSection("Server:Partners").GetSection(user.Key).Get<string[]>() ?? [])
+        {
+            claims.Add(new Claim(partnerClaim, partner));
+        }
+
+        var identity = new ClaimsIdentity(claims, SchemeName);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
     }
 

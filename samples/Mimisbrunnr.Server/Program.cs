@@ -1,8 +1,4 @@
-using System.Text;
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.Tokens;
 using Mimisbrunnr.Argus;
 using Mimisbrunnr.DependencyInjection;
 using Mimisbrunnr.Hosting;
@@ -53,43 +49,13 @@ catch (ArgumentException ex)
     return 2;
 }
 
-var authentication = builder.Services.AddAuthentication(options =>
+var (jwtStatus, authenticationError) = ServerAuthentication.Add(builder.Services, configuration);
+if (authenticationError is not null)
 {
-    options.DefaultScheme = "MimisbrunnrUsers";
-    options.DefaultChallengeScheme = BasicAuthenticationHandler.SchemeName;
-});
-authentication.AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(BasicAuthenticationHandler.SchemeName, null);
-var jwt = configuration.GetSection("Server:Jwt");
-var useJwt = !string.IsNullOrEmpty(jwt["Authority"]) || !string.IsNullOrEmpty(jwt["SigningKey"]);
-if (useJwt)
-{
-    authentication.AddJwtBearer(options =>
-    {
-        options.Authority = jwt["Authority"];
-        options.Audience = jwt["Audience"];
-        options.MapInboundClaims = false;
-        if (!string.IsNullOrEmpty(jwt["SigningKey"]))
-        {
-            options.TokenValidationParameters = new TokenValidationParameters
-            {
-                ValidateIssuer = !string.IsNullOrEmpty(jwt["Issuer"]),
-                ValidIssuer = jwt["Issuer"],
-                ValidateAudience = !string.IsNullOrEmpty(jwt["Audience"]),
-                ValidAudience = jwt["Audience"],
-                IssuerSigningKey = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(jwt["SigningKey"]!)),
-                NameClaimType = "sub",
-            };
-        }
-    });
+    Console.Error.WriteLine("Invalid configuration: " + authenticationError);
+    return 2;
 }
 
-// One policy scheme picks Bearer or Basic by the Authorization header.
-authentication.AddPolicyScheme("MimisbrunnrUsers", "Basic or Bearer", options =>
-    options.ForwardDefaultSelector = context =>
-        useJwt && context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-            ? JwtBearerDefaults.AuthenticationScheme
-            : BasicAuthenticationHandler.SchemeName);
-builder.Services.AddAuthorization();
 var healthChecks = builder.Services.AddHealthChecks().AddMimisbrunnr();
 if (storeKind.Equals("Argus", StringComparison.OrdinalIgnoreCase))
 {
@@ -102,7 +68,7 @@ try
     app = builder.Build();
     app.UseAuthentication();
     app.UseAuthorization();
-    app.MapMimisbrunnr(configuration["Mimisbrunnr:Prefix"] ?? string.Empty);
+    app.MapMimisbrunnr(configuration["Mimisbrunnr:Prefix"] ?? string.Empty).Norns.RequireCapabilities(configuration);
     app.MapHealthChecks("/health");
     await app.StartAsync();
 }
@@ -120,7 +86,7 @@ log.LogInformation("Store: {Store} ({ConnectionString})", storeKind,
     storeKind.Equals("Argus", StringComparison.OrdinalIgnoreCase) ? configuration["Mimisbrunnr:Argus:Address"] : Redact(connectionString));
 log.LogInformation("Caduceus registration: {Registration}",
     string.IsNullOrEmpty(configuration["Mimisbrunnr:Webhook:RegistrationUrl"]) ? "off" : "on, " + configuration["Mimisbrunnr:Webhook:RegistrationUrl"]);
-log.LogInformation("Basic users: {Users}; JWT bearer: {Jwt}", users.Count == 0 ? "(none)" : string.Join(", ", users), useJwt ? "on" : "off");
+log.LogInformation("Basic users: {Users}; JWT bearer: {Jwt}", users.Count == 0 ? "(none)" : string.Join(", ", users), jwtStatus);
 var sqs = app.Services.GetRequiredService<IOptions<SqsDestinationOptions>>().Value;
 log.LogInformation("SQS: endpoint {SqsEndpoint}; ambient credentials {SqsAmbient}",
     sqs.ServiceUrl?.ToString() ?? "AWS", sqs.AllowAmbientCredentials ? "on, for the allowed queues" : "off");

@@ -61,7 +61,7 @@ internal static partial class EventEndpoint
             return Problems.Invalid("The WRP message is invalid: " + ex.Message, ex.Field, ex.Rule);
         }
 
-        var result = router.Route(message);
+        var result = router.Route(message, options.DefaultPartnerIds as IReadOnlyList<string>);
         LogRouted(loggerFactory.CreateLogger(typeof(EventEndpoint)), message.TransactionUuid, result.Enqueued);
         return Results.StatusCode(StatusCodes.Status202Accepted);
     }

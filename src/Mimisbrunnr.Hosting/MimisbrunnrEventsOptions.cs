@@ -21,6 +21,12 @@ public sealed class MimisbrunnrEventsOptions : IValidatableObject
     /// <summary>Accept events without a signature (development only; default false).</summary>
     public bool AllowUnsigned { get; set; }
 
+    /// <summary>
+    /// The partner ids an event without <c>partner_ids</c> is treated as carrying (XMiDT's <c>customPIDs</c>). Empty
+    /// (the default): such an event reaches only norns of every partner (<c>*</c>) and norns without partner ids.
+    /// </summary>
+    public IList<string> DefaultPartnerIds { get; } = [];
+
     /// <summary>The largest event body accepted, in bytes (default 256 KiB); larger bodies get 413.</summary>
     [Range(64, 64 * 1024 * 1024, ErrorMessage = "Mimisbrunnr:Events:MaxBodyBytes must be from {1} to {2}.")]
     public int MaxBodyBytes { get; set; } = 256 * 1024;

@@ -69,6 +69,7 @@ public static class MimisbrunnrHostingBuilderExtensions
         services.AddOptions<MimisbrunnrEventsOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MimisbrunnrEventsOptions>, EventsOptionsValidator>());
         services.AddOptions<MimisbrunnrApiOptions>().ValidateOnStart();
+        services.TryAddSingleton<INornPartnerSource, ClaimsPartnerSource>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MimisbrunnrApiOptions>, ApiOptionsValidator>());
     }
 

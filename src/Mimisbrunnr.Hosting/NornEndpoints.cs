@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Mimisbrunnr.Management;
 using Mimisbrunnr.Norns;
@@ -18,20 +20,27 @@ internal static class NornEndpoints
     public static async Task<IResult> CreateAsync(
         HttpContext context, NornService service, IOptionsMonitor<MimisbrunnrApiOptions> options)
     {
-        if (Owner(context, options.CurrentValue) is not { } owner)
+        var api = options.CurrentValue;
+        if (Owner(context, api) is not { } owner)
         {
             return Problems.Unauthenticated();
         }
 
-        var (request, error) = await ReadRequestAsync(context, options.CurrentValue).ConfigureAwait(false);
+        var (request, error) = await ReadRequestAsync(context, api).ConfigureAwait(false);
         if (error is not null)
         {
             return error;
         }
 
+        if (await AuthorizeDeviceAsync(context, request!.DeviceId).ConfigureAwait(false) is { } denied)
+        {
+            return denied;
+        }
+
+        var caller = await CallerAsync(context, owner, api).ConfigureAwait(false);
         return await RunAsync(async () =>
         {
-            var (body, created) = await service.CreateOrUpdateAsync(owner, request!, context.RequestAborted).ConfigureAwait(false);
+            var (body, created) = await service.CreateOrUpdateAsync(caller, request, context.RequestAborted).ConfigureAwait(false);
             if (created)
             {
                 context.Response.Headers.Location = NornLocation(context, body.Id);
@@ -39,7 +48,7 @@ internal static class NornEndpoints
             }
 
             return Results.Json(body, HostingJsonContext.Default.NornResponse);
-        }, options.CurrentValue).ConfigureAwait(false);
+        }, api).ConfigureAwait(false);
     }
 
     public static async Task<IResult> ListAsync(
@@ -105,22 +114,29 @@ internal static class NornEndpoints
     public static async Task<IResult> UpdateAsync(
         HttpContext context, string id, NornService service, IOptionsMonitor<MimisbrunnrApiOptions> options)
     {
-        if (Owner(context, options.CurrentValue) is not { } owner)
+        var api = options.CurrentValue;
+        if (Owner(context, api) is not { } owner)
         {
             return Problems.Unauthenticated();
         }
 
-        var (request, error) = await ReadRequestAsync(context, options.CurrentValue).ConfigureAwait(false);
+        var (request, error) = await ReadRequestAsync(context, api).ConfigureAwait(false);
         if (error is not null)
         {
             return error;
         }
 
+        if (await AuthorizeDeviceAsync(context, request!.DeviceId).ConfigureAwait(false) is { } denied)
+        {
+            return denied;
+        }
+
+        var caller = await CallerAsync(context, owner, api).ConfigureAwait(false);
         return await RunAsync(async () =>
         {
-            var norn = await service.UpdateAsync(owner, id, request!, context.RequestAborted).ConfigureAwait(false);
+            var norn = await service.UpdateAsync(caller, id, request, context.RequestAborted).ConfigureAwait(false);
             return norn is null ? Problems.NotFound(id) : Results.Json(norn, HostingJsonContext.Default.NornResponse);
-        }, options.CurrentValue).ConfigureAwait(false);
+        }, api).ConfigureAwait(false);
     }
 
     public static async Task<IResult> DeleteAsync(
@@ -148,6 +164,45 @@ internal static class NornEndpoints
             ? user.FindFirst(claimType)?.Value
             : user.FindFirst(ClaimTypes.NameIdentifier)?.Value ?? user.Identity.Name;
         return string.IsNullOrWhiteSpace(owner) ? null : owner;
+    }
+
+    /// <summary>The owner and, unless partner ids are turned off, the partner ids of the caller (from the partner source).</summary>
+    private static async ValueTask<NornCaller> CallerAsync(HttpContext context, string owner, MimisbrunnrApiOptions options)
+    {
+        if (options.DisablePartnerIds)
+        {
+            return new NornCaller(owner);
+        }
+
+        var source = context.RequestServices.GetService<INornPartnerSource>()
+            ?? new ClaimsPartnerSource(context.RequestServices.GetRequiredService<IOptionsMonitor<MimisbrunnrApiOptions>>());
+        return new NornCaller(owner, await source.GetPartnerIdsAsync(context).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// Runs the host's device policy (<see cref="MimisbrunnrAuthorization.DevicePolicy"/>), when it has one, for the
+    /// requested device: <see langword="null"/> when allowed, a 403 problem otherwise. A device id that does not parse
+    /// is left to validation, which names it.
+    /// </summary>
+    private static async ValueTask<IResult?> AuthorizeDeviceAsync(HttpContext context, string? requestedDeviceId)
+    {
+        if (!DeviceId.TryParse(requestedDeviceId, out var deviceId)
+            || context.RequestServices.GetService<IAuthorizationPolicyProvider>() is not { } policies
+            || await policies.GetPolicyAsync(MimisbrunnrAuthorization.DevicePolicy).ConfigureAwait(false) is not { } policy)
+        {
+            return null;
+        }
+
+        var authorization = context.RequestServices.GetRequiredService<IAuthorizationService>();
+        var result = await authorization.AuthorizeAsync(context.User, deviceId.ToString(), policy).ConfigureAwait(false);
+        return result.Succeeded
+            ? null
+            : Problems.Create(
+                StatusCodes.Status403Forbidden,
+                "Forbidden",
+                $"This caller may not register norns for the device {deviceId}.",
+                "deviceId",
+                "forbidden");
     }
 
     private static async Task<(NornRequest? Request, IResult? Error)> ReadRequestAsync(HttpContext context, MimisbrunnrApiOptions options)

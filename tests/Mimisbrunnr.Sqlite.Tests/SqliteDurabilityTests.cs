@@ -33,7 +33,7 @@ public sealed class SqliteDurabilityTests : IDisposable
             {
                 var shortLived = i % 10 == 0;
                 var outcome = await service.CreateOrUpdateAsync(
-                    $"owner-{i % 7}",
+                    new($"owner-{i % 7}"),
                     TestNorns.HttpRequest(
                         $"MAC:{i:x12}",
                         $"https://consumer.example/hook/{i}",

@@ -140,7 +140,7 @@ public class SqsDeliveryBenchmarks
             _queueUrls[n] = $"{url.TrimEnd('/')}/000000000000/{name}";
             var nornQueueUrl = $"{serviceUrl.GetLeftPart(UriPartial.Authority)}/000000000000/{name}";
             var registered = await _services.GetRequiredService<NornService>().CreateOrUpdateAsync(
-                "benchmark",
+                new("benchmark"),
                 new NornRequest
                 {
                     DeviceId = Device(n),

@@ -91,7 +91,7 @@ public class RegistrationThroughputBenchmarks
                 {
                     var n = Interlocked.Increment(ref _next);
                     var outcome = await _norns.CreateOrUpdateAsync(
-                        string.Create(CultureInfo.InvariantCulture, $"owner-{n % 1000}"),
+                        new(string.Create(CultureInfo.InvariantCulture, $"owner-{n % 1000}")),
                         new NornRequest
                         {
                             DeviceId = string.Create(CultureInfo.InvariantCulture, $"mac:{n:x12}"),

@@ -21,3 +21,13 @@ public static class DropReasons
     /// <summary>Delivery failed after its retries, or with a final error.</summary>
     public const string Failed = "failed";
 }
+
+/// <summary>Why a norn did not want an event, as recorded in the <c>reason</c> tag of <c>mimisbrunnr.filtered</c>.</summary>
+public static class FilterReasons
+{
+    /// <summary>The norn's filter did not match the event.</summary>
+    public const string Filter = "filter";
+
+    /// <summary>The event and the norn share no partner id.</summary>
+    public const string Partner = "partner";
+}

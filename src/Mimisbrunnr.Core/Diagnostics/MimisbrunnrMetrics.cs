@@ -16,6 +16,7 @@ internal sealed class MimisbrunnrMetrics
     private readonly Counter<long> _deliveries;
     private readonly Counter<long> _drops;
     private readonly Counter<long> _cutOffs;
+    private readonly Counter<long> _filtered;
     private readonly UpDownCounter<long> _queueDepth;
     private readonly Histogram<double> _deliveryDuration;
 
@@ -32,6 +33,10 @@ internal sealed class MimisbrunnrMetrics
         _drops = Meter.CreateCounter<long>(
             "mimisbrunnr.drops", "{event}", "Events dropped, by reason (queue_full, cut_off, expired, deleted, shutdown, failed).");
         _cutOffs = Meter.CreateCounter<long>("mimisbrunnr.cutoffs", "{cutoff}", "Norns cut off because their buffer was full.");
+        _filtered = Meter.CreateCounter<long>(
+            "mimisbrunnr.filtered",
+            "{event}",
+            "Events not offered to a norn of their device, by reason: filter (the norn's filter did not match) or partner (no partner id in common); not drops.");
         _queueDepth = Meter.CreateUpDownCounter<long>("mimisbrunnr.queue.depth", "{event}", "Events buffered across all norns.");
         _deliveryDuration = Meter.CreateHistogram<double>(
             "mimisbrunnr.delivery.duration", "s", "Duration of one delivery, retries included, by destination type and outcome.");
@@ -76,6 +81,17 @@ internal sealed class MimisbrunnrMetrics
         if (count > 0 && _drops.Enabled)
         {
             _drops.Add(count, new KeyValuePair<string, object?>("reason", reason));
+        }
+    }
+
+    /// <summary>Counts events a norn of their device did not want.</summary>
+    /// <param name="reason"><c>filter</c> or <c>partner</c>.</param>
+    /// <param name="count">How many norns turned the event away for that reason.</param>
+    public void Filtered(string reason, long count)
+    {
+        if (count > 0 && _filtered.Enabled)
+        {
+            _filtered.Add(count, new KeyValuePair<string, object?>("reason", reason));
         }
     }
 

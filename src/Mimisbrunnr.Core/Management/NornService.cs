@@ -23,6 +23,12 @@ public sealed class NornService : INornRemoval
     /// <summary>The largest page <see cref="ListAsync"/> returns.</summary>
     public const int MaxPageSize = 1000;
 
+    /// <summary>The most partner ids a norn carries.</summary>
+    public const int MaxPartnerIds = 100;
+
+    /// <summary>The longest partner id accepted.</summary>
+    public const int MaxPartnerIdLength = 256;
+
     private readonly INornStore _store;
     private readonly NornRegistry _registry;
     private readonly NornValidator _validator;
@@ -53,21 +59,23 @@ public sealed class NornService : INornRemoval
 
     /// <summary>
     /// <c>POST /norns</c>: creates the norn for the request's device and destination, or updates it when the caller
-    /// already owns it.
+    /// already owns it. The norn takes the caller's partner ids.
     /// </summary>
-    /// <param name="owner">The authenticated owner.</param>
+    /// <param name="caller">The authenticated owner and its partner ids.</param>
     /// <param name="request">The request body.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>The stored norn (without secrets) and whether it was created.</returns>
-    /// <exception cref="NornValidationException">The request breaks a rule (400).</exception>
+    /// <exception cref="NornValidationException">
+    /// The request breaks a rule, or partner ids are enforced and the caller has none (field <c>partnerIds</c>) (400).
+    /// </exception>
     /// <exception cref="NornConflictException">Another owner holds the device and destination pair (409).</exception>
-    /// <exception cref="NornQuotaExceededException">The owner or the device has too many norns (429).</exception>
-    public async Task<NornWriteOutcome> CreateOrUpdateAsync(string owner, NornRequest request, CancellationToken cancellationToken = default)
+    /// <exception cref="NornQuotaExceededException">The owner has too many norns, or too many on the device (429).</exception>
+    public async Task<NornWriteOutcome> CreateOrUpdateAsync(NornCaller caller, NornRequest request, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(request);
         var validated = await _validator.ValidateAsync(request, cancellationToken).ConfigureAwait(false);
-        return await WriteAsync(owner, validated, cancellationToken).ConfigureAwait(false);
+        return await WriteAsync(caller, validated, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary><c>GET /norns/{id}</c>: the caller's norn.</summary>
@@ -85,7 +93,7 @@ public sealed class NornService : INornRemoval
     /// <c>PUT /norns/{id}</c>: replaces the caller's norn. The body must describe the same device and destination (the
     /// id is derived from them); only ttl, secret, failure URL, content type, SQS settings and filter can change.
     /// </summary>
-    /// <param name="owner">The authenticated owner.</param>
+    /// <param name="caller">The authenticated owner and its partner ids (the norn takes them).</param>
     /// <param name="id">The norn id from the route.</param>
     /// <param name="request">The request body.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
@@ -94,13 +102,13 @@ public sealed class NornService : INornRemoval
     /// The request breaks a rule, or names another device (field <c>deviceId</c>) or destination (field
     /// <c>destination</c>) than the norn's (rule <c>immutable</c>).
     /// </exception>
-    public async Task<NornResponse?> UpdateAsync(string owner, string id, NornRequest request, CancellationToken cancellationToken = default)
+    public async Task<NornResponse?> UpdateAsync(NornCaller caller, string id, NornRequest request, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(id);
         ArgumentNullException.ThrowIfNull(request);
         var validated = await _validator.ValidateAsync(request, cancellationToken).ConfigureAwait(false);
-        var existing = await GetOwnedAsync(owner, id, cancellationToken).ConfigureAwait(false);
+        var existing = await GetOwnedAsync(caller.Owner, id, cancellationToken).ConfigureAwait(false);
         if (existing is null)
         {
             return null;
@@ -114,7 +122,7 @@ public sealed class NornService : INornRemoval
                 : new NornValidationException("deviceId", "immutable", "deviceId cannot change; register a new norn instead.");
         }
 
-        var outcome = await WriteAsync(owner, validated, cancellationToken).ConfigureAwait(false);
+        var outcome = await WriteAsync(caller, validated, cancellationToken).ConfigureAwait(false);
         return outcome.Norn;
     }
 
@@ -221,10 +229,46 @@ public sealed class NornService : INornRemoval
             : null;
     }
 
-    private async Task<NornWriteOutcome> WriteAsync(string owner, ValidatedNorn validated, CancellationToken cancellationToken)
+    /// <summary>
+    /// The partner ids a norn of this caller carries: none when they are not enforced (<see langword="null"/>), else
+    /// the caller's, distinct and in order; a caller without any cannot register (XMiDT refuses such registrations).
+    /// </summary>
+    private static string[]? CheckPartnerIds(IReadOnlyList<string>? partnerIds)
     {
+        if (partnerIds is null)
+        {
+            return null;
+        }
+
+        var distinct = partnerIds.Where(static p => !string.IsNullOrWhiteSpace(p)).Select(static p => p.Trim()).Distinct(StringComparer.Ordinal).ToArray();
+        if (distinct.Length == 0)
+        {
+            throw new NornValidationException(
+                "partnerIds",
+                "required",
+                "partnerIds: the caller has no partner ids, so its norns could receive no event; its credentials must name at least one partner.");
+        }
+
+        if (distinct.Length > MaxPartnerIds)
+        {
+            throw new NornValidationException(
+                "partnerIds", "count", $"partnerIds: the caller has {distinct.Length} partner ids; the maximum is {MaxPartnerIds}.");
+        }
+
+        if (distinct.FirstOrDefault(static p => p.Length > MaxPartnerIdLength) is { } tooLong)
+        {
+            throw new NornValidationException(
+                "partnerIds", "length", $"partnerIds: a partner id is {tooLong.Length} characters long; the maximum is {MaxPartnerIdLength}.");
+        }
+
+        return distinct;
+    }
+
+    private async Task<NornWriteOutcome> WriteAsync(NornCaller caller, ValidatedNorn validated, CancellationToken cancellationToken)
+    {
+        var partnerIds = CheckPartnerIds(caller.PartnerIds);
         var quotas = _options.CurrentValue.Quotas;
-        var norn = NornSecrets.Protect(validated.ToNorn(owner, _timeProvider.GetUtcNow()), _secrets);
+        var norn = NornSecrets.Protect(validated.ToNorn(caller.Owner, _timeProvider.GetUtcNow()) with { PartnerIds = partnerIds }, _secrets);
         var result = await _store.UpsertAsync(
             norn, new NornQuotas(quotas.MaxNornsPerOwner, quotas.MaxNornsPerDevice), cancellationToken).ConfigureAwait(false);
         switch (result.Status)
@@ -240,7 +284,7 @@ public sealed class NornService : INornRemoval
                     "perOwner", $"The owner already has the maximum of {quotas.MaxNornsPerOwner} norns.");
             case NornWriteStatus.DeviceQuotaExceeded:
                 throw new NornQuotaExceededException(
-                    "perDevice", $"The device {norn.DeviceId} already has the maximum of {quotas.MaxNornsPerDevice} norns.");
+                    "perDevice", $"The owner already has the maximum of {quotas.MaxNornsPerDevice} norns for the device {norn.DeviceId}.");
             default:
                 throw new InvalidOperationException($"The store answered {result.Status} without a norn.");
         }
@@ -256,3 +300,15 @@ public sealed record NornWriteOutcome(NornResponse Norn, bool Created);
 /// <param name="Items">The norns, without secrets, in ascending id order.</param>
 /// <param name="NextAfter">Pass as <c>after</c> for the next page; <see langword="null"/> at the end.</param>
 public sealed record NornListPage(IReadOnlyList<NornResponse> Items, string? NextAfter);
+
+/// <summary>Who asks: the authenticated owner and, when partner ids are enforced, the partner ids of its credentials.</summary>
+/// <param name="Owner">The owner (the principal's name); owners compare exactly.</param>
+/// <param name="PartnerIds">
+/// The caller's partner ids (<c>*</c>: every partner), which a norn it writes carries; <see langword="null"/> when
+/// partner ids are not enforced, so that its norns carry none and receive every event of their device.
+/// </param>
+public sealed record NornCaller(string Owner, IReadOnlyList<string>? PartnerIds = null)
+{
+    /// <summary>The owner, checked.</summary>
+    public string Owner { get; } = string.IsNullOrEmpty(Owner) ? throw new ArgumentException("An owner is required.", nameof(Owner)) : Owner;
+}

@@ -23,6 +23,9 @@ internal sealed class NornValidator
     /// <summary>The longest device id accepted.</summary>
     public const int MaxDeviceIdLength = 256;
 
+    /// <summary>The longest host name accepted in a URL (the DNS limit).</summary>
+    public const int MaxHostLength = 253;
+
     /// <summary>The longest HTTP secret accepted.</summary>
     public const int MaxSecretLength = 256;
 
@@ -170,8 +173,8 @@ internal sealed class NornValidator
             {
                 Http = new HttpDestination
                 {
-                    Url = http.Url!,
-                    FailureUrl = failureUrl is null ? null : http.FailureUrl,
+                    Url = NornIdentity.NormalizeUrl(http.Url!),
+                    FailureUrl = failureUrl is null ? null : NornIdentity.NormalizeUrl(http.FailureUrl!),
                     Secret = secret,
                     ContentType = ValidateContentType(http.ContentType, Prefix + "contentType"),
                 },
@@ -197,6 +200,13 @@ internal sealed class NornValidator
         if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
         {
             throw new NornValidationException(field, "format", $"{field} '{value}' is not an absolute URL.");
+        }
+
+        // A DNS name has at most 253 characters; longer ones cannot be resolved (nor converted to punycode).
+        if (uri.Host.Length > MaxHostLength)
+        {
+            throw new NornValidationException(
+                field, "hostLength", $"{field}: the host name is {uri.Host.Length} characters long; the maximum is {MaxHostLength}.");
         }
 
         if (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
@@ -263,9 +273,14 @@ internal sealed class NornValidator
             urls.Add((Prefix + "failureUrl", failureUrl));
         }
 
-        return _sqsRules.Validate(sqs) with
+        // The queue URL in its stored form (scheme and host lower-cased, ...), so that spellings of one queue are one norn.
+        var queueUrl = sqs.QueueUrl is { Length: > 0 } given && Uri.TryCreate(given, UriKind.Absolute, out var parsed) && parsed.Host.Length > 0
+            && string.IsNullOrEmpty(parsed.UserInfo)
+            ? NornIdentity.NormalizeUrl(given)
+            : sqs.QueueUrl;
+        return _sqsRules.Validate(sqs with { QueueUrl = queueUrl }) with
         {
-            FailureUrl = failureUrl is null ? null : sqs.FailureUrl,
+            FailureUrl = failureUrl is null ? null : NornIdentity.NormalizeUrl(sqs.FailureUrl!),
             Secret = secret,
         };
     }

@@ -9,7 +9,7 @@ public sealed class QuotaOptions
     [Range(1, int.MaxValue, ErrorMessage = "Mimisbrunnr:Quotas:MaxNornsPerOwner must be from {1} to {2}.")]
     public int MaxNornsPerOwner { get; set; } = 10_000;
 
-    /// <summary>Maximum live norns per device (default 100).</summary>
+    /// <summary>Maximum live norns one owner has on one device (default 100); other owners' norns do not count.</summary>
     [Range(1, int.MaxValue, ErrorMessage = "Mimisbrunnr:Quotas:MaxNornsPerDevice must be from {1} to {2}.")]
     public int MaxNornsPerDevice { get; set; } = 100;
 }

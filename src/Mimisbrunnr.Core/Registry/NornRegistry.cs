@@ -17,8 +17,9 @@ internal sealed partial class NornRegistry : INornRegistry
     private readonly ILogger _logger;
     private readonly Lock _writeLock = new();
 
-    // Owner names repeat across many norns; one string each keeps idle norns small.
+    // Owner names and partner lists repeat across many norns; one instance each keeps idle norns small.
     private readonly ConcurrentDictionary<string, string> _owners = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string[]> _partners = new(StringComparer.Ordinal);
     private volatile Index _index = new();
 
     public NornRegistry(ILogger<NornRegistry>? logger = null)
@@ -322,9 +323,11 @@ internal sealed partial class NornRegistry : INornRegistry
             var other => other,
         };
         var filter = CompactFilter(norn.Filter);
+        var partners = CompactPartners(norn.PartnerIds);
         if (ReferenceEquals(owner, norn.Owner)
             && (http is null || ReferenceEquals(contentType, http.ContentType))
-            && ReferenceEquals(filter, norn.Filter))
+            && ReferenceEquals(filter, norn.Filter)
+            && ReferenceEquals(partners, norn.PartnerIds))
         {
             return norn;
         }
@@ -332,11 +335,24 @@ internal sealed partial class NornRegistry : INornRegistry
         return norn with
         {
             Owner = owner,
+            PartnerIds = partners,
             Destination = http is null || ReferenceEquals(contentType, http.ContentType)
                 ? norn.Destination
                 : norn.Destination with { Http = http with { ContentType = contentType! } },
             Filter = filter,
         };
+    }
+
+    /// <summary>One shared array per distinct list of partner ids (most tenants register many norns).</summary>
+    private IReadOnlyList<string>? CompactPartners(IReadOnlyList<string>? partners)
+    {
+        if (partners is null or { Count: 0 })
+        {
+            return null;
+        }
+
+        var key = string.Join('\n', partners);
+        return _partners.GetOrAdd(key, static (_, list) => [.. list], partners);
     }
 
     private static NornFilter? CompactFilter(NornFilter? filter)

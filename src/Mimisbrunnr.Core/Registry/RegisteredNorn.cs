@@ -20,6 +20,9 @@ internal sealed partial class RegisteredNorn
     // norn when a million of them are registered).
     private readonly long _expiresAtUtcTicks;
 
+    // The partner ids events must share with the norn: null when not enforced or when the norn has "*".
+    private readonly IReadOnlyList<string>? _partners;
+
     /// <summary>Wraps a stored norn and compiles its filter.</summary>
     /// <param name="norn">The stored norn.</param>
     /// <exception cref="ArgumentException">The norn's device id is not a device id.</exception>
@@ -33,6 +36,7 @@ internal sealed partial class RegisteredNorn
 
         Norn = norn;
         _expiresAtUtcTicks = norn.ExpiresAt.UtcTicks;
+        _partners = norn.PartnerIds is { Count: > 0 } partners && !partners.Contains(AllPartners) ? partners : null;
 
         // Share the stored string when it is already canonical (it is, for norns written through NornService).
         DeviceId = string.Equals(parsed.Value, norn.DeviceId, StringComparison.Ordinal)
@@ -69,6 +73,38 @@ internal sealed partial class RegisteredNorn
     /// <param name="now">The current time.</param>
     /// <returns><see langword="true"/> at or after <see cref="ExpiresAt"/>.</returns>
     public bool IsExpired(DateTimeOffset now) => now.UtcTicks >= _expiresAtUtcTicks;
+
+    /// <summary>The partner id that stands for every partner.</summary>
+    public const string AllPartners = "*";
+
+    /// <summary>
+    /// Whether an event with these partner ids may reach the norn: always when the norn carries no partner ids (they
+    /// were not enforced) or <c>*</c>; otherwise when the two share one (compared exactly, as XMiDT does).
+    /// </summary>
+    /// <param name="eventPartnerIds">The event's partner ids, or the configured default list when it has none.</param>
+    /// <returns>Whether the norn's tenant may see the event.</returns>
+    public bool AcceptsPartners(IReadOnlyList<string> eventPartnerIds)
+    {
+        var mine = _partners;
+        if (mine is null)
+        {
+            return true;
+        }
+
+        for (var i = 0; i < eventPartnerIds.Count; i++)
+        {
+            var partner = eventPartnerIds[i];
+            for (var j = 0; j < mine.Count; j++)
+            {
+                if (string.Equals(partner, mine[j], StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>Whether an event passes the norn's filter.</summary>
     /// <param name="eventType">The event type (<c>dest</c> without <c>event:</c>).</param>

@@ -6,8 +6,9 @@ namespace Mimisbrunnr.Routing;
 
 /// <summary>
 /// Routes a received event to the norns of its device: takes the device id out of the event, looks its norns up in
-/// the registry (O(1)), skips those that expired (a drop, reason <c>expired</c>) or whose filter does not match (not a
-/// drop), and offers the event to the rest through <see cref="INornEventSink.TryEnqueue"/>. Never blocks and never
+/// the registry (O(1)), skips those of other tenants (no partner id in common) or whose filter does not match (both
+/// counted in <c>mimisbrunnr.filtered</c>, not drops) and those that expired (a drop, reason <c>expired</c>), and offers
+/// the event to the rest through <see cref="INornEventSink.TryEnqueue"/>. Never blocks and never
 /// waits for a destination.
 /// </summary>
 /// <remarks>
@@ -47,8 +48,12 @@ public sealed class EventRouter
 
     /// <summary>Routes one decoded, validated event.</summary>
     /// <param name="message">The event.</param>
+    /// <param name="defaultPartnerIds">
+    /// The partner ids an event without any is treated as carrying (XMiDT's <c>customPIDs</c>); none by default, and
+    /// then such an event reaches only norns of every partner (<c>*</c>) or without partner ids.
+    /// </param>
     /// <returns>What happened to it.</returns>
-    public RouteResult Route(WrpMessage message)
+    public RouteResult Route(WrpMessage message, IReadOnlyList<string>? defaultPartnerIds = null)
     {
         ArgumentNullException.ThrowIfNull(message);
         if (!_extractor.TryExtract(message, out var deviceId))
@@ -66,13 +71,21 @@ public sealed class EventRouter
 
         var now = _timeProvider.GetUtcNow();
         var eventType = DeviceIdExtractor.GetEventType(message.Destination);
+        var partners = message.PartnerIds is { Count: > 0 } carried ? carried : defaultPartnerIds ?? [];
         RoutedEvent? routed = null;
-        int matched = 0, enqueued = 0, dropped = 0, expired = 0;
+        int matched = 0, enqueued = 0, dropped = 0, expired = 0, otherPartner = 0, filtered = 0;
         for (var i = 0; i < norns.Count; i++)
         {
             var norn = norns[i];
+            if (!norn.AcceptsPartners(partners))
+            {
+                otherPartner++;
+                continue;
+            }
+
             if (!norn.Matches(eventType, message.Metadata))
             {
+                filtered++;
                 continue;
             }
 
@@ -95,6 +108,8 @@ public sealed class EventRouter
         }
 
         _metrics.Dropped(DropReasons.Expired, expired);
+        _metrics.Filtered(FilterReasons.Partner, otherPartner);
+        _metrics.Filtered(FilterReasons.Filter, filtered);
         _metrics.EventReceived(OutcomeRouted);
         return new RouteResult(RouteOutcome.Routed, deviceId, matched, enqueued, dropped + expired);
     }

@@ -74,7 +74,7 @@ public class NornServicesRegistrationTests
         var router = provider.GetRequiredService<EventRouter>();
 
         var created = await service.CreateOrUpdateAsync(
-            "alice",
+            new("alice"),
             new NornRequest
             {
                 DeviceId = "mac:112233445566",

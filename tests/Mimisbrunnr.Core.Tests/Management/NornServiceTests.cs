@@ -32,7 +32,7 @@ public class NornServiceTests
     [Fact]
     public async Task Create_stores_the_norn_indexes_it_at_once_and_never_returns_the_secret()
     {
-        var outcome = await _service.CreateOrUpdateAsync("alice", Request(deviceId: "MAC:11:22:33:44:55:66"), Ct);
+        var outcome = await _service.CreateOrUpdateAsync(new("alice"), Request(deviceId: "MAC:11:22:33:44:55:66"), Ct);
 
         Assert.True(outcome.Created);
         var norn = outcome.Norn;
@@ -49,10 +49,10 @@ public class NornServiceTests
     [Fact]
     public async Task Posting_the_same_pair_again_updates_and_keeps_the_creation_time()
     {
-        var first = await _service.CreateOrUpdateAsync("alice", Request(), Ct);
+        var first = await _service.CreateOrUpdateAsync(new("alice"), Request(), Ct);
         _time.Advance(TimeSpan.FromMinutes(10));
 
-        var second = await _service.CreateOrUpdateAsync("alice", Request(ttl: 60), Ct);
+        var second = await _service.CreateOrUpdateAsync(new("alice"), Request(ttl: 60), Ct);
 
         Assert.False(second.Created);
         Assert.Equal(first.Norn.Id, second.Norn.Id);
@@ -64,16 +64,16 @@ public class NornServiceTests
     [Fact]
     public async Task The_same_pair_by_another_owner_is_a_conflict()
     {
-        await _service.CreateOrUpdateAsync("alice", Request(), Ct);
+        await _service.CreateOrUpdateAsync(new("alice"), Request(), Ct);
 
-        await Assert.ThrowsAsync<NornConflictException>(async () => await _service.CreateOrUpdateAsync("mallory", Request(), Ct));
+        await Assert.ThrowsAsync<NornConflictException>(async () => await _service.CreateOrUpdateAsync(new("mallory"), Request(), Ct));
         Assert.Equal(1, _registry.Count);
     }
 
     [Fact]
     public async Task Get_never_reveals_another_owners_norn()
     {
-        var id = (await _service.CreateOrUpdateAsync("alice", Request(), Ct)).Norn.Id;
+        var id = (await _service.CreateOrUpdateAsync(new("alice"), Request(), Ct)).Norn.Id;
 
         Assert.NotNull(await _service.GetAsync("alice", id, Ct));
         Assert.Null(await _service.GetAsync("mallory", id, Ct));
@@ -84,7 +84,7 @@ public class NornServiceTests
     [Fact]
     public async Task An_expired_norn_is_not_found()
     {
-        var id = (await _service.CreateOrUpdateAsync("alice", Request(ttl: 60), Ct)).Norn.Id;
+        var id = (await _service.CreateOrUpdateAsync(new("alice"), Request(ttl: 60), Ct)).Norn.Id;
         _time.Advance(TimeSpan.FromSeconds(60));
 
         Assert.Null(await _service.GetAsync("alice", id, Ct));
@@ -94,7 +94,7 @@ public class NornServiceTests
     [Fact]
     public async Task Delete_removes_only_the_owners_norn_from_store_and_index()
     {
-        var id = (await _service.CreateOrUpdateAsync("alice", Request(), Ct)).Norn.Id;
+        var id = (await _service.CreateOrUpdateAsync(new("alice"), Request(), Ct)).Norn.Id;
 
         Assert.False(await _service.DeleteAsync("mallory", id, Ct));
         Assert.NotNull(_registry.Find(id));
@@ -108,14 +108,14 @@ public class NornServiceTests
     [Fact]
     public async Task Put_updates_the_owners_norn()
     {
-        var id = (await _service.CreateOrUpdateAsync("alice", Request(), Ct)).Norn.Id;
+        var id = (await _service.CreateOrUpdateAsync(new("alice"), Request(), Ct)).Norn.Id;
         _time.Advance(TimeSpan.FromMinutes(1));
         var body = Request(ttl: 120) with
         {
             Filter = new NornFilter { Events = ["online$"] },
         };
 
-        var updated = await _service.UpdateAsync("alice", id, body, Ct);
+        var updated = await _service.UpdateAsync(new("alice"), id, body, Ct);
 
         Assert.NotNull(updated);
         Assert.Equal(TestNorns.T0.AddMinutes(3), updated.ExpiresAt);
@@ -126,22 +126,22 @@ public class NornServiceTests
     [Fact]
     public async Task Put_of_a_missing_or_foreign_norn_is_not_found()
     {
-        var id = (await _service.CreateOrUpdateAsync("alice", Request(), Ct)).Norn.Id;
+        var id = (await _service.CreateOrUpdateAsync(new("alice"), Request(), Ct)).Norn.Id;
 
-        Assert.Null(await _service.UpdateAsync("mallory", id, Request(), Ct));
-        Assert.Null(await _service.UpdateAsync("alice", NornIdentity.Derive("mac:000000000000", "https://x.example/"), Request(), Ct));
+        Assert.Null(await _service.UpdateAsync(new("mallory"), id, Request(), Ct));
+        Assert.Null(await _service.UpdateAsync(new("alice"), NornIdentity.Derive("mac:000000000000", "https://x.example/"), Request(), Ct));
         Assert.Equal("alice", (await _store.GetAsync(id, Ct))!.Owner);
     }
 
     [Fact]
     public async Task Put_cannot_change_the_device_or_the_destination()
     {
-        var id = (await _service.CreateOrUpdateAsync("alice", Request(), Ct)).Norn.Id;
+        var id = (await _service.CreateOrUpdateAsync(new("alice"), Request(), Ct)).Norn.Id;
 
         var destination = await Assert.ThrowsAsync<NornValidationException>(
-            async () => await _service.UpdateAsync("alice", id, Request(url: "https://consumer.example/other"), Ct));
+            async () => await _service.UpdateAsync(new("alice"), id, Request(url: "https://consumer.example/other"), Ct));
         var device = await Assert.ThrowsAsync<NornValidationException>(
-            async () => await _service.UpdateAsync("alice", id, Request(deviceId: "mac:665544332211"), Ct));
+            async () => await _service.UpdateAsync(new("alice"), id, Request(deviceId: "mac:665544332211"), Ct));
 
         Assert.Equal(("destination", "immutable"), (destination.Field, destination.Rule));
         Assert.Equal(("deviceId", "immutable"), (device.Field, device.Rule));
@@ -151,10 +151,10 @@ public class NornServiceTests
     [Fact]
     public async Task Put_validates_the_body_like_post()
     {
-        var id = (await _service.CreateOrUpdateAsync("alice", Request(), Ct)).Norn.Id;
+        var id = (await _service.CreateOrUpdateAsync(new("alice"), Request(), Ct)).Norn.Id;
 
         var error = await Assert.ThrowsAsync<NornValidationException>(
-            async () => await _service.UpdateAsync("alice", id, Request(ttl: 0), Ct));
+            async () => await _service.UpdateAsync(new("alice"), id, Request(ttl: 0), Ct));
 
         Assert.Equal("ttl", error.Field);
     }
@@ -163,12 +163,12 @@ public class NornServiceTests
     public async Task The_owner_quota_is_enforced_on_create()
     {
         _options.Quotas.MaxNornsPerOwner = 2;
-        await _service.CreateOrUpdateAsync("alice", Request(url: "https://a.example/1"), Ct);
-        await _service.CreateOrUpdateAsync("alice", Request(url: "https://a.example/2"), Ct);
+        await _service.CreateOrUpdateAsync(new("alice"), Request(url: "https://a.example/1"), Ct);
+        await _service.CreateOrUpdateAsync(new("alice"), Request(url: "https://a.example/2"), Ct);
 
         var error = await Assert.ThrowsAsync<NornQuotaExceededException>(
-            async () => await _service.CreateOrUpdateAsync("alice", Request(url: "https://a.example/3"), Ct));
-        var update = await _service.CreateOrUpdateAsync("alice", Request(url: "https://a.example/2", ttl: 10), Ct);
+            async () => await _service.CreateOrUpdateAsync(new("alice"), Request(url: "https://a.example/3"), Ct));
+        var update = await _service.CreateOrUpdateAsync(new("alice"), Request(url: "https://a.example/2", ttl: 10), Ct);
 
         Assert.Equal("perOwner", error.Quota);
         Assert.False(update.Created);
@@ -179,10 +179,10 @@ public class NornServiceTests
     public async Task The_device_quota_is_enforced_on_create()
     {
         _options.Quotas.MaxNornsPerDevice = 1;
-        await _service.CreateOrUpdateAsync("alice", Request(url: "https://a.example/1"), Ct);
+        await _service.CreateOrUpdateAsync(new("alice"), Request(url: "https://a.example/1"), Ct);
 
         var error = await Assert.ThrowsAsync<NornQuotaExceededException>(
-            async () => await _service.CreateOrUpdateAsync("bob", Request(url: "https://a.example/2"), Ct));
+            async () => await _service.CreateOrUpdateAsync(new("bob"), Request(url: "https://a.example/2"), Ct));
 
         Assert.Equal("perDevice", error.Quota);
     }
@@ -192,11 +192,11 @@ public class NornServiceTests
     {
         for (var i = 0; i < 5; i++)
         {
-            await _service.CreateOrUpdateAsync("alice", Request(url: $"https://a.example/{i}"), Ct);
+            await _service.CreateOrUpdateAsync(new("alice"), Request(url: $"https://a.example/{i}"), Ct);
         }
 
-        await _service.CreateOrUpdateAsync("alice", Request(deviceId: "mac:665544332211"), Ct);
-        await _service.CreateOrUpdateAsync("bob", Request(url: "https://b.example/"), Ct);
+        await _service.CreateOrUpdateAsync(new("alice"), Request(deviceId: "mac:665544332211"), Ct);
+        await _service.CreateOrUpdateAsync(new("bob"), Request(url: "https://b.example/"), Ct);
 
         var first = await _service.ListAsync("alice", "MAC:11-22-33-44-55-66/service", limit: 3, cancellationToken: Ct);
         var second = await _service.ListAsync("alice", "mac:112233445566", first.NextAfter, 3, Ct);
@@ -226,7 +226,7 @@ public class NornServiceTests
     [Fact]
     public async Task A_gone_destination_removes_the_norn_from_the_store_as_the_system_and_from_the_index()
     {
-        var created = await _service.CreateOrUpdateAsync("alice", Request(), Ct);
+        var created = await _service.CreateOrUpdateAsync(new("alice"), Request(), Ct);
 
         await ((Mimisbrunnr.Dispatch.INornRemoval)_service).RemoveGoneAsync(created.Norn.Id, Ct);
 
