@@ -24,7 +24,8 @@ public sealed class SampleServerTests
             $"--Mimisbrunnr:Argus:Owner={Stores.Owner}",
             "--Mimisbrunnr:Events:Secret=process-secret",
             "--Mimisbrunnr:Destinations:AllowPrivateNetworks=true",
-            "--Server:Users:alice=wonderland");
+            "--Server:Users:alice=wonderland",
+            "--Server:Partners:alice:0=*");
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
         await server.WaitUntilUpAsync(client);
         client.DefaultRequestHeaders.Authorization =

@@ -20,7 +20,8 @@ public sealed class SampleServerTests : SinkAndDatabaseTest
             "--Mimisbrunnr:Events:Secret=process-secret",
             "--Mimisbrunnr:Destinations:AllowPrivateNetworks=true",
             "--Mimisbrunnr:MaxTtl=600",
-            "--Server:Users:alice=wonderland");
+            "--Server:Users:alice=wonderland",
+            "--Server:Partners:alice:0=*");
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
         await server.WaitUntilUpAsync(client);
         client.DefaultRequestHeaders.Authorization =

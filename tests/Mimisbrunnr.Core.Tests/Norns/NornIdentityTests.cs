@@ -19,8 +19,9 @@ public class NornIdentityTests
     [Fact]
     public void The_id_matches_an_independent_incremental_hash()
     {
+        // The device part is the device key: the canonical id lower-cased, so uuid:Äbc and uuid:äbc are one norn.
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(Encoding.UTF8.GetBytes("uuid:Äbc"));
+        hash.AppendData(Encoding.UTF8.GetBytes("uuid:äbc"));
         hash.AppendData("\n"u8);
         hash.AppendData(Encoding.UTF8.GetBytes("https://example.com/ü"));
         var expected = string.Concat(hash.GetHashAndReset().Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
