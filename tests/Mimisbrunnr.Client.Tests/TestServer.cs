@@ -206,7 +206,7 @@ internal sealed class TestServer : IAsyncDisposable
             }
 
             // Every partner, as an operator: the tenancy rules are the server's tests' business.
-            Claim[] claims = [new(ClaimTypes.NameIdentifier, user), new(TestUserAuthenticationHandler.PartnerIdsClaim, "*")];
+            Claim[] claims = [new(ClaimTypes.NameIdentifier, user), new(TestUserAuthenticationHandler.PartnerClaim, "*")];
             var identity = new ClaimsIdentity(claims, SchemeName);
             return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
         }

@@ -260,7 +260,7 @@ public sealed class SqsNornSenderTests
         var never = new TaskCompletionSource();
         await using var sink = await SinkServer.StartAsync(TestContext.Current.CancellationToken);
         sink.SetDefault("/hang", SinkResponse.HeldUntil(never.Task));
-        await using var harness = SenderHarness.Create(engine: o => o.Delivery.Timeout = TimeSpan.FromMilliseconds(300));
+        await using var harness = SenderHarness.Create(engine: o => o.Delivery.Timeout = TimeSpan.FromSeconds(2));
         var norn = SenderHarness.Norn(failureUrl: sink.Url("/hang").ToString());
         _ = await harness.SendAsync(norn, [SenderHarness.Event(99)]);
         harness.Factory.Last.FailNextSingle(new QueueDoesNotExistException("The specified queue does not exist."));
@@ -269,6 +269,7 @@ public sealed class SqsNornSenderTests
         // into a failure).
         var outcome = await harness.SendAsync(norn, [SenderHarness.Event(1)]).AsTask().WaitAsync(Eventually.DefaultTimeout, TestContext.Current.CancellationToken);
 
+        // The notice is held forever by the sink: the send returned because the notice gave up at the delivery timeout.
         Assert.Equal(DeliveryOutcome.Failed(1), outcome);
         Assert.Single(sink.RequestsTo("/hang"));
         Assert.Contains(harness.Logs.GetSnapshot(), r => r.Message.Contains("could not be sent", StringComparison.Ordinal));

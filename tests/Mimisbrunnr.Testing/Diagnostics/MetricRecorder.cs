@@ -74,6 +74,11 @@ public sealed class MetricRecorder : IDisposable
     /// <returns>The count.</returns>
     public long Drops(string reason) => (long)Sum("mimisbrunnr.drops", "reason", reason);
 
+    /// <summary>Events a norn did not take for a reason that is not a drop (<c>partner</c>, <c>filter</c>).</summary>
+    /// <param name="reason">The reason.</param>
+    /// <returns>The count.</returns>
+    public long Filtered(string reason) => (long)Sum("mimisbrunnr.filtered", "reason", reason);
+
     /// <summary>All drops, by reason.</summary>
     /// <returns>The counts.</returns>
     public IReadOnlyDictionary<string, long> DropsByReason() =>

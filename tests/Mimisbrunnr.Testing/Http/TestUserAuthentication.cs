@@ -9,9 +9,9 @@ namespace Mimisbrunnr.Testing.Http;
 
 /// <summary>
 /// Test authentication for hosts under test: the caller is whoever the <see cref="UserHeader"/> header names (as a
-/// name identifier claim); without the header the request is anonymous. Its partner ids (tenants) are those the
-/// <see cref="PartnersHeader"/> header lists, comma-separated, or <c>*</c> (every partner, as an operator) without it,
-/// carried in the claim the API reads by default (<see cref="PartnerIdsClaim"/>).
+/// name identifier claim); without the header the request is anonymous. The caller's partner ids are those the
+/// <see cref="PartnersHeader"/> header lists (comma separated; an empty header: none), or <c>*</c> (every partner) when
+/// the header is absent, as claims of the API's default partner claim type.
 /// </summary>
 public sealed class TestUserAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
@@ -23,11 +23,11 @@ public sealed class TestUserAuthenticationHandler(
     /// <summary>The header that names the caller.</summary>
     public const string UserHeader = "X-Test-User";
 
-    /// <summary>The header that lists the caller's partner ids, comma-separated (default <c>*</c>).</summary>
+    /// <summary>The header that lists the caller's partner ids.</summary>
     public const string PartnersHeader = "X-Test-Partners";
 
-    /// <summary>The claim type of the partner ids: <c>Mimisbrunnr:Api:PartnerIdsClaim</c>'s default.</summary>
-    public const string PartnerIdsClaim = "allowedResources.allowedPartners";
+    /// <summary>The claim type the partner ids are given as (the API's default).</summary>
+    public const string PartnerClaim = "allowedResources.allowedPartners";
 
     /// <inheritdoc />
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -38,13 +38,9 @@ public sealed class TestUserAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        var partners = Request.Headers[PartnersHeader].ToString();
         var claims = new List<Claim> { new(ClaimTypes.NameIdentifier, user) };
-        foreach (var partner in (string.IsNullOrEmpty(partners) ? "*" : partners).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-        {
-            claims.Add(new Claim(PartnerIdsClaim, partner));
-        }
-
+        var partners = Request.Headers.TryGetValue(PartnersHeader, out var listed) ? listed.ToString().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : ["*"];
+        claims.AddRange(partners.Select(static p => new Claim(PartnerClaim, p)));
         var identity = new ClaimsIdentity(claims, SchemeName);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
     }
