@@ -16,13 +16,15 @@ public static class TestEvents
     /// <param name="transaction">The transaction UUID (shows as <c>X-Webpa-Transaction-Id</c> on deliveries).</param>
     /// <param name="contentType">The payload's content type.</param>
     /// <param name="payload">The payload text (default the status JSON).</param>
+    /// <param name="partnerIds">The event's <c>partner_ids</c> (default none).</param>
     /// <returns>The message.</returns>
     public static WrpMessage DeviceStatus(
         string device,
         string eventName = "online",
         string transaction = "txn-1",
         string contentType = "application/json",
-        string? payload = null) => new()
+        string? payload = null,
+        IReadOnlyList<string>? partnerIds = null) => new()
         {
             Type = MessageType.SimpleEvent,
             Source = $"{device}/parodus",
@@ -31,5 +33,6 @@ public static class TestEvents
             ContentType = contentType,
             Payload = Encoding.UTF8.GetBytes(payload ?? "{\"status\":\"" + eventName + "\"}"),
             Metadata = new Dictionary<string, string> { ["/boot-time"] = "1542834188" },
+            PartnerIds = partnerIds,
         };
 }
