@@ -10,12 +10,6 @@ namespace Mimisbrunnr.Hosting.Tests;
 /// <summary>Starts samples/Mimisbrunnr.Server as a process with the configuration keys the README documents.</summary>
 public sealed class SampleServerTests : SinkAndDatabaseTest
 {
-    private static int FreePort() => SampleServerProcess.FreePort();
-
-    private static SampleServerProcess.RunningServer StartServer(params string[] arguments) => SampleServerProcess.StartServer(arguments);
-
-    private static Task WaitUntilUpAsync(HttpClient client, Process process) => SampleServerProcess.WaitUntilUpAsync(client, process);
-
     [Fact]
     public async Task Sample_server_answers_norns_and_events_with_the_documented_keys()
     {
