@@ -50,6 +50,7 @@ internal sealed class ServerProcess : IAsyncDisposable
             "--Mimisbrunnr:Events:Secret", context.EventsSecret,
             "--Mimisbrunnr:Destinations:AllowPrivateNetworks", "true",
             "--Server:Users:" + User, context.Password,
+            "--Server:Partners:" + User + ":0", "*", // an operator of every partner: the load is about delivery, not tenancy
             "--Mimisbrunnr:Quotas:MaxNornsPerOwner", "10000000",
             "--Mimisbrunnr:SecretKeys:0", context.SecretKey,
             "--Logging:LogLevel:Default", "Warning",
