@@ -347,16 +347,16 @@ internal sealed partial class ArgusClient : IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(1000, LogLevel.Error, "Argus refused the {Operation} with {Status}: {Reason}. The credentials, owner or bucket under Mimisbrunnr:Argus are wrong.")]
+        [LoggerMessage(EventIds.Refused, LogLevel.Error, "Argus refused the {Operation} with {Status}: {Reason}. The credentials, owner or bucket under Mimisbrunnr:Argus are wrong.")]
         public static partial void Refused(ILogger logger, string operation, int status, string reason);
 
-        [LoggerMessage(1001, LogLevel.Warning, "Argus rejected the {Operation} with {Status}: {Reason}.")]
+        [LoggerMessage(EventIds.Rejected, LogLevel.Warning, "Argus rejected the {Operation} with {Status}: {Reason}.")]
         public static partial void Rejected(ILogger logger, string operation, int status, string reason);
 
-        [LoggerMessage(1002, LogLevel.Debug, "Argus {Operation} attempt {Attempt} failed ({Failure}); retrying in {Delay}.")]
+        [LoggerMessage(EventIds.Retrying, LogLevel.Debug, "Argus {Operation} attempt {Attempt} failed ({Failure}); retrying in {Delay}.")]
         public static partial void Retrying(ILogger logger, string operation, int attempt, string failure, TimeSpan delay);
 
-        [LoggerMessage(1003, LogLevel.Warning, "Argus is unavailable: the {Operation} failed {Attempts} time(s), last: {Failure}.")]
+        [LoggerMessage(EventIds.Unavailable, LogLevel.Warning, "Argus is unavailable: the {Operation} failed {Attempts} time(s), last: {Failure}.")]
         public static partial void Unavailable(ILogger logger, string operation, int attempts, string failure);
     }
 }

@@ -28,6 +28,22 @@ namespace Mimisbrunnr.Argus;
 /// PostgreSQL store where either matters.
 /// </para>
 /// <para>
+/// Quotas: the owner quota counts the owner's live norns, the device quota the owner's live norns on the device (other
+/// owners' norns there do not count).
+/// </para>
+/// <para>
+/// Identity: Argus has no schema to migrate, so items written by an earlier version, whose ids were derived from the
+/// device id and the URL as written rather than from the device key and the normalised URL
+/// (<see cref="NornIdentity"/>), keep their ids until the norn is written again: they are read, listed, routed and
+/// deleted under their old id meanwhile, and Argus drops them when their ttl runs out. A write under the current id
+/// treats such items ("legacy twins", found in this instance's view of the bucket) as that norn: the newest live one
+/// decides between update and conflict, an update keeps its <see cref="Norn.CreatedAt"/>, and once the write succeeded
+/// the twins are deleted — so a consumer renewing its registration moves it to the current id, without a duplicate. A
+/// background re-key was not chosen: without compare-and-swap it could overwrite a newer write made meanwhile by
+/// another instance, while a write the owner makes settles the item anyway, and every item expires within Argus's
+/// itemMaxTTL. Documents are the whole <see cref="Norn"/>, partner ids included.
+/// </para>
+/// <para>
 /// A poll that fails keeps the last view: nothing is reported deleted because Argus could not be reached. Writes and
 /// reads that cannot reach Argus after their retries throw <see cref="NornStoreUnavailableException"/>; a 400 or a
 /// 401/403 throws <see cref="ArgusStoreException"/>. <see cref="LastPollSucceededAt"/>, <see cref="LastPollError"/>,
@@ -166,44 +182,61 @@ public sealed partial class ArgusNornStore : INornStore, IAsyncDisposable, IDisp
         {
             var now = norn.UpdatedAt;
             var existing = await ReadAsync(norn.Id, cancellationToken).ConfigureAwait(false);
-            if (existing is not null && !existing.IsExpired(now))
+            var twins = await ReadLegacyTwinsAsync(norn.Id, cancellationToken).ConfigureAwait(false);
+
+            // The norn this write meets: the newest live one of the item at its id and its legacy twins.
+            var current = existing is not null && !existing.IsExpired(now) ? existing : null;
+            foreach (var twin in twins)
             {
-                if (!string.Equals(existing.Owner, norn.Owner, StringComparison.Ordinal))
+                if (!twin.IsExpired(now) && (current is null || twin.UpdatedAt > current.UpdatedAt))
+                {
+                    current = twin;
+                }
+            }
+
+            NornWriteResult result;
+            if (current is not null)
+            {
+                if (!string.Equals(current.Owner, norn.Owner, StringComparison.Ordinal))
                 {
                     return new NornWriteResult(NornWriteStatus.Conflict, null);
                 }
 
-                return await WriteAsync(norn with { CreatedAt = existing.CreatedAt }, NornWriteStatus.Updated, cancellationToken)
+                result = await WriteAsync(norn with { CreatedAt = current.CreatedAt }, NornWriteStatus.Updated, cancellationToken)
                     .ConfigureAwait(false);
             }
-
-            if (quotas.MaxPerOwner == int.MaxValue && quotas.MaxPerDevice == int.MaxValue)
+            else if (quotas.MaxPerOwner == int.MaxValue && quotas.MaxPerDevice == int.MaxValue)
             {
-                return await WriteAsync(norn, NornWriteStatus.Created, cancellationToken).ConfigureAwait(false);
+                result = await WriteAsync(norn, NornWriteStatus.Created, cancellationToken).ConfigureAwait(false);
             }
-
-            // Quota-checked creates of this instance take turns, so that two of them never count the same free slot.
-            await _quotaLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
+            else
             {
-                await EnsureRecentViewAsync(cancellationToken).ConfigureAwait(false);
-                var (perOwner, perDevice) = _snapshot.CountLive(norn.Owner, norn.DeviceId, norn.Id, now);
-                if (perOwner >= quotas.MaxPerOwner)
+                // Quota-checked creates of this instance take turns, so that two of them never count the same free slot.
+                await _quotaLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
                 {
-                    return new NornWriteResult(NornWriteStatus.OwnerQuotaExceeded, null);
-                }
+                    await EnsureRecentViewAsync(cancellationToken).ConfigureAwait(false);
+                    var (perOwner, perDevice) = _snapshot.CountLive(norn.Owner, norn.DeviceId, norn.Id, now);
+                    if (perOwner >= quotas.MaxPerOwner)
+                    {
+                        return new NornWriteResult(NornWriteStatus.OwnerQuotaExceeded, null);
+                    }
 
-                if (perDevice >= quotas.MaxPerDevice)
+                    if (perDevice >= quotas.MaxPerDevice)
+                    {
+                        return new NornWriteResult(NornWriteStatus.DeviceQuotaExceeded, null);
+                    }
+
+                    result = await WriteAsync(norn, NornWriteStatus.Created, cancellationToken).ConfigureAwait(false);
+                }
+                finally
                 {
-                    return new NornWriteResult(NornWriteStatus.DeviceQuotaExceeded, null);
+                    _quotaLock.Release();
                 }
+            }
 
-                return await WriteAsync(norn, NornWriteStatus.Created, cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                _quotaLock.Release();
-            }
+            await DeleteLegacyTwinsAsync(norn.Id, twins, cancellationToken).ConfigureAwait(false);
+            return result;
         }
         finally
         {
@@ -520,6 +553,46 @@ public sealed partial class ArgusNornStore : INornStore, IAsyncDisposable, IDisp
         return new NornWriteResult(status, norn);
     }
 
+    /// <summary>
+    /// The norns that items of this instance's view hold under an older id for <paramref name="currentId"/> (see the class
+    /// remarks), each read again: the view may be older than the bucket.
+    /// </summary>
+    private async Task<List<Norn>> ReadLegacyTwinsAsync(string currentId, CancellationToken cancellationToken)
+    {
+        List<Norn> twins = [];
+        foreach (var id in _snapshot.LegacyTwins(currentId))
+        {
+            if (await ReadAsync(id, cancellationToken).ConfigureAwait(false) is { } twin
+                && string.Equals(NornIdentity.Normalize(twin).Id, currentId, StringComparison.Ordinal))
+            {
+                twins.Add(twin);
+            }
+        }
+
+        return twins;
+    }
+
+    /// <summary>
+    /// Deletes the legacy twins of a norn just written under <paramref name="currentId"/>. The write stands whatever
+    /// happens here: a twin that cannot be deleted now is logged and deleted by the next write of the norn.
+    /// </summary>
+    private async Task DeleteLegacyTwinsAsync(string currentId, List<Norn> twins, CancellationToken cancellationToken)
+    {
+        foreach (var twin in twins)
+        {
+            try
+            {
+                var deleted = await _client.DeleteItemAsync(twin.Id, cancellationToken).ConfigureAwait(false);
+                _snapshot.Removed(twin.Id, deleted);
+                Log.Rekeyed(_logger, twin.Id, currentId, _options.Bucket);
+            }
+            catch (Exception ex) when (ex is NornStoreUnavailableException or ArgusStoreException)
+            {
+                Log.RekeyDeferred(_logger, twin.Id, currentId, _options.Bucket, ex.Message);
+            }
+        }
+    }
+
     private static long TtlSeconds(Norn norn)
     {
         var remaining = norn.ExpiresAt - norn.UpdatedAt;
@@ -606,19 +679,25 @@ public sealed partial class ArgusNornStore : INornStore, IAsyncDisposable, IDisp
 
     private static partial class Log
     {
-        [LoggerMessage(1010, LogLevel.Warning, "Polling Argus bucket {Bucket} failed: {Reason}. The last view is kept; nothing is deleted meanwhile.")]
+        [LoggerMessage(EventIds.PollFailing, LogLevel.Warning, "Polling Argus bucket {Bucket} failed: {Reason}. The last view is kept; nothing is deleted meanwhile.")]
         public static partial void PollFailing(ILogger logger, string bucket, string reason);
 
-        [LoggerMessage(1011, LogLevel.Debug, "Polling Argus bucket {Bucket} failed {Failures} times in a row: {Reason}.")]
+        [LoggerMessage(EventIds.PollStillFailing, LogLevel.Debug, "Polling Argus bucket {Bucket} failed {Failures} times in a row: {Reason}.")]
         public static partial void PollStillFailing(ILogger logger, string bucket, int failures, string reason);
 
-        [LoggerMessage(1012, LogLevel.Information, "Polling Argus bucket {Bucket} works again.")]
+        [LoggerMessage(EventIds.PollRecovered, LogLevel.Information, "Polling Argus bucket {Bucket} works again.")]
         public static partial void PollRecovered(ILogger logger, string bucket);
 
-        [LoggerMessage(1013, LogLevel.Debug, "Argus bucket {Bucket}: {Changes} norn changes since the last poll.")]
+        [LoggerMessage(EventIds.Polled, LogLevel.Debug, "Argus bucket {Bucket}: {Changes} norn changes since the last poll.")]
         public static partial void Polled(ILogger logger, string bucket, int changes);
 
-        [LoggerMessage(1014, LogLevel.Warning, "Argus item {Id} in bucket {Bucket} is not a norn of that id; it is ignored.")]
+        [LoggerMessage(EventIds.ForeignItem, LogLevel.Warning, "Argus item {Id} in bucket {Bucket} is not a norn of that id; it is ignored.")]
         public static partial void ForeignItem(ILogger logger, string id, string bucket);
+
+        [LoggerMessage(EventIds.Rekeyed, LogLevel.Information, "Argus item {OldId} in bucket {Bucket}, written under older identity rules, was rewritten as {Id} and deleted.")]
+        public static partial void Rekeyed(ILogger logger, string oldId, string id, string bucket);
+
+        [LoggerMessage(EventIds.RekeyDeferred, LogLevel.Warning, "Argus item {OldId} in bucket {Bucket} was rewritten as {Id} but could not be deleted ({Reason}); the next write of the norn deletes it.")]
+        public static partial void RekeyDeferred(ILogger logger, string oldId, string id, string bucket, string reason);
     }
 }

@@ -29,6 +29,9 @@ internal sealed partial class ArgusSnapshot : IDisposable
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+
+    // Items whose norn has another id under the current identity rules (written by an earlier version).
+    private readonly HashSet<string> _legacy = new(StringComparer.Ordinal);
     private readonly HashSet<string> _touchedDuringPoll = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _pollLock = new(1, 1);
     private readonly List<ArgusItemRef> _items = [];
@@ -154,6 +157,7 @@ internal sealed partial class ArgusSnapshot : IDisposable
 
             entry.RawDigest = raw;
             entry.Set(norn, content);
+            Track(norn.Id, entry);
             _changes.Publish(new NornChange(NornChangeKind.Upserted, norn.Id, norn));
         }
     }
@@ -172,6 +176,7 @@ internal sealed partial class ArgusSnapshot : IDisposable
             }
 
             var known = _entries.Remove(id, out var entry) && entry.IsNorn;
+            _legacy.Remove(id);
             if (deleted || known)
             {
                 _changes.Publish(new NornChange(NornChangeKind.Deleted, id, null));
@@ -179,7 +184,10 @@ internal sealed partial class ArgusSnapshot : IDisposable
         }
     }
 
-    /// <summary>Counts the live norns of an owner and of a device (ignoring case), leaving one id out.</summary>
+    /// <summary>
+    /// Counts the live norns of an owner, and of that owner on a device (ignoring case: the device quota's scope), leaving
+    /// one id out.
+    /// </summary>
     public (int PerOwner, int PerDevice) CountLive(string owner, string deviceId, string excludedId, DateTimeOffset now)
     {
         var perOwner = 0;
@@ -193,11 +201,12 @@ internal sealed partial class ArgusSnapshot : IDisposable
                     continue;
                 }
 
-                if (string.Equals(entry.Owner, owner, StringComparison.Ordinal))
+                if (!string.Equals(entry.Owner, owner, StringComparison.Ordinal))
                 {
-                    perOwner++;
+                    continue;
                 }
 
+                perOwner++;
                 if (string.Equals(entry.DeviceId, deviceId, StringComparison.OrdinalIgnoreCase))
                 {
                     perDevice++;
@@ -208,7 +217,41 @@ internal sealed partial class ArgusSnapshot : IDisposable
         return (perOwner, perDevice);
     }
 
+    /// <summary>
+    /// The items of the view that hold the norn of <paramref name="currentId"/> under an older id: written by an earlier
+    /// version, whose ids were derived from the device id and the URL as written (see <see cref="NornIdentity"/>).
+    /// </summary>
+    /// <returns>Their ids, usually none.</returns>
+    public List<string> LegacyTwins(string currentId)
+    {
+        List<string> twins = [];
+        lock (_gate)
+        {
+            foreach (var id in _legacy)
+            {
+                if (string.Equals(_entries[id].CurrentId, currentId, StringComparison.Ordinal))
+                {
+                    twins.Add(id);
+                }
+            }
+        }
+
+        return twins;
+    }
+
     public void Dispose() => _pollLock.Dispose();
+
+    private void Track(string id, Entry entry)
+    {
+        if (entry.CurrentId is null)
+        {
+            _legacy.Remove(id);
+        }
+        else
+        {
+            _legacy.Add(id);
+        }
+    }
 
     private int ApplyLocked(ReadOnlySpan<byte> json, UInt128[] digests, DateTimeOffset listedAt)
     {
@@ -261,6 +304,7 @@ internal sealed partial class ArgusSnapshot : IDisposable
         {
             foreach (var id in gone)
             {
+                _legacy.Remove(id);
                 if (_entries.Remove(id, out var entry) && entry.IsNorn)
                 {
                     changes++;
@@ -301,6 +345,7 @@ internal sealed partial class ArgusSnapshot : IDisposable
             Log.ForeignItem(_logger, id);
             var wasNorn = entry.IsNorn;
             entry.Clear();
+            Track(id, entry);
             if (!wasNorn)
             {
                 return 0;
@@ -321,6 +366,7 @@ internal sealed partial class ArgusSnapshot : IDisposable
         }
 
         entry.Set(norn, content);
+        Track(id, entry);
         upserts?.Add(new NornChange(NornChangeKind.Upserted, id, norn));
 
         return 1;
@@ -340,6 +386,9 @@ internal sealed partial class ArgusSnapshot : IDisposable
 
         public DateTimeOffset ExpiresAt { get; private set; }
 
+        /// <summary>The norn's id under the current identity rules when it is not the item's id, else <see langword="null"/>.</summary>
+        public string? CurrentId { get; private set; }
+
         public long Stamp { get; set; }
 
         public void Set(Norn norn, UInt128 content)
@@ -349,6 +398,8 @@ internal sealed partial class ArgusSnapshot : IDisposable
             Owner = norn.Owner;
             DeviceId = norn.DeviceId;
             ExpiresAt = norn.ExpiresAt;
+            var currentId = NornIdentity.Normalize(norn).Id;
+            CurrentId = string.Equals(currentId, norn.Id, StringComparison.Ordinal) ? null : currentId;
         }
 
         public void Clear()
@@ -358,12 +409,13 @@ internal sealed partial class ArgusSnapshot : IDisposable
             Owner = string.Empty;
             DeviceId = string.Empty;
             ExpiresAt = default;
+            CurrentId = null;
         }
     }
 
     private static partial class Log
     {
-        [LoggerMessage(1020, LogLevel.Warning, "Argus item {Id} is not a norn of that id; it is ignored until it changes.")]
+        [LoggerMessage(EventIds.ForeignItemPolled, LogLevel.Warning, "Argus item {Id} is not a norn of that id; it is ignored until it changes.")]
         public static partial void ForeignItem(ILogger logger, string id);
     }
 }

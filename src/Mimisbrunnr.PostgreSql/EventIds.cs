@@ -1,7 +1,7 @@
 namespace Mimisbrunnr.PostgreSql;
 
 /// <summary>
-/// The log event ids of this package, in one place so that none repeats (the range 2000..2999 is this package's;
+/// The log event ids of this package, in one place so that none repeats (the range 2000..2099 is this package's;
 /// every Mimisbrunnr package has a range of its own).
 /// </summary>
 internal static class EventIds
@@ -17,4 +17,6 @@ internal static class EventIds
     public const int Retrying = 2004;
 
     public const int UnknownNotification = 2005;
+
+    public const int Rekeyed = 2006;
 }

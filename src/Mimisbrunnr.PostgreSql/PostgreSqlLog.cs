@@ -23,6 +23,12 @@ internal static partial class PostgreSqlLog
     [LoggerMessage(EventIds.Retrying, LogLevel.Warning, "Norn store operation {Operation} failed (attempt {Attempt}); retrying.")]
     public static partial void Retrying(ILogger logger, string operation, int attempt, Exception exception);
 
+    [LoggerMessage(
+        EventIds.Rekeyed,
+        LogLevel.Information,
+        "Norn database {Server}: {Examined} norns brought to the current identity rules: {Rekeyed} re-keyed, {Merged} merged into a newer duplicate, {Rewritten} rewritten with normalised URLs under the same id.")]
+    public static partial void Rekeyed(ILogger logger, string server, int examined, int rekeyed, int merged, int rewritten);
+
     [LoggerMessage(EventIds.UnknownNotification, LogLevel.Warning, "Ignored an unknown norn notification {Payload}; subscribers reload.")]
     public static partial void UnknownNotification(ILogger logger, string payload);
 }

@@ -6,8 +6,9 @@ namespace Mimisbrunnr.PostgreSql;
 
 /// <summary>
 /// Brings the database to <see cref="PostgreSqlSchema.Version"/> once per store, before its first operation. The
-/// migration runs in one transaction under an advisory lock, so instances starting together migrate once; a newer
-/// schema is refused rather than written to by older code.
+/// migration runs in one transaction under an advisory lock, so instances starting together migrate once (the others
+/// wait, then find the schema current); a newer schema is refused rather than written to by older code. A failed
+/// attempt rolls back entirely, so retrying it is safe.
 /// </summary>
 internal sealed class PostgreSqlMigrator : IDisposable
 {
@@ -89,9 +90,19 @@ internal sealed class PostgreSqlMigrator : IDisposable
                         $"The norn database {_server} has schema version {version}, newer than this library's {PostgreSqlSchema.Version}.");
                 }
 
+                var context = new PostgreSqlMigrationContext(connection, transaction, _server, _logger);
                 for (var next = version; next < PostgreSqlSchema.Version; next++)
                 {
-                    await ExecuteAsync(connection, transaction, PostgreSqlSchema.Migrations[next], cancellationToken).ConfigureAwait(false);
+                    var migration = PostgreSqlSchema.Migrations[next];
+                    if (migration.Sql is not null)
+                    {
+                        await ExecuteAsync(connection, transaction, migration.Sql, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    if (migration.Code is not null)
+                    {
+                        await migration.Code(context, cancellationToken).ConfigureAwait(false);
+                    }
                 }
 
                 if (version < PostgreSqlSchema.Version)
@@ -107,6 +118,11 @@ internal sealed class PostgreSqlMigrator : IDisposable
                 {
                     PostgreSqlLog.Migrated(_logger, _server, version, PostgreSqlSchema.Version);
                 }
+
+                foreach (var action in context.AfterCommit)
+                {
+                    action();
+                }
             }
         }
     }
@@ -117,5 +133,34 @@ internal sealed class PostgreSqlMigrator : IDisposable
         using var command = new NpgsqlCommand(sql, connection, transaction);
 #pragma warning restore CA2100
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+}
+
+/// <summary>What a migration's code works with.</summary>
+internal sealed class PostgreSqlMigrationContext(NpgsqlConnection connection, NpgsqlTransaction transaction, string server, ILogger logger)
+{
+    /// <summary>The open connection.</summary>
+    public NpgsqlConnection Connection { get; } = connection;
+
+    /// <summary>The migration transaction (under the migration lock).</summary>
+    public NpgsqlTransaction Transaction { get; } = transaction;
+
+    /// <summary>Host, port and database, for log messages.</summary>
+    public string Server { get; } = server;
+
+    /// <summary>The store's logger.</summary>
+    public ILogger Logger { get; } = logger;
+
+    /// <summary>What to do once the migration has committed (log what it did).</summary>
+    public List<Action> AfterCommit { get; } = [];
+
+    /// <summary>A command in the migration transaction.</summary>
+    /// <param name="sql">Constant SQL; values go in parameters.</param>
+    /// <returns>The command.</returns>
+    public NpgsqlCommand Command(string sql)
+    {
+#pragma warning disable CA2100 // Only the library's own constant SQL.
+        return new NpgsqlCommand(sql, Connection, Transaction);
+#pragma warning restore CA2100
     }
 }

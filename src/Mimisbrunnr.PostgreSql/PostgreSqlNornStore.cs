@@ -24,10 +24,20 @@ namespace Mimisbrunnr.PostgreSql;
 /// <c>created_at</c>, <c>updated_at</c>, and <c>change_seq</c> (a new value of a sequence on every write).
 /// </para>
 /// <para>
-/// Races: all writes of one device take a transaction-scoped advisory lock on the device first, so two instances
-/// creating the same device and destination pair for two owners at once are serialised: exactly one creates, the
-/// other gets <see cref="NornWriteStatus.Conflict"/>. Creates also lock their owner while the owner quota is counted.
-/// The time of a write (for conflicts and quotas) is the norn's <see cref="Norn.UpdatedAt"/>.
+/// Schema version 2 brings rows written by earlier versions to the current identity rules
+/// (<see cref="NornIdentity.Normalize"/>): each gets the id derived from its device key and normalised URL and a document
+/// with normalised URLs; where several rows get one id, the newest by <c>updated_at</c> stays and the others are deleted.
+/// It runs once, in the migration transaction with the table locked against writes, notifies what it changed, and logs
+/// one line counting the rows re-keyed and merged. Hosts still running an earlier version keep deriving ids the old
+/// way: upgrade them all.
+/// </para>
+/// <para>
+/// Races: all writes of one id take a transaction-scoped advisory lock on the id first, so two instances creating the
+/// same device and destination pair for two owners at once are serialised: exactly one creates, the other gets
+/// <see cref="NornWriteStatus.Conflict"/>. Creates also lock their owner while the owner quota is counted, and their
+/// owner on the device while the device quota (the owner's norns on the device) is counted, so both quotas are exact
+/// across instances while different owners' creates on one device do not wait for each other. The time of a write
+/// (for conflicts and quotas) is the norn's <see cref="Norn.UpdatedAt"/>.
 /// </para>
 /// <para>
 /// Change feed: each write or delete notifies channel <c>mimisbrunnr_norns</c> with <c>upsert:&lt;id&gt;</c> or
@@ -376,7 +386,7 @@ public sealed class PostgreSqlNornStore : INornStore, IAsyncDisposable, IDisposa
         return builder;
     }
 
-    private static string DeviceKey(string deviceId) => deviceId.ToLowerInvariant();
+    private static string DeviceKey(string deviceId) => NornIdentity.DeviceKey(deviceId);
 
     private static Norn Deserialize(string document) =>
         JsonSerializer.Deserialize(document, NornJsonContext.Default.Norn)

@@ -18,36 +18,25 @@ namespace Mimisbrunnr.Sqlite;
 /// Table <c>norns</c>: <c>id</c> (primary key), <c>owner</c>, <c>device_id</c> (canonical), <c>device_key</c>
 /// (lower-cased, indexed: devices compare ignoring case), <c>expires_at</c> (unix ms, indexed), <c>document</c> (the
 /// norn as JSON), <c>created_at</c> and <c>updated_at</c> (unix ms). A <c>schema_version</c> table drives idempotent
-/// migrations at first use.
+/// migrations at first use, in one transaction.
 /// </para>
-/// <para>The time of a write (for conflicts and quotas) is the norn's <see cref="Norn.UpdatedAt"/>.</para>
+/// <para>
+/// Schema version 2 brings rows written by earlier versions to the current identity rules
+/// (<see cref="NornIdentity.Normalize"/>): each gets the id derived from its device key and normalised URL and a document
+/// with normalised URLs; where several rows get one id, the newest by <c>updated_at</c> stays and the others are deleted.
+/// One log line counts the rows re-keyed and merged.
+/// </para>
+/// <para>
+/// Quotas count live norns of the owner (owner quota) and of the owner on the device key (device quota). The time of a
+/// write (for conflicts and quotas) is the norn's <see cref="Norn.UpdatedAt"/>.
+/// </para>
 /// </remarks>
-public sealed partial class SqliteNornStore : INornStore, IAsyncDisposable, IDisposable
+public sealed class SqliteNornStore : INornStore, IAsyncDisposable, IDisposable
 {
     /// <summary>The schema version this code writes.</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = SqliteSchema.Version;
 
     private const int BusyTimeoutMilliseconds = 5000;
-
-    // Each entry moves the schema from version i to i + 1.
-    private static readonly string[] Migrations =
-    [
-        """
-        CREATE TABLE norns (
-            id TEXT NOT NULL PRIMARY KEY,
-            owner TEXT NOT NULL,
-            device_id TEXT NOT NULL,
-            device_key TEXT NOT NULL,
-            expires_at INTEGER NOT NULL,
-            document TEXT NOT NULL,
-            created_at INTEGER NOT NULL,
-            updated_at INTEGER NOT NULL
-        ) WITHOUT ROWID;
-        CREATE INDEX ix_norns_device_key ON norns (device_key, expires_at);
-        CREATE INDEX ix_norns_expires_at ON norns (expires_at);
-        CREATE INDEX ix_norns_owner_id_expires_at ON norns (owner, id, expires_at);
-        """,
-    ];
 
     private readonly string _connectionString;
     private readonly ILogger _logger;
@@ -106,7 +95,7 @@ public sealed partial class SqliteNornStore : INornStore, IAsyncDisposable, IDis
                 var mode = (string?)await wal.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
                 if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
                 {
-                    Log.NotWal(_logger, DataSource, mode ?? "(none)");
+                    SqliteLog.NotWal(_logger, DataSource, mode ?? "(none)");
                 }
             }
 
@@ -125,9 +114,19 @@ public sealed partial class SqliteNornStore : INornStore, IAsyncDisposable, IDis
                     $"The norn database {DataSource} has schema version {version}, newer than this library's {SchemaVersion}.");
             }
 
+            var context = new SqliteMigrationContext(connection, transaction, DataSource, _logger);
             for (var next = version; next < SchemaVersion; next++)
             {
-                await ExecuteAsync(connection, transaction, Migrations[next], cancellationToken).ConfigureAwait(false);
+                var migration = SqliteSchema.Migrations[next];
+                if (migration.Sql is not null)
+                {
+                    await ExecuteAsync(connection, transaction, migration.Sql, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (migration.Code is not null)
+                {
+                    await migration.Code(context, cancellationToken).ConfigureAwait(false);
+                }
             }
 
             if (version < SchemaVersion)
@@ -136,10 +135,24 @@ public sealed partial class SqliteNornStore : INornStore, IAsyncDisposable, IDis
                 using var write = Command(connection, transaction, "INSERT INTO schema_version (version) VALUES ($v);");
                 write.Parameters.AddWithValue("$v", SchemaVersion);
                 await write.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                Log.Migrated(_logger, DataSource, version, SchemaVersion);
             }
 
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            if (version < SchemaVersion)
+            {
+                SqliteLog.Migrated(_logger, DataSource, version, SchemaVersion);
+            }
+
+            foreach (var action in context.AfterCommit)
+            {
+                action();
+            }
+
+            foreach (var change in context.Changes)
+            {
+                _changes.Publish(change);
+            }
+
             _initialized = true;
         }
         finally
@@ -183,13 +196,16 @@ public sealed partial class SqliteNornStore : INornStore, IAsyncDisposable, IDis
             }
             else
             {
-                if (await CountAsync(connection, transaction, "owner = $key", norn.Owner, nowMs, cancellationToken).ConfigureAwait(false)
+                if (quotas.MaxPerOwner < int.MaxValue
+                    && await CountAsync(connection, transaction, "owner = $owner", norn, nowMs, cancellationToken).ConfigureAwait(false)
                     >= quotas.MaxPerOwner)
                 {
                     return new NornWriteResult(NornWriteStatus.OwnerQuotaExceeded, null);
                 }
 
-                if (await CountAsync(connection, transaction, "device_key = $key", DeviceKey(norn.DeviceId), nowMs, cancellationToken)
+                // The device quota is the owner's on the device: other owners' norns there do not count.
+                if (quotas.MaxPerDevice < int.MaxValue
+                    && await CountAsync(connection, transaction, "owner = $owner AND device_key = $device_key", norn, nowMs, cancellationToken)
                     .ConfigureAwait(false) >= quotas.MaxPerDevice)
                 {
                     return new NornWriteResult(NornWriteStatus.DeviceQuotaExceeded, null);
@@ -427,7 +443,7 @@ public sealed partial class SqliteNornStore : INornStore, IAsyncDisposable, IDis
         return builder;
     }
 
-    private static string DeviceKey(string deviceId) => deviceId.ToLowerInvariant();
+    private static string DeviceKey(string deviceId) => NornIdentity.DeviceKey(deviceId);
 
     private static Norn Deserialize(string document) =>
         JsonSerializer.Deserialize(document, NornJsonContext.Default.Norn)
@@ -457,12 +473,13 @@ public sealed partial class SqliteNornStore : INornStore, IAsyncDisposable, IDis
         SqliteConnection connection,
         SqliteTransaction transaction,
         string condition,
-        string key,
+        Norn norn,
         long nowMs,
         CancellationToken cancellationToken)
     {
         using var command = Command(connection, transaction, $"SELECT COUNT(*) FROM norns WHERE {condition} AND expires_at > $now;");
-        command.Parameters.AddWithValue("$key", key);
+        command.Parameters.AddWithValue("$owner", norn.Owner);
+        command.Parameters.AddWithValue("$device_key", DeviceKey(norn.DeviceId));
         command.Parameters.AddWithValue("$now", nowMs);
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
@@ -495,14 +512,5 @@ public sealed partial class SqliteNornStore : INornStore, IAsyncDisposable, IDis
             connection.Dispose();
             throw;
         }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventIds.Migrated, LogLevel.Information, "Norn database {DataSource} migrated from schema version {From} to {To}.")]
-        public static partial void Migrated(ILogger logger, string dataSource, int from, int to);
-
-        [LoggerMessage(EventIds.NotWal, LogLevel.Warning, "Norn database {DataSource} is in journal mode {Mode}, not WAL.")]
-        public static partial void NotWal(ILogger logger, string dataSource, string mode);
     }
 }

@@ -112,21 +112,51 @@ public sealed class PostgreSqlStoreTests
     }
 
     [Fact]
-    public async Task The_device_quota_holds_across_instances_creating_at_once()
+    public async Task The_device_quota_holds_per_owner_across_instances_creating_at_once()
     {
         await using var database = await TestDatabase.CreateAsync(Ct);
         await using var first = new PostgreSqlNornStore(database.ConnectionString);
         await using var second = new PostgreSqlNornStore(database.ConnectionString);
         var quotas = new NornQuotas(MaxPerOwner: 100, MaxPerDevice: 3);
 
-        // Different spellings of one device count together.
-        var results = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => Task.Run(
-            async () => (await (i % 2 == 0 ? first : second).UpsertAsync(
-                TestNorns.Http(i % 3 == 0 ? "uuid:Dev-F3" : "uuid:dev-f3", $"https://consumer.example/{i}", owner: $"owner-{i}"), quotas, Ct)).Status,
+        // Three owners create on one device at once through two instances; different spellings of the device count
+        // together, other owners' norns do not count.
+        string[] owners = ["alice", "bob", "carol"];
+        var results = await Task.WhenAll(Enumerable.Range(0, 36).Select(i => Task.Run(
+            async () =>
+            {
+                var owner = owners[i % 3];
+                var norn = TestNorns.Http(i % 4 == 0 ? "uuid:Dev-F3" : "uuid:dev-f3", $"https://consumer.example/{i}", owner: owner);
+                return (Owner: owner, (await (i % 2 == 0 ? first : second).UpsertAsync(norn, quotas, Ct)).Status);
+            },
             Ct)));
 
-        Assert.Equal(3, results.Count(s => s == NornWriteStatus.Created));
-        Assert.Equal(9, results.Count(s => s == NornWriteStatus.DeviceQuotaExceeded));
+        foreach (var owner in owners)
+        {
+            Assert.Equal(3, results.Count(r => r.Owner == owner && r.Status == NornWriteStatus.Created));
+            Assert.Equal(9, results.Count(r => r.Owner == owner && r.Status == NornWriteStatus.DeviceQuotaExceeded));
+            Assert.Equal(3, (await second.ListAsync(new NornQuery(owner, "UUID:DEV-F3", null, 100, T0), Ct)).Items.Count);
+        }
+    }
+
+    [Fact]
+    public async Task Both_quotas_hold_across_instances_when_an_owner_creates_on_many_devices_at_once()
+    {
+        await using var database = await TestDatabase.CreateAsync(Ct);
+        await using var first = new PostgreSqlNornStore(database.ConnectionString);
+        await using var second = new PostgreSqlNornStore(database.ConnectionString);
+        var quotas = new NornQuotas(MaxPerOwner: 7, MaxPerDevice: 2);
+
+        // 4 devices x 5 creates each: the device quota allows 8, the owner quota 7.
+        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => Task.Run(
+            async () => (await (i % 2 == 0 ? first : second).UpsertAsync(
+                TestNorns.Http($"mac:f7{i % 4:x10}", $"https://consumer.example/{i}", owner: "alice"), quotas, Ct)).Status,
+            Ct)));
+
+        Assert.Equal(7, results.Count(s => s == NornWriteStatus.Created));
+        var stored = (await first.ListAsync(new NornQuery("alice", null, null, 100, T0), Ct)).Items;
+        Assert.Equal(7, stored.Count);
+        Assert.All(stored.GroupBy(n => n.DeviceId), device => Assert.InRange(device.Count(), 1, 2));
     }
 
     [Fact]

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using Mimisbrunnr.Delivery;
 using Mimisbrunnr.Norns;
@@ -312,13 +311,9 @@ internal sealed class NornValidator
                 }
 
                 CheckLength(pattern, field, MaxFilterEventLength);
-                try
+                if (EventFilter.Check(pattern) is var (rule, reason))
                 {
-                    _ = new Regex(pattern, EventFilter.Options, EventFilter.MatchTimeout);
-                }
-                catch (ArgumentException ex)
-                {
-                    throw new NornValidationException(field, "regex", $"{field} is not a valid regular expression: {ex.Message}");
+                    throw new NornValidationException(field, rule, $"{field} '{Shorten(pattern)}' {reason}");
                 }
 
                 events[i] = pattern;
@@ -358,6 +353,8 @@ internal sealed class NornValidator
     }
 
     private static string? Optional(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    private static string Shorten(string text) => text.Length <= 64 ? text : text[..64] + "…";
 
     /// <summary>A secret: at most <paramref name="max"/> characters, and not in the stored form of a protected secret.</summary>
     private static void CheckSecret(string? value, string field, int max)

@@ -8,22 +8,27 @@ namespace Mimisbrunnr.Registry;
 /// A norn's filter, compiled once per norn version: the event regexes (any one must match the event type; none means
 /// every event) and the metadata pairs (all must be present with equal values).
 /// </summary>
+/// <remarks>
+/// Filters are written by tenants and run inside <c>/events</c>, so they must not be able to stall it: every pattern
+/// runs on .NET's non-backtracking engine (time linear in the input, whatever the pattern), with a small per-match
+/// timeout behind that, and the router caps the time one event may spend in filters. Patterns that engine cannot run
+/// (backreferences, lookarounds, atomic groups, conditionals) are refused at registration.
+/// </remarks>
 internal sealed class EventFilter
 {
-    /// <summary>The match timeout of every filter regex: a pathological pattern costs at most this per event.</summary>
-    public static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(100);
+    /// <summary>The timeout of one match: a second line behind the linear-time engine.</summary>
+    public static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(10);
 
-    /// <summary>The options every filter regex is compiled with (interpreted: a million norns must not JIT a million regexes).</summary>
-    public const RegexOptions Options = RegexOptions.CultureInvariant;
+    /// <summary>The options every filter regex is compiled with.</summary>
+    public const RegexOptions Options = RegexOptions.CultureInvariant | RegexOptions.NonBacktracking;
 
     /// <summary>A filter that lets nothing through (a stored filter that no longer compiles).</summary>
     public static readonly EventFilter Nothing = new([], []);
 
-    /// <summary>How many distinct patterns <see cref="Shared"/> keeps; beyond it, patterns compile per norn.</summary>
-    internal const int MaxSharedPatterns = 10_000;
-
-    // Norns very often share patterns, and one interpreted Regex costs about a KiB: share them (Regex is thread-safe).
-    private static readonly ConcurrentDictionary<string, Regex> Shared = new(StringComparer.Ordinal);
+    // One Regex per distinct pattern on this host, however many norns use it (a NonBacktracking regex costs a few KiB
+    // and grows its state cache with use). Weak, so that a pattern no norn uses any more can go; norns hold it strongly.
+    private static readonly ConcurrentDictionary<string, WeakReference<Regex>> Shared = new(StringComparer.Ordinal);
+    private static int _insertsSincePurge;
 
     private readonly Regex[] _events;
     private readonly KeyValuePair<string, string>[] _metadata;
@@ -34,6 +39,9 @@ internal sealed class EventFilter
         _metadata = metadata;
     }
 
+    /// <summary>Whether the filter has event regexes (whose matching the router times).</summary>
+    public bool HasPatterns => _events.Length > 0;
+
     /// <summary>Compiles a norn filter.</summary>
     /// <param name="filter">The filter.</param>
     /// <returns>
@@ -41,6 +49,7 @@ internal sealed class EventFilter
     /// otherwise the compiled filter.
     /// </returns>
     /// <exception cref="ArgumentException">A regex does not compile.</exception>
+    /// <exception cref="NotSupportedException">A regex uses a construct the non-backtracking engine cannot run.</exception>
     public static EventFilter? Compile(NornFilter? filter)
     {
         if (filter is null)
@@ -60,19 +69,51 @@ internal sealed class EventFilter
         return events.Length == 0 && metadata.Length == 0 ? null : new EventFilter(events, metadata);
     }
 
-    /// <summary>Compiles a pattern with the filter options, sharing one instance per distinct pattern.</summary>
+    /// <summary>Compiles a pattern with the filter options, sharing one instance per distinct pattern on this host.</summary>
     /// <param name="pattern">The pattern.</param>
     /// <returns>The regex.</returns>
     /// <exception cref="ArgumentException">The pattern does not compile.</exception>
+    /// <exception cref="NotSupportedException">The pattern uses a construct the non-backtracking engine cannot run.</exception>
     public static Regex GetRegex(string pattern)
     {
-        if (Shared.TryGetValue(pattern, out var regex))
+        if (Shared.TryGetValue(pattern, out var weak) && weak.TryGetTarget(out var regex))
         {
             return regex;
         }
 
         regex = new Regex(pattern, Options, MatchTimeout);
-        return Shared.Count < MaxSharedPatterns ? Shared.GetOrAdd(pattern, regex) : regex;
+        var entry = Shared.AddOrUpdate(
+            pattern,
+            static (_, r) => new WeakReference<Regex>(r),
+            static (_, existing, r) => existing.TryGetTarget(out var alive) && alive is not null ? existing : new WeakReference<Regex>(r),
+            regex);
+        if (Interlocked.Increment(ref _insertsSincePurge) >= 4096)
+        {
+            PurgeCollected();
+        }
+
+        return entry.TryGetTarget(out var shared) ? shared : regex;
+    }
+
+    /// <summary>Checks that a pattern can run as a filter: compiles on the non-backtracking engine.</summary>
+    /// <param name="pattern">The pattern.</param>
+    /// <returns><see langword="null"/> when it can; otherwise the rule broken and why, for a person.</returns>
+    public static (string Rule, string Reason)? Check(string pattern)
+    {
+        try
+        {
+            _ = GetRegex(pattern);
+            return null;
+        }
+        catch (ArgumentException ex)
+        {
+            return ("regex", "is not a valid regular expression: " + ex.Message);
+        }
+        catch (NotSupportedException ex)
+        {
+            return ("linearTime", "uses what a linear-time regular expression cannot express (backreferences, lookarounds, "
+                + "atomic groups, conditionals): " + ex.Message);
+        }
     }
 
     /// <summary>Whether an event passes the filter. A regex that times out counts as no match.</summary>
@@ -115,5 +156,17 @@ internal sealed class EventFilter
         }
 
         return false;
+    }
+
+    private static void PurgeCollected()
+    {
+        Volatile.Write(ref _insertsSincePurge, 0);
+        foreach (var pair in Shared)
+        {
+            if (!pair.Value.TryGetTarget(out _))
+            {
+                Shared.TryRemove(pair);
+            }
+        }
     }
 }

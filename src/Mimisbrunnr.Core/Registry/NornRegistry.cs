@@ -389,7 +389,7 @@ internal sealed partial class NornRegistry : INornRegistry
             shared = EventFilter.GetRegex(pattern).ToString();
             return true;
         }
-        catch (ArgumentException)
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
         {
             shared = pattern;
             return false;

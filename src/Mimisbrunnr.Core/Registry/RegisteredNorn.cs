@@ -46,10 +46,10 @@ internal sealed partial class RegisteredNorn
         {
             _filter = EventFilter.Compile(norn.Filter);
         }
-        catch (ArgumentException)
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
         {
-            // Validation keeps bad patterns out of the store; should one get there anyway, deliver nothing rather
-            // than everything.
+            // Validation keeps bad patterns out of the store; should one get there anyway (written before filters had
+            // to be linear-time, say), deliver nothing rather than everything.
             _filter = EventFilter.Nothing;
         }
     }

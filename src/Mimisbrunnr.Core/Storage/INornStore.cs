@@ -4,18 +4,26 @@ namespace Mimisbrunnr.Storage;
 
 /// <summary>
 /// The persistence port for norns. Implementations: <c>InMemoryNornStore</c> (tests, single process), SQLite
-/// (embedded default), PostgreSQL (several host instances). Every implementation passes the shared store contract
-/// tests. All members are safe for concurrent callers.
+/// (embedded default), PostgreSQL (several host instances), Argus (XMiDT compatibility). Every implementation passes
+/// the shared store contract tests. All members are safe for concurrent callers.
 /// </summary>
+/// <remarks>
+/// A store keeps the whole <see cref="Norn"/> (partner ids included) and returns it as written. Ids follow
+/// <see cref="NornIdentity"/>; a durable store whose rows were written under older identity rules brings them to the
+/// current ones (<see cref="NornIdentity.Normalize"/>) when it migrates its schema, or documents how it does otherwise.
+/// </remarks>
 public interface INornStore
 {
     /// <summary>
     /// Creates the norn, or updates it when a norn with the same id exists and has the same owner. An existing norn
     /// of another owner that has not expired is a <see cref="NornWriteStatus.Conflict"/> and nothing is written; an
     /// expired one is replaced as if absent. On update, the stored <see cref="Norn.CreatedAt"/> is kept. Quotas are
-    /// checked on create only, counting non-expired norns, atomically with the write. The time of the write, at which
-    /// "expired" is judged for the conflict and quota checks, is <see cref="Norn.UpdatedAt"/> of
-    /// <paramref name="norn"/> (the caller's clock), so that stores need no clock of their own.
+    /// checked on create only, counting non-expired norns, atomically with the write: the owner quota counts the
+    /// norns of <see cref="Norn.Owner"/>; the device quota counts the norns of <see cref="Norn.Owner"/> on the device
+    /// (<see cref="NornIdentity.DeviceKey"/>), never other owners' norns there, so that no tenant can fill a device and
+    /// lock the others out. The owner quota is checked first. The time of the write, at which "expired" is judged for
+    /// the conflict and quota checks, is <see cref="Norn.UpdatedAt"/> of <paramref name="norn"/> (the caller's clock),
+    /// so that stores need no clock of their own.
     /// </summary>
     /// <param name="norn">The norn to write.</param>
     /// <param name="quotas">The limits to enforce on create.</param>
@@ -84,7 +92,7 @@ public enum NornWriteStatus
     /// <summary>The owner already has the maximum number of norns; nothing was written.</summary>
     OwnerQuotaExceeded,
 
-    /// <summary>The device already has the maximum number of norns; nothing was written.</summary>
+    /// <summary>The owner already has the maximum number of norns on the device; nothing was written.</summary>
     DeviceQuotaExceeded,
 }
 
@@ -93,9 +101,12 @@ public enum NornWriteStatus
 /// <param name="Norn">The norn as stored (for Created/Updated), otherwise <see langword="null"/>.</param>
 public sealed record NornWriteResult(NornWriteStatus Status, Norn? Norn);
 
-/// <summary>Limits enforced when a norn is created.</summary>
-/// <param name="MaxPerOwner">Maximum live norns per owner.</param>
-/// <param name="MaxPerDevice">Maximum live norns per device.</param>
+/// <summary>Limits enforced when a norn is created (see <see cref="INornStore.UpsertAsync"/>).</summary>
+/// <param name="MaxPerOwner">Maximum live norns per owner, over all devices.</param>
+/// <param name="MaxPerDevice">
+/// Maximum live norns per owner on one device (same owner and same <see cref="NornIdentity.DeviceKey"/>); other owners'
+/// norns on the device do not count.
+/// </param>
 public readonly record struct NornQuotas(int MaxPerOwner, int MaxPerDevice)
 {
     /// <summary>No limits.</summary>

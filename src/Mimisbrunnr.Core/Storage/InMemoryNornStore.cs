@@ -7,13 +7,17 @@ namespace Mimisbrunnr.Storage;
 /// A thread-safe <see cref="INornStore"/> that keeps norns in process memory: for tests and single-process hosts
 /// that need no durability. Writes are serialised by one lock; the change feed is in-process.
 /// </summary>
-/// <remarks>The time of a write (for conflicts and quotas) is the norn's <see cref="Norn.UpdatedAt"/>.</remarks>
+/// <remarks>
+/// The time of a write (for conflicts and quotas) is the norn's <see cref="Norn.UpdatedAt"/>. Norns are indexed by owner
+/// and by owner and device key, the scopes of the two quotas.
+/// </remarks>
 internal sealed class InMemoryNornStore : INornStore, IDisposable
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Norn> _byId = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SortedSet<string>> _byOwner = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, HashSet<string>> _byDevice = new(StringComparer.OrdinalIgnoreCase);
+    // The device quota's scope: owner and device key.
+    private readonly Dictionary<(string Owner, string DeviceKey), HashSet<string>> _byOwnerDevice = new();
     private readonly NornChangeBroadcaster _changes = new();
 
     /// <summary>The number of stored norns, expired ones included.</summary>
@@ -54,7 +58,7 @@ internal sealed class InMemoryNornStore : INornStore, IDisposable
                 return ValueTask.FromResult(new NornWriteResult(NornWriteStatus.OwnerQuotaExceeded, null));
             }
 
-            if (CountLive(_byDevice, norn.DeviceId, now) >= quotas.MaxPerDevice)
+            if (CountLive(_byOwnerDevice, OwnerDevice(norn), now) >= quotas.MaxPerDevice)
             {
                 return ValueTask.FromResult(new NornWriteResult(NornWriteStatus.DeviceQuotaExceeded, null));
             }
@@ -200,8 +204,10 @@ internal sealed class InMemoryNornStore : INornStore, IDisposable
     private int CountLive(Dictionary<string, SortedSet<string>> index, string key, DateTimeOffset now) =>
         index.TryGetValue(key, out var ids) ? CountLive(ids, now) : 0;
 
-    private int CountLive(Dictionary<string, HashSet<string>> index, string key, DateTimeOffset now) =>
+    private int CountLive(Dictionary<(string, string), HashSet<string>> index, (string, string) key, DateTimeOffset now) =>
         index.TryGetValue(key, out var ids) ? CountLive(ids, now) : 0;
+
+    private static (string Owner, string DeviceKey) OwnerDevice(Norn norn) => (norn.Owner, NornIdentity.DeviceKey(norn.DeviceId));
 
     private int CountLive(IEnumerable<string> ids, DateTimeOffset now)
     {
@@ -232,10 +238,11 @@ internal sealed class InMemoryNornStore : INornStore, IDisposable
         }
 
         owned.Add(norn.Id);
-        if (!_byDevice.TryGetValue(norn.DeviceId, out var ofDevice))
+        var ownerDevice = OwnerDevice(norn);
+        if (!_byOwnerDevice.TryGetValue(ownerDevice, out var ofDevice))
         {
             ofDevice = new HashSet<string>(StringComparer.Ordinal);
-            _byDevice[norn.DeviceId] = ofDevice;
+            _byOwnerDevice[ownerDevice] = ofDevice;
         }
 
         ofDevice.Add(norn.Id);
@@ -249,9 +256,10 @@ internal sealed class InMemoryNornStore : INornStore, IDisposable
             _byOwner.Remove(norn.Owner);
         }
 
-        if (_byDevice.TryGetValue(norn.DeviceId, out var ofDevice) && ofDevice.Remove(norn.Id) && ofDevice.Count == 0)
+        var ownerDevice = OwnerDevice(norn);
+        if (_byOwnerDevice.TryGetValue(ownerDevice, out var ofDevice) && ofDevice.Remove(norn.Id) && ofDevice.Count == 0)
         {
-            _byDevice.Remove(norn.DeviceId);
+            _byOwnerDevice.Remove(ownerDevice);
         }
     }
 }

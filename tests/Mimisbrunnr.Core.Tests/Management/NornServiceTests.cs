@@ -178,11 +178,13 @@ public class NornServiceTests
     [Fact]
     public async Task The_device_quota_is_enforced_on_create()
     {
+        // Per owner and device: another owner's norns on the device do not count.
         _options.Quotas.MaxNornsPerDevice = 1;
         await _service.CreateOrUpdateAsync(new("alice"), Request(url: "https://a.example/1"), Ct);
+        await _service.CreateOrUpdateAsync(new("bob"), Request(url: "https://a.example/3"), Ct);
 
         var error = await Assert.ThrowsAsync<NornQuotaExceededException>(
-            async () => await _service.CreateOrUpdateAsync(new("bob"), Request(url: "https://a.example/2"), Ct));
+            async () => await _service.CreateOrUpdateAsync(new("alice"), Request(url: "https://a.example/2"), Ct));
 
         Assert.Equal("perDevice", error.Quota);
     }

@@ -320,16 +320,64 @@ public abstract class NornStoreContractTests : IAsyncLifetime
     {
         var quotas = new NornQuotas(MaxPerOwner: 100, MaxPerDevice: 2);
         await CreateAsync(TestNorns.Http("uuid:Dev", Url(1), owner: "alice"), quotas);
-        await CreateAsync(TestNorns.Http("uuid:Dev", Url(2), owner: "bob"), quotas);
+        await CreateAsync(TestNorns.Http("uuid:DEV", Url(2), owner: "alice"), quotas);
 
-        var third = await Store.UpsertAsync(TestNorns.Http("uuid:dev", Url(3), owner: "carol"), quotas, Ct);
-        var update = await Store.UpsertAsync(TestNorns.Http("uuid:Dev", Url(2), owner: "bob", now: T0.AddMinutes(1)), quotas, Ct);
-        var otherDevice = await Store.UpsertAsync(TestNorns.Http("uuid:other", Url(3), owner: "carol"), quotas, Ct);
+        var third = await Store.UpsertAsync(TestNorns.Http("uuid:dev", Url(3), owner: "alice"), quotas, Ct);
+        var update = await Store.UpsertAsync(TestNorns.Http("uuid:DEV", Url(2), owner: "alice", now: T0.AddMinutes(1)), quotas, Ct);
+        var otherDevice = await Store.UpsertAsync(TestNorns.Http("uuid:other", Url(3), owner: "alice"), quotas, Ct);
 
         Assert.Equal(NornWriteStatus.DeviceQuotaExceeded, third.Status);
+        Assert.Null(third.Norn);
         Assert.Null(await Store.GetAsync(NornIdentity.Derive("uuid:dev", Url(3)), Ct));
         Assert.Equal(NornWriteStatus.Updated, update.Status);
         Assert.Equal(NornWriteStatus.Created, otherDevice.Status);
+    }
+
+    [Fact]
+    public async Task The_device_quota_counts_the_owners_norns_on_the_device_not_other_owners()
+    {
+        var quotas = new NornQuotas(MaxPerOwner: 100, MaxPerDevice: 2);
+
+        // Bob fills the device up to his quota; that leaves Alice's quota on it untouched.
+        await CreateAsync(TestNorns.Http("uuid:Shared", Url(1), owner: "bob"), quotas);
+        await CreateAsync(TestNorns.Http("uuid:shared", Url(2), owner: "bob"), quotas);
+        var bobsThird = await Store.UpsertAsync(TestNorns.Http("uuid:SHARED", Url(3), owner: "bob"), quotas, Ct);
+        await CreateAsync(TestNorns.Http("uuid:shared", Url(4), owner: "alice"), quotas);
+        await CreateAsync(TestNorns.Http("uuid:Shared", Url(5), owner: "alice"), quotas);
+        var alicesThird = await Store.UpsertAsync(TestNorns.Http("uuid:SHARED", Url(6), owner: "alice"), quotas, Ct);
+        await CreateAsync(TestNorns.Http("uuid:shared", Url(7), owner: "carol"), quotas);
+
+        Assert.Equal(NornWriteStatus.DeviceQuotaExceeded, bobsThird.Status);
+        Assert.Equal(NornWriteStatus.DeviceQuotaExceeded, alicesThird.Status);
+        Assert.Null(await Store.GetAsync(NornIdentity.Derive("uuid:SHARED", Url(6)), Ct));
+        Assert.Equal(2, (await Store.ListAsync(new NornQuery("bob", "uuid:shared", null, 100, T0), Ct)).Items.Count);
+        Assert.Equal(2, (await Store.ListAsync(new NornQuery("alice", "uuid:shared", null, 100, T0), Ct)).Items.Count);
+    }
+
+    [Fact]
+    public async Task The_device_quota_frees_a_slot_when_one_of_the_owners_norns_on_the_device_is_deleted()
+    {
+        var quotas = new NornQuotas(MaxPerOwner: 100, MaxPerDevice: 1);
+        var first = await CreateAsync(TestNorns.Http(TestNorns.Mac(1), Url(1), owner: "alice"), quotas);
+        await CreateAsync(TestNorns.Http(TestNorns.Mac(1), Url(2), owner: "bob"), quotas);
+        var refused = await Store.UpsertAsync(TestNorns.Http(TestNorns.Mac(1), Url(3), owner: "alice"), quotas, Ct);
+
+        Assert.True(await Store.DeleteAsync(first.Id, "alice", Ct));
+        var accepted = await Store.UpsertAsync(TestNorns.Http(TestNorns.Mac(1), Url(3), owner: "alice"), quotas, Ct);
+
+        Assert.Equal(NornWriteStatus.DeviceQuotaExceeded, refused.Status);
+        Assert.Equal(NornWriteStatus.Created, accepted.Status);
+    }
+
+    [Fact]
+    public async Task When_both_quotas_are_reached_the_owner_quota_is_reported()
+    {
+        var quotas = new NornQuotas(MaxPerOwner: 1, MaxPerDevice: 1);
+        await CreateAsync(TestNorns.Http(TestNorns.Mac(1), Url(1), owner: "alice"), quotas);
+
+        var result = await Store.UpsertAsync(TestNorns.Http(TestNorns.Mac(1), Url(2), owner: "alice"), quotas, Ct);
+
+        Assert.Equal(NornWriteStatus.OwnerQuotaExceeded, result.Status);
     }
 
     [Fact]
@@ -409,6 +457,66 @@ public abstract class NornStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Partner_ids_round_trip_through_get_list_load_and_the_change_feed()
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        cts.CancelAfter(TimeSpan.FromSeconds(30));
+        await using var changes = Store.WatchAsync(cts.Token).GetAsyncEnumerator(cts.Token);
+        var next = changes.MoveNextAsync();
+        await WhenSubscribedAsync();
+        string[] partners = ["comcast", "*", "sky-uk"];
+        var norn = TestNorns.Http(TestNorns.Mac(1), Url(1), owner: "alice") with { PartnerIds = partners };
+
+        var written = await CreateAsync(norn);
+        var got = await Store.GetAsync(norn.Id, Ct);
+        var listed = (await Store.ListAsync(new NornQuery("alice", null, null, 10, T0), Ct)).Items.Single();
+        var loaded = new List<Norn>();
+        await foreach (var active in Store.LoadActiveAsync(T0, Ct))
+        {
+            loaded.Add(active);
+        }
+
+        var change = await ReadChangeAsync(changes, next);
+        var fromFeed = change.Norn ?? await Store.GetAsync(change.Id!, Ct);
+
+        Assert.Equal(partners, written.PartnerIds);
+        Assert.Equal(partners, got!.PartnerIds);
+        Assert.Equal(partners, listed.PartnerIds);
+        Assert.Equal(partners, Assert.Single(loaded).PartnerIds);
+        Assert.Equal((NornChangeKind.Upserted, norn.Id), (change.Kind, change.Id));
+        Assert.Equal(partners, fromFeed!.PartnerIds);
+    }
+
+    [Fact]
+    public async Task An_update_replaces_the_partner_ids()
+    {
+        await CreateAsync(TestNorns.Http(TestNorns.Mac(1), Url(1), owner: "alice") with { PartnerIds = ["comcast"] });
+
+        var result = await Store.UpsertAsync(
+            TestNorns.Http(TestNorns.Mac(1), Url(1), owner: "alice", now: T0.AddMinutes(1)) with { PartnerIds = ["sky-uk", "comcast"] }, NornQuotas.Unlimited, Ct);
+
+        Assert.Equal(NornWriteStatus.Updated, result.Status);
+        Assert.Equal(["sky-uk", "comcast"], (await Store.GetAsync(result.Norn!.Id, Ct))!.PartnerIds);
+    }
+
+    [Fact]
+    public async Task A_norn_without_partner_ids_comes_back_without_them()
+    {
+        var norn = await CreateAsync(TestNorns.Http(TestNorns.Mac(1), Url(1), owner: "alice"));
+
+        var got = await Store.GetAsync(norn.Id, Ct);
+        var loaded = new List<Norn>();
+        await foreach (var active in Store.LoadActiveAsync(T0, Ct))
+        {
+            loaded.Add(active);
+        }
+
+        Assert.Null(norn.PartnerIds);
+        Assert.True(got!.PartnerIds is null or { Count: 0 });
+        Assert.True(Assert.Single(loaded).PartnerIds is null or { Count: 0 });
+    }
+
+    [Fact]
     public async Task Sixteen_concurrent_creators_lose_no_write_and_make_no_duplicate()
     {
         const int Writers = 16;
@@ -456,6 +564,21 @@ public abstract class NornStoreContractTests : IAsyncLifetime
 
     [Fact]
     public async Task Ping_answers() => await Store.PingAsync(Ct);
+
+    private static async Task<NornChange> ReadChangeAsync(IAsyncEnumerator<NornChange> changes, ValueTask<bool> pending)
+    {
+        var next = pending;
+        while (true)
+        {
+            Assert.True(await next, "the change feed ended early");
+            if (changes.Current.Kind != NornChangeKind.Resync)
+            {
+                return changes.Current;
+            }
+
+            next = changes.MoveNextAsync();
+        }
+    }
 
     private static async Task<(NornChangeKind Kind, string? Id)[]> ReadAsync(
         IAsyncEnumerator<NornChange> changes,
