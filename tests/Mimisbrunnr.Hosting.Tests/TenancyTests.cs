@@ -116,6 +116,7 @@ public sealed class TenancyTests : SinkAndDatabaseTest
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, other.StatusCode);
         Assert.Equal((await first.ReadJsonAsync()).GetProperty("id").GetString(), (await second.ReadJsonAsync()).GetProperty("id").GetString());
+        Assert.Equal("uuid:ABC", (await second.ReadJsonAsync()).GetProperty("deviceId").GetString()); // as first registered
         Assert.Single((await list.ReadJsonAsync()).EnumerateArray());
 
         await PostAsync(host, Event("t-1", ["p"], "uuid:abc"));

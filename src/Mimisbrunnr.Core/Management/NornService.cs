@@ -75,7 +75,8 @@ public sealed class NornService : INornRemoval
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(request);
         var validated = await _validator.ValidateAsync(request, cancellationToken).ConfigureAwait(false);
-        return await WriteAsync(caller, validated, cancellationToken).ConfigureAwait(false);
+        var existing = await GetOwnedAsync(caller.Owner, validated.Id, cancellationToken).ConfigureAwait(false);
+        return await WriteAsync(caller, validated, existing?.DeviceId, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary><c>GET /norns/{id}</c>: the caller's norn.</summary>
@@ -122,7 +123,7 @@ public sealed class NornService : INornRemoval
                 : new NornValidationException("deviceId", "immutable", "deviceId cannot change; register a new norn instead.");
         }
 
-        var outcome = await WriteAsync(caller, validated, cancellationToken).ConfigureAwait(false);
+        var outcome = await WriteAsync(caller, validated, existing.DeviceId, cancellationToken).ConfigureAwait(false);
         return outcome.Norn;
     }
 
@@ -264,11 +265,22 @@ public sealed class NornService : INornRemoval
         return distinct;
     }
 
-    private async Task<NornWriteOutcome> WriteAsync(NornCaller caller, ValidatedNorn validated, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the norn; an update keeps the device id as first registered (<paramref name="registeredDeviceId"/>), as
+    /// every spelling of the device is this one norn.
+    /// </summary>
+    private async Task<NornWriteOutcome> WriteAsync(
+        NornCaller caller, ValidatedNorn validated, string? registeredDeviceId, CancellationToken cancellationToken)
     {
         var partnerIds = CheckPartnerIds(caller.PartnerIds);
         var quotas = _options.CurrentValue.Quotas;
-        var norn = NornSecrets.Protect(validated.ToNorn(caller.Owner, _timeProvider.GetUtcNow()) with { PartnerIds = partnerIds }, _secrets);
+        var written = validated.ToNorn(caller.Owner, _timeProvider.GetUtcNow()) with { PartnerIds = partnerIds };
+        if (registeredDeviceId is not null)
+        {
+            written = written with { DeviceId = registeredDeviceId };
+        }
+
+        var norn = NornSecrets.Protect(written, _secrets);
         var result = await _store.UpsertAsync(
             norn, new NornQuotas(quotas.MaxNornsPerOwner, quotas.MaxNornsPerDevice), cancellationToken).ConfigureAwait(false);
         switch (result.Status)

@@ -56,6 +56,9 @@ public class NornValidatorTests
         ["empty event regex"] = (Valid with { Filter = new NornFilter { Events = ["a", ""] } }, "filter.events[1]", "required"),
         ["long event regex"] = (Valid with { Filter = new NornFilter { Events = ["a", "b", new string('c', 257)] } }, "filter.events[2]", "length"),
         ["broken event regex"] = (Valid with { Filter = new NornFilter { Events = ["a", "b", "c", "(unclosed"] } }, "filter.events[3]", "regex"),
+        ["lookahead event regex"] = (Valid with { Filter = new NornFilter { Events = ["(?=online)online"] } }, "filter.events[0]", "linearTime"),
+        ["backreference event regex"] = (Valid with { Filter = new NornFilter { Events = ["a", "(on)\\1"] } }, "filter.events[1]", "linearTime"),
+        ["atomic group event regex"] = (Valid with { Filter = new NornFilter { Events = ["(?>on)line"] } }, "filter.events[0]", "linearTime"),
         ["seventeen metadata pairs"] = (Valid with
         {
             Filter = new NornFilter { Metadata = Enumerable.Range(0, 17).ToDictionary(i => $"/k{i}", i => "v") },
