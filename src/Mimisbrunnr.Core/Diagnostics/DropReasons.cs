@@ -20,6 +20,9 @@ public static class DropReasons
 
     /// <summary>Delivery failed after its retries, or with a final error.</summary>
     public const string Failed = "failed";
+
+    /// <summary>The event had used up its filter budget before this norn's filter was tried.</summary>
+    public const string FilterBudget = "filter_budget";
 }
 
 /// <summary>Why a norn did not want an event, as recorded in the <c>reason</c> tag of <c>mimisbrunnr.filtered</c>.</summary>

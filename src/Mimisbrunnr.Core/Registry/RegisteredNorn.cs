@@ -66,6 +66,9 @@ internal sealed partial class RegisteredNorn
     /// <summary>When the norn expires.</summary>
     public DateTimeOffset ExpiresAt => Norn.ExpiresAt;
 
+    /// <summary>Whether the norn's filter has event regexes, whose matching counts against the event's filter budget.</summary>
+    public bool HasFilterPatterns => _filter is { HasPatterns: true };
+
     /// <summary>Whether the stored filter failed to compile (the norn then receives nothing).</summary>
     public bool HasInvalidFilter => ReferenceEquals(_filter, EventFilter.Nothing);
 

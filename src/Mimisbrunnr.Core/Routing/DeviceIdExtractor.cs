@@ -19,6 +19,7 @@ internal sealed class DeviceIdExtractor
     private const string EventScheme = "event:";
 
     private volatile CompiledRule[] _rules;
+    private long _filterBudgetTicks = FromTimeSpan(TimeSpan.FromMilliseconds(25));
 
     /// <summary>Compiles the rules of the current options and follows their changes.</summary>
     /// <param name="options">The options.</param>
@@ -26,16 +27,26 @@ internal sealed class DeviceIdExtractor
     {
         ArgumentNullException.ThrowIfNull(options);
         _rules = Compile(options.CurrentValue.Routing.Rules);
-        options.OnChange(o => _rules = Compile(o.Routing.Rules));
+        _filterBudgetTicks = FromTimeSpan(options.CurrentValue.Routing.FilterBudget);
+        options.OnChange(o =>
+        {
+            _rules = Compile(o.Routing.Rules);
+            Volatile.Write(ref _filterBudgetTicks, FromTimeSpan(o.Routing.FilterBudget));
+        });
     }
 
     /// <summary>Creates an extractor for a fixed list of rules.</summary>
     /// <param name="rules">The rules, in order.</param>
-    public DeviceIdExtractor(IEnumerable<DeviceIdRule> rules)
+    /// <param name="filterBudget">The filter budget of one event (default 25 ms).</param>
+    public DeviceIdExtractor(IEnumerable<DeviceIdRule> rules, TimeSpan? filterBudget = null)
     {
         ArgumentNullException.ThrowIfNull(rules);
         _rules = Compile(rules);
+        _filterBudgetTicks = FromTimeSpan(filterBudget ?? TimeSpan.FromMilliseconds(25));
     }
+
+    /// <summary>The filter budget of one event (<see cref="RoutingOptions.FilterBudget"/>), in <see cref="System.Diagnostics.Stopwatch"/> ticks.</summary>
+    public long FilterBudgetTicks => Volatile.Read(ref _filterBudgetTicks);
 
     /// <summary>Finds the device id of an event.</summary>
     /// <param name="message">The message.</param>
@@ -101,6 +112,8 @@ internal sealed class DeviceIdExtractor
 
         return DeviceId.TryParse(head[(previous + 1)..].ToString(), out deviceId);
     }
+
+    private static long FromTimeSpan(TimeSpan value) => (long)(value.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
 
     private static CompiledRule[] Compile(IEnumerable<DeviceIdRule> rules) =>
         rules.Select(static r => new CompiledRule(

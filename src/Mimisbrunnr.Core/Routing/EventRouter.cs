@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Mimisbrunnr.Diagnostics;
 using Mimisbrunnr.Registry;
 using Mimisbrunnr.Wrp;
@@ -72,8 +73,10 @@ public sealed class EventRouter
         var now = _timeProvider.GetUtcNow();
         var eventType = DeviceIdExtractor.GetEventType(message.Destination);
         var partners = message.PartnerIds is { Count: > 0 } carried ? carried : defaultPartnerIds ?? [];
+        var budget = _extractor.FilterBudgetTicks;
+        long spent = 0;
         RoutedEvent? routed = null;
-        int matched = 0, enqueued = 0, dropped = 0, expired = 0, otherPartner = 0, filtered = 0;
+        int matched = 0, enqueued = 0, dropped = 0, expired = 0, otherPartner = 0, filtered = 0, overBudget = 0;
         for (var i = 0; i < norns.Count; i++)
         {
             var norn = norns[i];
@@ -83,7 +86,25 @@ public sealed class EventRouter
                 continue;
             }
 
-            if (!norn.Matches(eventType, message.Metadata))
+            bool wanted;
+            if (norn.HasFilterPatterns)
+            {
+                if (spent >= budget)
+                {
+                    overBudget++;
+                    continue;
+                }
+
+                var started = Stopwatch.GetTimestamp();
+                wanted = norn.Matches(eventType, message.Metadata);
+                spent += Stopwatch.GetTimestamp() - started;
+            }
+            else
+            {
+                wanted = norn.Matches(eventType, message.Metadata);
+            }
+
+            if (!wanted)
             {
                 filtered++;
                 continue;
@@ -108,9 +129,10 @@ public sealed class EventRouter
         }
 
         _metrics.Dropped(DropReasons.Expired, expired);
+        _metrics.Dropped(DropReasons.FilterBudget, overBudget);
         _metrics.Filtered(FilterReasons.Partner, otherPartner);
         _metrics.Filtered(FilterReasons.Filter, filtered);
         _metrics.EventReceived(OutcomeRouted);
-        return new RouteResult(RouteOutcome.Routed, deviceId, matched, enqueued, dropped + expired);
+        return new RouteResult(RouteOutcome.Routed, deviceId, matched, enqueued, dropped + expired + overBudget);
     }
 }
