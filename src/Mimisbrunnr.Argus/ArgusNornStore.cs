@@ -54,7 +54,7 @@ namespace Mimisbrunnr.Argus;
 /// counts of an XMiDT estate (thousands to tens of thousands), not millions.
 /// </para>
 /// </remarks>
-public sealed partial class ArgusNornStore : INornStore, IAsyncDisposable, IDisposable
+public sealed partial class ArgusNornStore : INornStore, INornChangeFeedStatus, IAsyncDisposable, IDisposable
 {
     private const int LockStripes = 64;
 
@@ -146,6 +146,12 @@ public sealed partial class ArgusNornStore : INornStore, IAsyncDisposable, IDisp
             }
         }
     }
+
+    /// <summary>Whether the bucket is being followed: the last poll succeeded and Argus accepts this host's credentials.</summary>
+    public bool IsFollowing => ConsecutivePollFailures == 0 && !IsConfigurationError;
+
+    /// <summary>Why the bucket is not being followed (the last poll's error), when it is not.</summary>
+    public string? Problem => IsFollowing ? null : LastPollError ?? "Argus refuses this host's credentials.";
 
     /// <summary>
     /// Whether Argus (or the token source) refused this host's credentials, owner or bucket (401/403) since the last

@@ -1,8 +1,10 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Mimisbrunnr.Registry;
 using Mimisbrunnr.Routing;
 using Mimisbrunnr.Wrp;
 
@@ -16,12 +18,26 @@ internal static partial class EventEndpoint
 
     private const string AllowedTypes = "application/msgpack, application/wrp, application/x-msgpack or application/json";
 
+    /// <summary>The <c>Retry-After</c> of a 503 while the norn index loads.</summary>
+    internal const int NotReadyRetryAfterSeconds = 5;
+
     public static async Task<IResult> HandleAsync(
         HttpContext context,
         EventRouter router,
+        NornIndexState index,
         IOptionsMonitor<MimisbrunnrEventsOptions> optionsMonitor,
-        ILoggerFactory loggerFactory)
+        ILogger<EventRouter> logger)
     {
+        // Until the index is loaded an event would reach no norn; 503 makes Caduceus retry it instead of losing it.
+        if (!index.IsLoaded)
+        {
+            context.Response.Headers.RetryAfter = NotReadyRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            return Problems.Create(
+                StatusCodes.Status503ServiceUnavailable,
+                "Not ready",
+                "The norn index is still loading from the store; retry shortly. " + index.Problem);
+        }
+
         var options = optionsMonitor.CurrentValue;
         var request = context.Request;
         var mediaType = HttpBody.MediaType(request);
@@ -62,7 +78,7 @@ internal static partial class EventEndpoint
         }
 
         var result = router.Route(message, options.DefaultPartnerIds as IReadOnlyList<string>);
-        LogRouted(loggerFactory.CreateLogger(typeof(EventEndpoint)), message.TransactionUuid, result.Enqueued);
+        LogRouted(logger, message.TransactionUuid, result.Enqueued);
         return Results.StatusCode(StatusCodes.Status202Accepted);
     }
 

@@ -27,6 +27,7 @@ internal sealed class PostgreSqlChangeListener : IAsyncDisposable
     private readonly CancellationTokenSource _disposing = new();
     private readonly Lock _gate = new();
     private TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile string? _problem = "The change listener has not connected yet.";
     private Task? _loop;
     private volatile int _processId;
     private int _disposed;
@@ -61,6 +62,12 @@ internal sealed class PostgreSqlChangeListener : IAsyncDisposable
 
     /// <summary>Completes when the connection is listening (tests wait for it before writing).</summary>
     /// <returns>A task.</returns>
+    /// <summary>Whether the LISTEN connection is up now.</summary>
+    public bool IsListening => _listening.Task.IsCompleted;
+
+    /// <summary>Why it is not, when it is not.</summary>
+    public string? Problem => IsListening ? null : _problem;
+
     public Task WhenListeningAsync()
     {
         EnsureStarted();
@@ -165,6 +172,7 @@ internal sealed class PostgreSqlChangeListener : IAsyncDisposable
             catch (Exception ex)
 #pragma warning restore CA1031
             {
+                _problem = $"The change listener on {_server} lost its connection: {ex.Message}";
                 PostgreSqlLog.ListenerLost(_logger, _server, delay, ex);
             }
             finally

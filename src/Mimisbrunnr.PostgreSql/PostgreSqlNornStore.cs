@@ -49,7 +49,7 @@ namespace Mimisbrunnr.PostgreSql;
 /// so a transaction can commit after a higher value was already seen, and a watermark would skip it.
 /// </para>
 /// </remarks>
-public sealed class PostgreSqlNornStore : INornStore, IAsyncDisposable, IDisposable
+public sealed class PostgreSqlNornStore : INornStore, INornChangeFeedStatus, IAsyncDisposable, IDisposable
 {
     /// <summary>The schema version this code writes.</summary>
     public const int SchemaVersion = PostgreSqlSchema.Version;
@@ -83,6 +83,12 @@ public sealed class PostgreSqlNornStore : INornStore, IAsyncDisposable, IDisposa
 
     /// <summary>Host, port and database of the store, for logs (no credentials).</summary>
     public string Server { get; }
+
+    /// <summary>Whether the LISTEN connection that follows other hosts' writes is up now.</summary>
+    public bool IsFollowing => _listener.IsListening;
+
+    /// <summary>Why the listener is not up, when it is not.</summary>
+    public string? Problem => _listener.Problem;
 
     /// <summary>The backend process id of the listening connection while it is up, otherwise 0 (tests kill it).</summary>
     internal int ListenerProcessId => _listener.ProcessId;

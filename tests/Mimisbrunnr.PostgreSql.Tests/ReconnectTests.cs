@@ -103,6 +103,8 @@ public sealed class DisconnectedInstanceTests
             var listener = a.PgStore().ListenerProcessId;
             Assert.True(await PostgreSqlServer.TerminateAsync(listener, ct));
             await Eventually.TrueAsync(() => a.PgStore().ListenerProcessId == 0, "A noticed its listener is gone", FiveSeconds);
+            Assert.False(a.PgStore().IsFollowing); // health reports Degraded meanwhile
+            Assert.Contains("lost its connection", a.PgStore().Problem, StringComparison.Ordinal);
 
             // Meanwhile, through B: a new norn, a new secret, a delete.
             (status, var newId) = await b.CreateNornAsync("alice", TestNorns.HttpRequest("mac:e10000000003", sink.Url("/new")));
@@ -130,6 +132,8 @@ public sealed class DisconnectedInstanceTests
                 FiveSeconds);
             Assert.NotEqual(0, a.PgStore().ListenerProcessId);
             Assert.NotEqual(listener, a.PgStore().ListenerProcessId);
+            Assert.True(a.PgStore().IsFollowing);
+            Assert.Null(a.PgStore().Problem);
 
             Assert.Equal(HttpStatusCode.Accepted, await a.PostEventAsync(TestEvents.DeviceStatus("mac:e10000000003", transaction: "to-new")));
             var unrouted = a.Metrics.EventsReceived("no_norns");

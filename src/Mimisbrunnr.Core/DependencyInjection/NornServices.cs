@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Mimisbrunnr.Delivery;
 using Mimisbrunnr.Diagnostics;
@@ -46,7 +47,13 @@ internal static class NornServices
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<MimisbrunnrMetrics>()));
 
-        services.TryAddSingleton<NornRegistrySynchronizer>();
+        services.TryAddSingleton(static _ => new NornIndexState());
+        services.TryAddSingleton(static sp => new NornRegistrySynchronizer(
+            sp.GetRequiredService<INornStore>(),
+            sp.GetRequiredService<NornRegistry>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILogger<NornRegistrySynchronizer>>(),
+            sp.GetRequiredService<NornIndexState>()));
         services.TryAddSingleton<NornExpirySweeper>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, NornRegistrySynchronizer>(
             static sp => sp.GetRequiredService<NornRegistrySynchronizer>()));

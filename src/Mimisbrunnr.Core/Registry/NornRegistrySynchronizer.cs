@@ -26,30 +26,26 @@ internal sealed partial class NornRegistrySynchronizer : BackgroundService
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly TaskCompletionSource _firstAttempt = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Creates the synchronizer.</summary>
-    /// <param name="store">The store to follow.</param>
-    /// <param name="registry">The index to fill.</param>
-    /// <param name="timeProvider">The clock (which norns are live; retry delays).</param>
-    /// <param name="logger">The logger.</param>
     public NornRegistrySynchronizer(
         INornStore store,
         NornRegistry registry,
         TimeProvider timeProvider,
-        ILogger<NornRegistrySynchronizer>? logger = null)
+        ILogger<NornRegistrySynchronizer>? logger = null,
+        NornIndexState? state = null)
     {
-        ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(registry);
-        ArgumentNullException.ThrowIfNull(timeProvider);
         _store = store;
         _registry = registry;
         _timeProvider = timeProvider;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        State = state ?? new NornIndexState();
     }
 
+    /// <summary>Whether the index is loaded and following the store.</summary>
+    public NornIndexState State { get; }
+
     /// <summary>Completes once the index has been loaded from the store for the first time.</summary>
-    public Task Loaded => _loaded.Task;
+    public Task Loaded => State.Loaded;
 
     /// <inheritdoc />
     public override async Task StartAsync(CancellationToken cancellationToken)
@@ -78,6 +74,8 @@ internal sealed partial class NornRegistrySynchronizer : BackgroundService
 #pragma warning restore CA1031
             {
                 Log.SyncFailed(_logger, delay, ex);
+                State.SetProblem((State.IsLoaded ? "The norn index is not following the store: " : "The norn index cannot be loaded: ")
+                    + ex.Message);
                 _firstAttempt.TrySetResult();
             }
 
@@ -108,8 +106,8 @@ internal sealed partial class NornRegistrySynchronizer : BackgroundService
             next = changes.MoveNextAsync();
             pending = true;
             await ReloadAsync(cancellationToken).ConfigureAwait(false);
+            State.SetLoaded();
             _firstAttempt.TrySetResult();
-            _loaded.TrySetResult();
             while (true)
             {
                 pending = false;

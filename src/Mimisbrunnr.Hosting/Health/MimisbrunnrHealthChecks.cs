@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Mimisbrunnr.Registry;
 using Mimisbrunnr.Storage;
 
 namespace Mimisbrunnr.Hosting;
@@ -8,7 +9,9 @@ namespace Mimisbrunnr.Hosting;
 public static class MimisbrunnrHealthChecks
 {
     /// <summary>
-    /// Adds <c>mimisbrunnr-store</c> (the norn store answers) and, when webhook registration is configured,
+    /// Adds <c>mimisbrunnr-store</c> — Unhealthy while the store does not answer or the norn index has not been loaded
+    /// from it (events would find no norn), Degraded while the index does not follow the store's changes (another
+    /// host's writes arrive late), Healthy otherwise — and, when webhook registration is configured,
     /// <c>mimisbrunnr-registration</c> (the last registration succeeded within two intervals).
     /// </summary>
     /// <param name="builder">The health checks builder.</param>
@@ -21,14 +24,13 @@ public static class MimisbrunnrHealthChecks
         return builder;
     }
 
-    private sealed class StoreHealthCheck(INornStore store) : IHealthCheck
+    private sealed class StoreHealthCheck(INornStore store, NornIndexState index) : IHealthCheck
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
             try
             {
                 await store.PingAsync(cancellationToken).ConfigureAwait(false);
-                return HealthCheckResult.Healthy("The norn store answers.");
             }
 #pragma warning disable CA1031 // A health check reports any failure instead of throwing.
             catch (Exception ex)
@@ -36,6 +38,23 @@ public static class MimisbrunnrHealthChecks
             {
                 return HealthCheckResult.Unhealthy("The norn store does not answer: " + ex.Message, ex);
             }
+
+            if (!index.IsLoaded)
+            {
+                return HealthCheckResult.Unhealthy(index.Problem ?? "The norn index has not been loaded yet.");
+            }
+
+            if (index.Problem is { } problem)
+            {
+                return HealthCheckResult.Degraded(problem);
+            }
+
+            if (store is INornChangeFeedStatus { IsFollowing: false } feed)
+            {
+                return HealthCheckResult.Degraded("The norn index does not follow the store: " + (feed.Problem ?? "its change feed is down."));
+            }
+
+            return HealthCheckResult.Healthy("The norn store answers and the index follows it.");
         }
     }
 
