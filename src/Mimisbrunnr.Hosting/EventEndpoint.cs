@@ -16,6 +16,8 @@ internal static partial class EventEndpoint
     /// <summary>The header Caduceus signs with: <c>sha1=&lt;lowercase hex HMAC-SHA1 of the body&gt;</c>.</summary>
     public const string SignatureHeader = "X-Webpa-Signature";
 
+    private static volatile WrpMsgPackOptions? _largeBodyOptions;
+
     private const string AllowedTypes = "application/msgpack, application/wrp, application/x-msgpack or application/json";
 
     /// <summary>The <c>Retry-After</c> of a 503 while the norn index loads.</summary>
@@ -65,7 +67,7 @@ internal static partial class EventEndpoint
         WrpMessage message;
         try
         {
-            message = isMsgPack ? WrpMsgPack.Decode(body) : WrpJson.Decode(body);
+            message = isMsgPack ? WrpMsgPack.Decode(body, DecodeOptions(options.MaxBodyBytes), out _) : WrpJson.Decode(body);
             WrpValidator.Validate(message);
         }
         catch (WrpFormatException ex)
@@ -80,6 +82,24 @@ internal static partial class EventEndpoint
         var result = router.Route(message, options.DefaultPartnerIds as IReadOnlyList<string>);
         LogRouted(logger, message.TransactionUuid, result.Enqueued);
         return Results.StatusCode(StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>The decoder's limits for a body limit (its default caps input at 16 MiB; the body limit may be higher).</summary>
+    private static WrpMsgPackOptions DecodeOptions(int maxBodyBytes)
+    {
+        if (maxBodyBytes <= WrpMsgPackOptions.DefaultMaxInputLength)
+        {
+            return WrpMsgPackOptions.Default;
+        }
+
+        var cached = _largeBodyOptions;
+        if (cached?.MaxInputLength != maxBodyBytes)
+        {
+            cached = new WrpMsgPackOptions { MaxInputLength = maxBodyBytes };
+            _largeBodyOptions = cached;
+        }
+
+        return cached;
     }
 
     /// <summary>Compares <c>sha1=&lt;hex&gt;</c> with the HMAC of the body in constant time.</summary>
