@@ -3,6 +3,7 @@ using Mimisbrunnr.Argus;
 using Mimisbrunnr.DependencyInjection;
 using Mimisbrunnr.Hosting;
 using Mimisbrunnr.Server;
+using Mimisbrunnr.Sqlite;
 using Mimisbrunnr.Sqs;
 
 // Mimisbrunnr as a service of its own: SQLite store, Basic users (and optionally JWT bearer), the /norns and
@@ -26,7 +27,15 @@ try
     switch (storeKind.ToUpperInvariant())
     {
         case "SQLITE":
-            mimisbrunnr.UseSqliteStore(connectionString);
+            // Mimisbrunnr:Sqlite:Synchronous: Full (the default: a 201 survives a power loss) or Normal (faster).
+            if (!Enum.TryParse<SqliteSynchronous>(configuration["Mimisbrunnr:Sqlite:Synchronous"] ?? nameof(SqliteSynchronous.Full), ignoreCase: true, out var synchronous)
+                || !Enum.IsDefined(synchronous))
+            {
+                Console.Error.WriteLine($"Invalid configuration: Mimisbrunnr:Sqlite:Synchronous '{configuration["Mimisbrunnr:Sqlite:Synchronous"]}' is not Full or Normal.");
+                return 2;
+            }
+
+            mimisbrunnr.UseSqliteStore(connectionString, synchronous);
             break;
         case "POSTGRESQL":
             // Several instances share the database; ConnectionStrings:Norns is an Npgsql connection string.

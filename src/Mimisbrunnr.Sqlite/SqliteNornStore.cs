@@ -39,6 +39,7 @@ public sealed class SqliteNornStore : INornStore, IAsyncDisposable, IDisposable
     private const int BusyTimeoutMilliseconds = 5000;
 
     private readonly string _connectionString;
+    private readonly string _connectionPragmas;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly SemaphoreSlim _initLock = new(1, 1);
@@ -51,14 +52,20 @@ public sealed class SqliteNornStore : INornStore, IAsyncDisposable, IDisposable
     /// A Microsoft.Data.Sqlite connection string naming a file, for example <c>Data Source=/var/lib/mimisbrunnr/norns.db</c>.
     /// </param>
     /// <param name="logger">The logger.</param>
+    /// <param name="synchronous">How hard each commit waits for the disk (default <see cref="SqliteSynchronous.Full"/>).</param>
     /// <exception cref="ArgumentException">The connection string names no file (in-memory databases are not durable).</exception>
-    public SqliteNornStore(string connectionString, ILogger<SqliteNornStore>? logger = null)
+    public SqliteNornStore(string connectionString, ILogger<SqliteNornStore>? logger = null, SqliteSynchronous synchronous = SqliteSynchronous.Full)
     {
         var builder = CheckConnectionString(connectionString);
         _connectionString = builder.ToString();
         DataSource = builder.DataSource;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        Synchronous = synchronous;
+        _connectionPragmas = $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA synchronous = {(synchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL")};";
     }
+
+    /// <summary>How hard each commit waits for the disk.</summary>
+    public SqliteSynchronous Synchronous { get; }
 
     /// <summary>The database file.</summary>
     public string DataSource { get; }
@@ -87,6 +94,8 @@ public sealed class SqliteNornStore : INornStore, IAsyncDisposable, IDisposable
             {
                 Directory.CreateDirectory(directory);
             }
+
+            CreateOwnerOnly(DataSource);
 
             using var connection = await OpenRawAsync(cancellationToken).ConfigureAwait(false);
             using (var wal = connection.CreateCommand())
@@ -443,7 +452,43 @@ public sealed class SqliteNornStore : INornStore, IAsyncDisposable, IDisposable
         return builder;
     }
 
+    /// <summary>A pragma as a connection of this store sees it (tests).</summary>
+    internal async Task<long> ReadPragmaAsync(string name, CancellationToken cancellationToken)
+    {
+        using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = Command(connection, null, "PRAGMA " + name + ";");
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     private static string DeviceKey(string deviceId) => NornIdentity.DeviceKey(deviceId);
+
+    /// <summary>
+    /// Creates a new database file readable and writable by this user only (the norns' owners, URLs and, without
+    /// secret keys, secrets are in it); SQLite gives its WAL and shared-memory files the same permissions. An existing
+    /// file keeps the permissions its operator gave it.
+    /// </summary>
+    private static void CreateOwnerOnly(string path)
+    {
+        if (OperatingSystem.IsWindows() || File.Exists(path))
+        {
+            return;
+        }
+
+        try
+        {
+            using var created = new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.ReadWrite,
+                Share = FileShare.ReadWrite,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // Created meanwhile by another process opening the same file.
+        }
+    }
 
     private static Norn Deserialize(string document) =>
         JsonSerializer.Deserialize(document, NornJsonContext.Default.Norn)
@@ -498,13 +543,8 @@ public sealed class SqliteNornStore : INornStore, IAsyncDisposable, IDisposable
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
 
-            // Per connection: wait for other processes' locks instead of failing; WAL makes NORMAL durable across
-            // process crashes (a power loss may lose the last commits).
-            await ExecuteAsync(
-                connection,
-                null,
-                $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA synchronous = NORMAL;",
-                cancellationToken).ConfigureAwait(false);
+            // Per connection: wait for other processes' locks instead of failing, and commit as durably as asked.
+            await ExecuteAsync(connection, null, _connectionPragmas, cancellationToken).ConfigureAwait(false);
             return connection;
         }
         catch

@@ -15,8 +15,13 @@ public static class SqliteStoreBuilderExtensions
     /// </summary>
     /// <param name="builder">The builder from <c>AddMimisbrunnr()</c>.</param>
     /// <param name="connectionString">A connection string naming the file, for example <c>Data Source=norns.db</c>.</param>
+    /// <param name="synchronous">
+    /// How hard each commit waits for the disk: <see cref="SqliteSynchronous.Full"/> (the default) keeps registrations
+    /// through a power loss; <see cref="SqliteSynchronous.Normal"/> is faster and keeps them through a process crash.
+    /// </param>
     /// <returns>The builder.</returns>
-    public static IMimisbrunnrBuilder UseSqliteStore(this IMimisbrunnrBuilder builder, string connectionString)
+    public static IMimisbrunnrBuilder UseSqliteStore(
+        this IMimisbrunnrBuilder builder, string connectionString, SqliteSynchronous synchronous = SqliteSynchronous.Full)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrEmpty(connectionString);
@@ -24,7 +29,7 @@ public static class SqliteStoreBuilderExtensions
         // Fail at registration, not at first use, on a connection string without a file.
         _ = SqliteNornStore.CheckConnectionString(connectionString);
         builder.Services.Replace(ServiceDescriptor.Singleton<INornStore>(
-            sp => new SqliteNornStore(connectionString, sp.GetService<ILogger<SqliteNornStore>>())));
+            sp => new SqliteNornStore(connectionString, sp.GetService<ILogger<SqliteNornStore>>(), synchronous)));
         return builder;
     }
 }
