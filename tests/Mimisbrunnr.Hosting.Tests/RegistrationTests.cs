@@ -28,6 +28,7 @@ public sealed class RegistrationTests : IAsyncLifetime
         await using var host = await StartAsync(o =>
         {
             o.RegistrationUrl = _caduceus.Url("/hook");
+            o.AllowInsecure = true; // the fake Caduceus listens on http://127.0.0.1
             o.PublicUrl = new Uri("https://mimisbrunnr.example/events");
             o.FailureUrl = new Uri("https://mimisbrunnr.example/cutoff");
             o.Interval = TimeSpan.FromMilliseconds(300);
@@ -79,6 +80,7 @@ public sealed class RegistrationTests : IAsyncLifetime
         await using var host = await StartAsync(o =>
         {
             o.RegistrationUrl = _caduceus.Url("/basic");
+            o.AllowInsecure = true;
             o.PublicUrl = new Uri("https://mimisbrunnr.example/events");
             o.Basic = "user:pass";
         });
@@ -93,10 +95,27 @@ public sealed class RegistrationTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => StartAsync(o =>
         {
             o.RegistrationUrl = _caduceus.Url("/hook");
+            o.AllowInsecure = true;
             o.PublicUrl = new Uri("https://mimisbrunnr.example/events");
             o.Interval = TimeSpan.FromMinutes(5);
             o.Duration = TimeSpan.FromMinutes(5);
         }));
         Assert.Contains("Interval", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("http://caduceus.example/hook", "https://auth.example/token", "Mimisbrunnr:Webhook:RegistrationUrl must be https")]
+    [InlineData("https://caduceus.example/hook", "http://auth.example/token", "Mimisbrunnr:Webhook:Jwt:AuthUrl must be https")]
+    public async Task Registration_over_http_is_refused_at_start_unless_allowed(string registrationUrl, string authUrl, string expected)
+    {
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => StartAsync(o =>
+        {
+            o.RegistrationUrl = new Uri(registrationUrl);
+            o.PublicUrl = new Uri("https://mimisbrunnr.example/events");
+            o.Jwt.AuthUrl = new Uri(authUrl);
+        }));
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        Assert.Contains("AllowInsecure", error.Message, StringComparison.Ordinal);
     }
 }

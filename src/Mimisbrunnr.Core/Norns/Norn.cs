@@ -96,6 +96,16 @@ public sealed record HttpDestination
     /// or <c>payload</c> (the WRP payload alone, with the WRP's own content type). See <see cref="DeliveryContentTypes"/>.
     /// </summary>
     public string ContentType { get; init; } = DeliveryContentTypes.Json;
+
+    // Secrets never reach logs or exception messages through ToString().
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append("Url = ").Append(Url)
+            .Append(", Secret = ").Append(SecretText.Mask(Secret))
+            .Append(", FailureUrl = ").Append(FailureUrl)
+            .Append(", ContentType = ").Append(ContentType);
+        return true;
+    }
 }
 
 /// <summary>The body formats an HTTP norn can ask for.</summary>
@@ -143,6 +153,20 @@ public sealed record SqsDestination
 
     /// <summary>The HMAC secret that signs the notices sent to <see cref="FailureUrl"/>; optional.</summary>
     public string? Secret { get; init; }
+
+    // Secrets never reach logs or exception messages through ToString().
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append("QueueUrl = ").Append(QueueUrl)
+            .Append(", Region = ").Append(Region)
+            .Append(", DelaySeconds = ").Append(DelaySeconds)
+            .Append(", AccessKeyId = ").Append(AccessKeyId)
+            .Append(", SecretAccessKey = ").Append(SecretText.Mask(SecretAccessKey))
+            .Append(", SessionToken = ").Append(SecretText.Mask(SessionToken))
+            .Append(", FailureUrl = ").Append(FailureUrl)
+            .Append(", Secret = ").Append(SecretText.Mask(Secret));
+        return true;
+    }
 }
 
 /// <summary>A norn's filter: every condition must hold for an event to be delivered.</summary>

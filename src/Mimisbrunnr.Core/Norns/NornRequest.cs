@@ -45,6 +45,16 @@ public sealed record HttpDestinationRequest
 
     /// <summary><c>application/json</c> (default), <c>application/msgpack</c> or <c>payload</c>.</summary>
     public string? ContentType { get; init; }
+
+    // Secrets never reach logs or exception messages through ToString().
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append("Url = ").Append(Url)
+            .Append(", Secret = ").Append(SecretText.Mask(Secret))
+            .Append(", FailureUrl = ").Append(FailureUrl)
+            .Append(", ContentType = ").Append(ContentType);
+        return true;
+    }
 }
 
 /// <summary>An SQS destination as a consumer sends it.</summary>
@@ -77,4 +87,18 @@ public sealed record SqsDestinationRequest
 
     /// <summary>The HMAC secret that signs those notices (at most 256 characters); write-only.</summary>
     public string? Secret { get; init; }
+
+    // Secrets never reach logs or exception messages through ToString().
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append("QueueUrl = ").Append(QueueUrl)
+            .Append(", Region = ").Append(Region)
+            .Append(", DelaySeconds = ").Append(DelaySeconds)
+            .Append(", AccessKeyId = ").Append(AccessKeyId)
+            .Append(", SecretAccessKey = ").Append(SecretText.Mask(SecretAccessKey))
+            .Append(", SessionToken = ").Append(SecretText.Mask(SessionToken))
+            .Append(", FailureUrl = ").Append(FailureUrl)
+            .Append(", Secret = ").Append(SecretText.Mask(Secret));
+        return true;
+    }
 }

@@ -38,6 +38,7 @@ public static class WebhookRegistrationBuilderExtensions
         {
             var errors = new List<string>();
             CheckUrl(options.RegistrationUrl, "Mimisbrunnr:Webhook:RegistrationUrl", errors);
+            CheckSecure(options.RegistrationUrl, "Mimisbrunnr:Webhook:RegistrationUrl", options.AllowInsecure, errors);
             CheckUrl(options.PublicUrl, "Mimisbrunnr:Webhook:PublicUrl", errors);
             if (options.FailureUrl is not null)
             {
@@ -47,6 +48,7 @@ public static class WebhookRegistrationBuilderExtensions
             if (options.Jwt.AuthUrl is not null)
             {
                 CheckUrl(options.Jwt.AuthUrl, "Mimisbrunnr:Webhook:Jwt:AuthUrl", errors);
+                CheckSecure(options.Jwt.AuthUrl, "Mimisbrunnr:Webhook:Jwt:AuthUrl", options.AllowInsecure, errors);
             }
 
             if (options.Duration < TimeSpan.FromSeconds(1))
@@ -71,6 +73,16 @@ public static class WebhookRegistrationBuilderExtensions
             }
 
             return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        }
+
+        private static void CheckSecure(Uri? url, string key, bool allowInsecure, List<string> errors)
+        {
+            if (url is { IsAbsoluteUri: true } && url.Scheme == Uri.UriSchemeHttp && !allowInsecure)
+            {
+                errors.Add(
+                    $"{key} must be https: the registration carries the events secret and credentials. "
+                    + "Set Mimisbrunnr:Webhook:AllowInsecure=true to allow http (test beds only).");
+            }
         }
 
         private static void CheckUrl(Uri? url, string key, List<string> errors)

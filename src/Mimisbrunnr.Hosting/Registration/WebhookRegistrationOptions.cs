@@ -46,6 +46,12 @@ public sealed class WebhookRegistrationOptions
     /// <summary>Bearer token source.</summary>
     public WebhookJwtOptions Jwt { get; set; } = new();
 
+    /// <summary>
+    /// Allow an <c>http</c> <see cref="RegistrationUrl"/> and <see cref="WebhookJwtOptions.AuthUrl"/> (default false):
+    /// the registration carries the events secret and credentials, which must not travel in clear outside a test bed.
+    /// </summary>
+    public bool AllowInsecure { get; set; }
+
     /// <summary>Timeout of one registration request (default 10 s).</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
