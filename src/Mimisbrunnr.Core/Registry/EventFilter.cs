@@ -16,8 +16,11 @@ namespace Mimisbrunnr.Registry;
 /// </remarks>
 internal sealed class EventFilter
 {
-    /// <summary>The timeout of one match: a second line behind the linear-time engine.</summary>
-    public static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(10);
+    /// <summary>
+    /// The timeout of one match: a second line behind the linear-time engine (whose first matches of a pattern also
+    /// build its automaton, which on a loaded machine took over 10 ms).
+    /// </summary>
+    public static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(50);
 
     /// <summary>The options every filter regex is compiled with.</summary>
     public const RegexOptions Options = RegexOptions.CultureInvariant | RegexOptions.NonBacktracking;

@@ -34,7 +34,7 @@ public sealed class FilterBudgetTests : IDisposable
         var regex = EventFilter.GetRegex(Catastrophic);
 
         Assert.True(regex.Options.HasFlag(RegexOptions.NonBacktracking));
-        Assert.True(regex.MatchTimeout <= TimeSpan.FromMilliseconds(10));
+        Assert.True(regex.MatchTimeout <= TimeSpan.FromMilliseconds(50));
         Assert.DoesNotMatch(regex, "device-status/mac:112233445566/online" + new string('a', 5000));
         Assert.Same(regex, EventFilter.GetRegex(new string(Catastrophic.AsSpan())));
     }
