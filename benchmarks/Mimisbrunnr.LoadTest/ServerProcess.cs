@@ -52,6 +52,7 @@ internal sealed class ServerProcess : IAsyncDisposable
             "--Server:Users:" + User, context.Password,
             "--Server:Partners:" + User + ":0", "*", // an operator of every partner: the load is about delivery, not tenancy
             "--Mimisbrunnr:Quotas:MaxNornsPerOwner", "10000000",
+            "--Mimisbrunnr:Api:RateLimit:Enabled", "false",
             "--Mimisbrunnr:SecretKeys:0", context.SecretKey,
             "--Logging:LogLevel:Default", "Warning",
             "--Logging:LogLevel:Mimisbrunnr", "Information",

@@ -33,6 +33,8 @@ public static class ConsumerApp
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<NornRenewalService>();
         builder.Services.AddHostedService(provider => provider.GetRequiredService<NornRenewalService>());
+        builder.Services.AddSingleton<DeliveryStatusReporter>();
+        builder.Services.AddHostedService(provider => provider.GetRequiredService<DeliveryStatusReporter>());
 
         var app = builder.Build();
         app.MapPost("/deliveries", DeliveryEndpoints.ReceiveAsync);

@@ -22,6 +22,8 @@ var mimisbrunnr = builder.Services.AddMimisbrunnr().BindConfiguration(configurat
 // Amazon SQS destination, configured under Mimisbrunnr:Sqs (ServiceUrl: an emulator or VPC endpoint, whose queue URLs
 // are then accepted; AllowAmbientCredentials and AllowedQueues: the queues the host's own AWS credentials may write to).
 mimisbrunnr.AddSqsDestination();
+mimisbrunnr.AddNornRateLimiting(); // Mimisbrunnr:Api:RateLimit:{Enabled, RequestsPerSecond, Burst}
+builder.AddServerOperability(mimisbrunnr); // metrics, OTLP, OpenAPI, dashboard (ServerOperability.cs)
 try
 {
     switch (storeKind.ToUpperInvariant())
@@ -77,7 +79,11 @@ try
     app = builder.Build();
     app.UseAuthentication();
     app.UseAuthorization();
-    app.MapMimisbrunnr(configuration["Mimisbrunnr:Prefix"] ?? string.Empty).Norns.RequireCapabilities(configuration);
+    app.UseRateLimiter();
+    app.MapMimisbrunnr(configuration["Mimisbrunnr:Prefix"] ?? string.Empty).Norns
+        .RequireCapabilities(configuration)
+        .RequireRateLimiting(MimisbrunnrRateLimiting.PolicyName);
+    app.MapServerOperability();
     app.MapHealthChecks("/health");
     await app.StartAsync();
 }

@@ -12,6 +12,7 @@ namespace Mimisbrunnr.Client;
 [JsonSerializable(typeof(NornRequest))]
 [JsonSerializable(typeof(NornResponse))]
 [JsonSerializable(typeof(List<NornResponse>))]
+[JsonSerializable(typeof(NornDeliveryAttempts))]
 [JsonSerializable(typeof(ProblemDocument))]
 internal sealed partial class ClientJsonContext : JsonSerializerContext;
 

@@ -77,4 +77,20 @@ public interface INornClient
     /// <returns>The renewed norn (with its new <see cref="NornResponse.ExpiresAt"/>) and whether it had to be created again.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="ttl"/> is not positive.</exception>
     Task<NornWriteOutcome> RenewAsync(NornRequest registration, TimeSpan ttl, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// How one of the caller's norns is being delivered (the <c>delivery</c> object of <c>GET /norns/{id}</c>): state,
+    /// buffered events, counts, last success and last failure, as seen by the server instance that answers.
+    /// </summary>
+    /// <param name="id">The norn id.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The status, or <see langword="null"/> when no such norn exists for this caller.</returns>
+    /// <exception cref="MimisbrunnrApiException">The server does not report delivery status (an older version), or answered an error.</exception>
+    Task<NornDeliveryStatus?> GetDeliveryStatusAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary><c>GET /norns/{id}/attempts</c>: the last delivery attempts to one of the caller's norns, newest first.</summary>
+    /// <param name="id">The norn id.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The attempts (at most 20, on the instance that answers), or <see langword="null"/> when no such norn exists for this caller.</returns>
+    Task<NornDeliveryAttempts?> GetAttemptsAsync(string id, CancellationToken cancellationToken = default);
 }

@@ -158,6 +158,43 @@ public sealed class NornClient : INornClient
         return CreateOrUpdateAsync(registration with { Ttl = seconds }, cancellationToken);
     }
 
+    /// <inheritdoc />
+    public async Task<NornDeliveryStatus?> GetDeliveryStatusAsync(string id, CancellationToken cancellationToken = default)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Get, NornUri(id));
+        using var response = await SendAsync(message, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.OK)
+        {
+            var norn = await ReadAsync(response, ClientJsonContext.Default.NornResponse, cancellationToken).ConfigureAwait(false);
+            return norn.Delivery ?? throw ApiErrors.Unexpected(response, "its norn has no delivery status (a server without it)", null);
+        }
+
+        if (IsNornNotFound(response))
+        {
+            return null;
+        }
+
+        throw await ApiErrors.FromResponseAsync(response, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<NornDeliveryAttempts?> GetAttemptsAsync(string id, CancellationToken cancellationToken = default)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Get, new Uri(NornUri(id).AbsoluteUri + "/attempts"));
+        using var response = await SendAsync(message, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.OK)
+        {
+            return await ReadAsync(response, ClientJsonContext.Default.NornDeliveryAttempts, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (IsNornNotFound(response))
+        {
+            return null;
+        }
+
+        throw await ApiErrors.FromResponseAsync(response, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>
     /// The <c>rel="next"</c> target of the <c>Link</c> headers, resolved against the request; <see langword="null"/>
     /// when there is none. Links to another origin are refused: following them would send the credentials there.

@@ -13,4 +13,9 @@ internal static class EventIds
     public const int WebhookRegistrationFailed = 4002;
 
     public const int StoreFailed = 4003;
+
+    // 4100..4199: operability (Caduceus cut-off notices, dashboard).
+    public const int CaduceusCutOff = 4100;
+
+    public const int CaduceusCutOffRejected = 4101;
 }

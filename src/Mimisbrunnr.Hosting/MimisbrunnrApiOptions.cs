@@ -15,7 +15,7 @@ public sealed class MimisbrunnrApiOptions
     public string? OwnerClaimType { get; set; }
 
     /// <summary>The largest norn request body accepted, in bytes (default 64 KiB); larger bodies get 413.</summary>
-    [Range(256, 16 * 1024 * 1024, ErrorMessage = "Mimisbrunnr:Api:MaxBodyBytes must be from {1} to {2}.")]
+    [ConfigurationRange(256, 16 * 1024 * 1024, ErrorMessage = "Mimisbrunnr:Api:MaxBodyBytes must be from {1} to {2}.")]
     public int MaxBodyBytes { get; set; } = 64 * 1024;
 
     /// <summary>
@@ -34,7 +34,7 @@ public sealed class MimisbrunnrApiOptions
     public bool DisablePartnerIds { get; set; }
 
     /// <summary>The <c>Retry-After</c> sent with 429 when a quota is reached, in seconds (default 60).</summary>
-    [Range(1, 86_400, ErrorMessage = "Mimisbrunnr:Api:QuotaRetryAfterSeconds must be from {1} to {2}.")]
+    [ConfigurationRange(1, 86_400, ErrorMessage = "Mimisbrunnr:Api:QuotaRetryAfterSeconds must be from {1} to {2}.")]
     public int QuotaRetryAfterSeconds { get; set; } = 60;
 }
 

@@ -11,7 +11,8 @@ namespace Mimisbrunnr.Hosting;
 public static class MimisbrunnrEndpointRouteBuilderExtensions
 {
     /// <summary>
-    /// Maps <c>POST/GET {prefix}/norns</c>, <c>GET/PUT/DELETE {prefix}/norns/{id}</c> and <c>POST {prefix}/events</c>.
+    /// Maps <c>POST/GET {prefix}/norns</c>, <c>GET/PUT/DELETE {prefix}/norns/{id}</c>, <c>GET {prefix}/norns/{id}/attempts</c>,
+    /// <c>POST {prefix}/events</c> and, with webhook registration, <c>POST {prefix}/webhook/cutoff</c>.
     /// </summary>
     /// <param name="endpoints">The app or a route group.</param>
     /// <param name="prefix">A path prefix such as <c>/api/v1</c>; empty maps at the root.</param>
@@ -44,18 +45,27 @@ public static class MimisbrunnrEndpointRouteBuilderExtensions
 
         var root = endpoints.MapGroup(prefix);
         var norns = root.MapGroup("/norns").WithTags("Norns").AddEndpointFilter<StoreFailureFilter>();
-        norns.MapPost("/", NornEndpoints.CreateAsync).WithName("Mimisbrunnr.CreateNorn");
-        norns.MapGet("/", NornEndpoints.ListAsync).WithName("Mimisbrunnr.ListNorns");
-        norns.MapGet("/{id}", NornEndpoints.GetAsync).WithName("Mimisbrunnr.GetNorn");
-        norns.MapPut("/{id}", NornEndpoints.UpdateAsync).WithName("Mimisbrunnr.UpdateNorn");
-        norns.MapDelete("/{id}", NornEndpoints.DeleteAsync).WithName("Mimisbrunnr.DeleteNorn");
+        norns.MapPost("/", NornEndpoints.CreateAsync).WithName("Mimisbrunnr.CreateNorn").DescribeCreate();
+        norns.MapGet("/", NornEndpoints.ListAsync).WithName("Mimisbrunnr.ListNorns").DescribeList();
+        norns.MapGet("/{id}", NornEndpoints.GetAsync).WithName("Mimisbrunnr.GetNorn").AddEndpointFilter<DeliveryStatusFilter>().DescribeGet();
+        norns.MapGet("/{id}/attempts", NornDeliveryEndpoints.GetAttemptsAsync).WithName("Mimisbrunnr.GetNornAttempts").DescribeAttempts();
+        norns.MapPut("/{id}", NornEndpoints.UpdateAsync).WithName("Mimisbrunnr.UpdateNorn").DescribeUpdate();
+        norns.MapDelete("/{id}", NornEndpoints.DeleteAsync).WithName("Mimisbrunnr.DeleteNorn").DescribeDelete();
 
         // Caduceus authenticates with the HMAC signature, not the host's scheme: a fallback policy must not refuse it.
         var ingest = root.MapPost("/events", EventEndpoint.HandleAsync)
             .WithName("Mimisbrunnr.PostEvents")
             .WithTags("Events")
             .AllowAnonymous()
-            .DisableAntiforgery();
+            .DisableAntiforgery()
+            .DescribeEvents();
+        if (services.GetService<RegistrationWakeSignal>() is not null)
+        {
+            // Caduceus's own cut-off notices (Mimisbrunnr:Webhook:FailureUrl), HMAC-signed like /events.
+            root.MapPost("/webhook/cutoff", CaduceusCutOffEndpoint.HandleAsync)
+                .WithName("Mimisbrunnr.CaduceusCutOff").WithTags("Webhook").AllowAnonymous().DisableAntiforgery().DescribeCutOffNotice();
+        }
+
         return new MimisbrunnrEndpoints(root, norns, ingest);
     }
 }

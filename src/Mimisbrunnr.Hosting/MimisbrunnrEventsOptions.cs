@@ -28,7 +28,7 @@ public sealed class MimisbrunnrEventsOptions : IValidatableObject
     public IList<string> DefaultPartnerIds { get; } = [];
 
     /// <summary>The largest event body accepted, in bytes (default 256 KiB); larger bodies get 413.</summary>
-    [Range(64, 64 * 1024 * 1024, ErrorMessage = "Mimisbrunnr:Events:MaxBodyBytes must be from {1} to {2}.")]
+    [ConfigurationRange(64, 64 * 1024 * 1024, ErrorMessage = "Mimisbrunnr:Events:MaxBodyBytes must be from {1} to {2}.")]
     public int MaxBodyBytes { get; set; } = 256 * 1024;
 
     /// <inheritdoc />

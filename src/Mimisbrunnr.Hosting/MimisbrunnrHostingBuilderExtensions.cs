@@ -53,6 +53,7 @@ public static class MimisbrunnrHostingBuilderExtensions
         builder.Services.Configure<MimisbrunnrOptions>(configuration.GetSection(MimisbrunnrOptions.SectionName));
         builder.Services.Configure<MimisbrunnrEventsOptions>(configuration.GetSection(MimisbrunnrEventsOptions.SectionName));
         builder.Services.Configure<MimisbrunnrApiOptions>(configuration.GetSection(MimisbrunnrApiOptions.SectionName));
+        builder.Services.Configure<NornRateLimitOptions>(configuration.GetSection(NornRateLimitOptions.SectionName));
         var webhook = configuration.GetSection(WebhookRegistrationOptions.SectionName);
         if (!string.IsNullOrWhiteSpace(webhook[nameof(WebhookRegistrationOptions.RegistrationUrl)]))
         {

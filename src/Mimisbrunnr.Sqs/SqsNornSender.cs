@@ -86,10 +86,16 @@ internal sealed partial class SqsNornSender : INornDestinationSender
 
     public int MaxBatchSize => Math.Clamp(_options.CurrentValue.MaxBatchSize, 1, SqsDestinationOptions.MaxEntriesPerBatch);
 
-    public async ValueTask<DeliveryOutcome> SendAsync(Norn norn, IReadOnlyList<RoutedEvent> batch, CancellationToken cancellationToken)
+    public ValueTask<DeliveryOutcome> SendAsync(Norn norn, IReadOnlyList<RoutedEvent> batch, CancellationToken cancellationToken) =>
+        SendAsync(norn, batch, DeliveryAttemptObservers.None, cancellationToken);
+
+    /// <remarks>Each SQS request (each try of <c>SendMessage</c> or <c>SendMessageBatch</c>) is one attempt.</remarks>
+    public async ValueTask<DeliveryOutcome> SendAsync(
+        Norn norn, IReadOnlyList<RoutedEvent> batch, IDeliveryAttemptObserver attempts, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(norn);
         ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(attempts);
         var sqs = norn.Destination.Sqs;
         if (sqs is null || !Uri.TryCreate(sqs.QueueUrl, UriKind.Absolute, out var queueUrl))
         {
@@ -134,7 +140,7 @@ internal sealed partial class SqsNornSender : INornDestinationSender
 
         using (lease)
         {
-            return await SendBatchAsync(lease.Client, norn, sqs, batch, cancellationToken).ConfigureAwait(false);
+            return await SendBatchAsync(lease.Client, norn, sqs, batch, attempts, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -168,7 +174,7 @@ internal sealed partial class SqsNornSender : INornDestinationSender
     }
 
     private async Task<DeliveryOutcome> SendBatchAsync(
-        ISqsClient client, Norn norn, SqsDestination sqs, IReadOnlyList<RoutedEvent> batch, CancellationToken cancellationToken)
+        ISqsClient client, Norn norn, SqsDestination sqs, IReadOnlyList<RoutedEvent> batch, IDeliveryAttemptObserver attempts, CancellationToken cancellationToken)
     {
         var fifo = SqsQueuePolicy.IsFifo(sqs.QueueUrl);
         var messages = new SqsMessages.Outgoing[batch.Count];
@@ -191,7 +197,7 @@ internal sealed partial class SqsNornSender : INornDestinationSender
                 chunk.Add(messages[i]);
             }
 
-            var result = await SendChunkAsync(client, norn.Id, sqs, chunk, retry, cancellationToken).ConfigureAwait(false);
+            var result = await SendChunkAsync(client, norn.Id, sqs, chunk, retry, attempts, cancellationToken).ConfigureAwait(false);
             failed += result.Failed;
             requests += result.Requests;
             if (result.Stop is { } stop)
@@ -220,7 +226,13 @@ internal sealed partial class SqsNornSender : INornDestinationSender
 
     /// <summary>Sends one request's worth of messages, retrying what is retryable.</summary>
     private async Task<ChunkResult> SendChunkAsync(
-        ISqsClient client, string nornId, SqsDestination sqs, List<SqsMessages.Outgoing> pending, RetrySettings retry, CancellationToken cancellationToken)
+        ISqsClient client,
+        string nornId,
+        SqsDestination sqs,
+        List<SqsMessages.Outgoing> pending,
+        RetrySettings retry,
+        IDeliveryAttemptObserver attempts,
+        CancellationToken cancellationToken)
     {
         var failed = 0;
         var requests = 0;
@@ -237,12 +249,14 @@ internal sealed partial class SqsNornSender : INornDestinationSender
             {
                 timeout.CancelAfter(retry.Timeout);
                 requests++;
+                var clock = new AttemptClock(_timeProvider, attempts, attempt + 1, pending);
                 try
                 {
                     if (pending.Count == 1)
                     {
                         await client.SendMessageAsync(ToRequest(sqs.QueueUrl, pending[0], sqs.DelaySeconds), timeout.Token).ConfigureAwait(false);
                         CountRequest(operation, "success", null);
+                        clock.Report(succeeded: true, null);
                         return new ChunkResult(failed, requests, null, null);
                     }
 
@@ -251,10 +265,12 @@ internal sealed partial class SqsNornSender : INornDestinationSender
                     if (response.Failed is not { Count: > 0 } errors)
                     {
                         CountRequest(operation, "success", null);
+                        clock.Report(succeeded: true, null);
                         return new ChunkResult(failed, requests, null, null);
                     }
 
                     CountRequest(operation, "partial", null);
+                    clock.Report(succeeded: false, errors[0].Code);
                     var retryable = new HashSet<string>(StringComparer.Ordinal);
                     SqsErrorKind? stop = null;
                     string? stopCode = null;
@@ -297,6 +313,7 @@ internal sealed partial class SqsNornSender : INornDestinationSender
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
+                    clock.Report(succeeded: false, DeliveryErrorKinds.Cancelled);
                     throw;
                 }
 #pragma warning disable CA1031 // Every failure of a send is classified: retried, or counted as final.
@@ -305,6 +322,7 @@ internal sealed partial class SqsNornSender : INornDestinationSender
                 {
                     var kind = SqsErrors.Classify(ex, out lastCode);
                     CountRequest(operation, "error", lastCode);
+                    clock.Report(succeeded: false, lastCode);
                     if (kind != SqsErrorKind.Retryable)
                     {
                         if (kind == SqsErrorKind.Final)
@@ -342,6 +360,25 @@ internal sealed partial class SqsNornSender : INornDestinationSender
         }
 
         _requests.Add(1, tags);
+    }
+
+    /// <summary>Times one request and reports it to the send's attempt observer.</summary>
+    private readonly struct AttemptClock(TimeProvider time, IDeliveryAttemptObserver observer, int number, List<SqsMessages.Outgoing> messages)
+    {
+        private readonly DateTimeOffset _startedAt = time.GetUtcNow();
+        private readonly long _started = time.GetTimestamp();
+
+        public void Report(bool succeeded, string? error) => observer.OnAttempt(new DeliveryAttempt
+        {
+            StartedAt = _startedAt,
+            Duration = time.GetElapsedTime(_started),
+            Number = number,
+            Succeeded = succeeded,
+            Error = succeeded ? null : (string.IsNullOrEmpty(error) ? DeliveryErrorKinds.Other : error),
+            TransactionId = messages.Count == 1
+                && messages[0].Attributes.TryGetValue(SqsMessages.TransactionIdAttribute, out var id) ? id.StringValue : null,
+            Events = messages.Count,
+        });
     }
 
     /// <summary>What became of one request's messages.</summary>

@@ -73,5 +73,93 @@ public sealed class SampleServerTests : SinkAndDatabaseTest
         Assert.DoesNotContain("hunter2", server.Errors, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Mimisbrunnr:Delivery:QueueSize", "0")]
+    [InlineData("Mimisbrunnr:Delivery:Workers", "0")]
+    [InlineData("Mimisbrunnr:Delivery:Retries", "-1")]
+    [InlineData("Mimisbrunnr:Delivery:Timeout", "00:00:00")]
+    [InlineData("Mimisbrunnr:MaxTtl", "0")]
+    [InlineData("Mimisbrunnr:Quotas:MaxNornsPerOwner", "0")]
+    [InlineData("Mimisbrunnr:Quotas:MaxNornsPerDevice", "0")]
+    [InlineData("Mimisbrunnr:Events:MaxBodyBytes", "0")]
+    [InlineData("Mimisbrunnr:Destinations:AllowedHosts:0", "not a host/99")]
+    [InlineData("Mimisbrunnr:SecretKeys:0", "c2hvcnQ=")]
+    [InlineData("Mimisbrunnr:Api:RateLimit:RequestsPerSecond", "0")]
+    [InlineData("Mimisbrunnr:Webhook:Interval", "00:10:00")]
+    public async Task Sample_server_with_an_invalid_documented_value_exits_2_naming_the_key(string key, string value)
+    {
+        var arguments = new List<string>
+        {
+            $"--urls=http://127.0.0.1:{FreePort()}",
+            $"--ConnectionStrings:Norns=Data Source={Database.Path}",
+            "--Mimisbrunnr:Events:Secret=process-secret",
+            $"--{key}={value}",
+        };
+        if (key.StartsWith("Mimisbrunnr:Webhook:", StringComparison.Ordinal))
+        {
+            arguments.Add("--Mimisbrunnr:Webhook:RegistrationUrl=https://caduceus.example/hook");
+            arguments.Add("--Mimisbrunnr:Webhook:PublicUrl=https://mimisbrunnr.example/events");
+        }
+
+        using var server = StartServer([.. arguments]);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await server.Process.WaitForExitAsync(timeout.Token);
+
+        Assert.Equal(2, server.Process.ExitCode);
+        Assert.Contains(key.Split(':')[^1] == "0" ? key[..key.LastIndexOf(':')] : key, server.Errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sample_server_limits_each_owners_norn_requests_with_429_and_Retry_After()
+    {
+        var port = FreePort();
+        using var server = StartServer(
+            $"--urls=http://127.0.0.1:{port}",
+            $"--ConnectionStrings:Norns=Data Source={Database.Path}",
+            "--Mimisbrunnr:Events:Secret=process-secret",
+            "--Mimisbrunnr:Api:RateLimit:RequestsPerSecond=1",
+            "--Mimisbrunnr:Api:RateLimit:Burst=3",
+            "--Server:Users:alice=wonderland",
+            "--Server:Users:bob=builder");
+        using var alice = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+        await WaitUntilUpAsync(alice, server.Process);
+        alice.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String("alice:wonderland"u8.ToArray()));
+        using var bob = new HttpClient { BaseAddress = alice.BaseAddress };
+        bob.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String("bob:builder"u8.ToArray()));
+
+        var answered = 0;
+        HttpResponseMessage? limited = null;
+        for (var i = 0; i < 50 && limited is null; i++)
+        {
+            var response = await alice.GetAsync("norns", TestContext.Current.CancellationToken);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                limited = response;
+            }
+            else
+            {
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                answered++;
+                response.Dispose();
+            }
+        }
+
+        using var bobs = await bob.GetAsync("norns", TestContext.Current.CancellationToken);
+        using var events = await alice.PostAsync("events", new ByteArrayContent([1]), TestContext.Current.CancellationToken);
+
+        Assert.NotNull(limited);
+        using (limited)
+        {
+            Assert.InRange(answered, 3, 49);
+            Assert.True(limited.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1), "Retry-After of at least a second");
+            Assert.Equal("application/problem+json", limited.Content.Headers.ContentType?.MediaType);
+            var problem = await NornJson.ReadAsync(limited);
+            Assert.Equal("rateLimit", problem.GetProperty("rule").GetString());
+        }
+
+        Assert.Equal(HttpStatusCode.OK, bobs.StatusCode); // another owner is not slowed
+        Assert.NotEqual(HttpStatusCode.TooManyRequests, events.StatusCode); // /events is not limited per owner
+    }
+
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 }

@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Mimisbrunnr.Diagnostics;
 using Mimisbrunnr.Dispatch;
 using Mimisbrunnr.Norns;
 using Mimisbrunnr.Routing;
@@ -42,6 +44,11 @@ namespace Mimisbrunnr.Delivery;
 /// honoured on 429 and 503, capped by <see cref="DeliveryOptions.MaxRetryAfter"/>, which also caps the backoff. Other
 /// statuses are final; 410 Gone reports <see cref="DeliveryStatus.Gone"/>, and the dispatcher removes the norn. A
 /// destination refused at connect time is never retried.
+/// </para>
+/// <para>
+/// Each try is reported to the send's <see cref="IDeliveryAttemptObserver"/> (start, duration, try number, status code
+/// or error kind from <see cref="DeliveryErrorKinds"/>, transaction id) and traced as a <c>mimisbrunnr.deliver.attempt</c>
+/// client span under the dispatcher's delivery span; the <c>traceparent</c> a destination receives names that span.
 /// </para>
 /// </remarks>
 internal sealed partial class HttpNornSender : INornDestinationSender
@@ -88,10 +95,16 @@ internal sealed partial class HttpNornSender : INornDestinationSender
     public int MaxBatchSize => 1;
 
     /// <inheritdoc />
-    public async ValueTask<DeliveryOutcome> SendAsync(Norn norn, IReadOnlyList<RoutedEvent> batch, CancellationToken cancellationToken)
+    public ValueTask<DeliveryOutcome> SendAsync(Norn norn, IReadOnlyList<RoutedEvent> batch, CancellationToken cancellationToken) =>
+        SendAsync(norn, batch, DeliveryAttemptObservers.None, cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask<DeliveryOutcome> SendAsync(
+        Norn norn, IReadOnlyList<RoutedEvent> batch, IDeliveryAttemptObserver attempts, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(norn);
         ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(attempts);
         var http = norn.Destination.Http;
         if (http is null || !Uri.TryCreate(http.Url, UriKind.Absolute, out var url))
         {
@@ -111,7 +124,8 @@ internal sealed partial class HttpNornSender : INornDestinationSender
         var failed = 0;
         foreach (var routedEvent in batch)
         {
-            var status = await DeliverAsync(pipeline, client, norn.Id, http.ContentType, secret, url, routedEvent, cancellationToken).ConfigureAwait(false);
+            var status = await DeliverAsync(pipeline, client, norn.Id, http.ContentType, secret, url, routedEvent, attempts, cancellationToken)
+                .ConfigureAwait(false);
             if (status == DeliveryStatus.Gone)
             {
                 return DeliveryOutcome.Gone;
@@ -142,6 +156,91 @@ internal sealed partial class HttpNornSender : INornDestinationSender
     }
 
     private static async ValueTask<HttpResponseMessage> SendAttemptAsync(Attempt attempt, CancellationToken cancellationToken)
+    {
+        // Tries run one after the other (the retry strategy awaits each), so the count needs no synchronisation.
+        var number = ++attempt.Tries;
+        var time = attempt.TimeProvider;
+        var startedAt = time.GetUtcNow();
+        var started = time.GetTimestamp();
+        using var activity = StartAttemptActivity(number);
+        try
+        {
+            var response = await SendRequestAsync(attempt, cancellationToken).ConfigureAwait(false);
+            var status = (int)response.StatusCode;
+            var succeeded = status is >= 200 and < 300;
+            Report(attempt, number, startedAt, time.GetElapsedTime(started), succeeded, status, null);
+            if (activity is not null)
+            {
+                activity.SetTag("http.response.status_code", status);
+                if (!succeeded)
+                {
+                    activity.SetTag("error.type", status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    activity.SetStatus(ActivityStatusCode.Error);
+                }
+            }
+
+            return response;
+        }
+        catch (Exception ex)
+        {
+            var kind = ErrorKind(ex, attempt.Cancellation);
+            Report(attempt, number, startedAt, time.GetElapsedTime(started), false, null, kind);
+            activity?.SetTag("error.type", kind);
+            activity?.SetStatus(ActivityStatusCode.Error);
+            throw;
+        }
+    }
+
+    private static Activity? StartAttemptActivity(int number)
+    {
+        var source = MimisbrunnrActivitySource.Instance;
+        if (!source.HasListeners())
+        {
+            return null;
+        }
+
+        var activity = source.StartActivity("mimisbrunnr.deliver.attempt", ActivityKind.Client);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("http.request.method", "POST");
+            activity.SetTag("mimisbrunnr.attempt", number);
+        }
+
+        return activity;
+    }
+
+    private static void Report(Attempt attempt, int number, DateTimeOffset startedAt, TimeSpan duration, bool succeeded, int? status, string? error) =>
+        attempt.Observer.OnAttempt(new DeliveryAttempt
+        {
+            StartedAt = startedAt,
+            Duration = duration,
+            Number = number,
+            Succeeded = succeeded,
+            StatusCode = status,
+            Error = error,
+            TransactionId = attempt.Event.Message.TransactionUuid,
+            Events = 1,
+        });
+
+    /// <summary>A short, secret-free name for why a try failed without an answer.</summary>
+    private static string ErrorKind(Exception ex, CancellationToken delivery) => ex switch
+    {
+        OperationCanceledException when delivery.IsCancellationRequested => DeliveryErrorKinds.Cancelled,
+        OperationCanceledException or TimeoutRejectedException or TimeoutException => DeliveryErrorKinds.Timeout, // the per-try timeout
+        HttpRequestException http when IsRefused(http) => DeliveryErrorKinds.Refused,
+        HttpRequestException http => http.HttpRequestError switch
+        {
+            HttpRequestError.NameResolutionError => DeliveryErrorKinds.NameResolution,
+            HttpRequestError.ConnectionError => DeliveryErrorKinds.Connection,
+            HttpRequestError.SecureConnectionError => DeliveryErrorKinds.Tls,
+            HttpRequestError.HttpProtocolError or HttpRequestError.ResponseEnded or HttpRequestError.InvalidResponse
+                or HttpRequestError.VersionNegotiationError or HttpRequestError.ConfigurationLimitExceeded => DeliveryErrorKinds.Protocol,
+            _ => DeliveryErrorKinds.Connection,
+        },
+        _ => DeliveryErrorKinds.Other,
+    };
+
+    private static async ValueTask<HttpResponseMessage> SendRequestAsync(Attempt attempt, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, attempt.Url);
         var content = new ReadOnlyMemoryContent(attempt.Body);
@@ -229,10 +328,15 @@ internal sealed partial class HttpNornSender : INornDestinationSender
         string? secret,
         Uri url,
         RoutedEvent routedEvent,
+        IDeliveryAttemptObserver observer,
         CancellationToken cancellationToken)
     {
         var body = DeliveryBody.For(contentType, routedEvent, out var mediaType);
-        var attempt = new Attempt(client, url, body, mediaType, secret, CreateWebhookId(nornId, routedEvent.Message.TransactionUuid), routedEvent, _timeProvider);
+        var attempt = new Attempt(client, url, body, mediaType, secret, CreateWebhookId(nornId, routedEvent.Message.TransactionUuid), routedEvent, _timeProvider)
+        {
+            Observer = observer,
+            Cancellation = cancellationToken,
+        };
         try
         {
             using var response = await pipeline.ExecuteAsync(
@@ -325,5 +429,13 @@ internal sealed partial class HttpNornSender : INornDestinationSender
         public TimeProvider TimeProvider { get; } = timeProvider;
 
         public string? WebpaSignature { get; } = string.IsNullOrEmpty(secret) ? null : DeliverySignatures.ComputeWebpaSignature(secret, body.Span);
+
+        public required IDeliveryAttemptObserver Observer { get; init; }
+
+        /// <summary>The delivery's own token (host stopping, norn deleted), to tell a cancellation from a try's timeout.</summary>
+        public required CancellationToken Cancellation { get; init; }
+
+        /// <summary>Tries made so far.</summary>
+        public int Tries { get; set; }
     }
 }

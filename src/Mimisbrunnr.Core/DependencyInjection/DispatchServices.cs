@@ -3,7 +3,9 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Mimisbrunnr.Delivery;
+using Mimisbrunnr.Diagnostics;
 using Mimisbrunnr.Dispatch;
+using Mimisbrunnr.Registry;
 using Mimisbrunnr.Routing;
 
 namespace Mimisbrunnr.DependencyInjection;
@@ -27,6 +29,12 @@ internal static class DispatchServices
         services.TryAddSingleton<INornCutOffNotifier, HttpCutOffNotifier>();
         services.TryAddSingleton<NornDispatcherPool>();
         services.TryAddSingleton<INornEventSink>(static sp => sp.GetRequiredService<NornDispatcherPool>());
+        services.TryAddSingleton(static sp => new NornDeliveryMonitor(
+            sp.GetRequiredService<NornDispatcherPool>(),
+            sp.GetRequiredService<INornRegistry>(),
+            sp.GetRequiredService<MimisbrunnrMetrics>(),
+            sp.GetRequiredService<IOptionsMonitor<MimisbrunnrOptions>>(),
+            sp.GetRequiredService<TimeProvider>()));
 
         // As a hosted service the pool drains on shutdown; without a host, disposing the container does the same.
         services.TryAddEnumerable(

@@ -19,6 +19,9 @@ internal sealed class MimisbrunnrMetrics
     private readonly Counter<long> _filtered;
     private readonly UpDownCounter<long> _queueDepth;
     private readonly Histogram<double> _deliveryDuration;
+    private readonly Counter<long> _attempts;
+    private long _bufferedEvents;
+    private long _bufferedBytes;
 
     /// <summary>Creates the instruments.</summary>
     /// <param name="meterFactory">The host's meter factory.</param>
@@ -40,6 +43,13 @@ internal sealed class MimisbrunnrMetrics
         _queueDepth = Meter.CreateUpDownCounter<long>("mimisbrunnr.queue.depth", "{event}", "Events buffered across all norns.");
         _deliveryDuration = Meter.CreateHistogram<double>(
             "mimisbrunnr.delivery.duration", "s", "Duration of one delivery, retries included, by destination type and outcome.");
+        _attempts = Meter.CreateCounter<long>(
+            "mimisbrunnr.delivery.attempts", "{attempt}", "Delivery attempts (each try of a retry loop, each SQS request), by destination type and outcome (success, failure).");
+        Meter.CreateObservableGauge(
+            "mimisbrunnr.queue.bytes",
+            () => Volatile.Read(ref _bufferedBytes),
+            "By",
+            "Size of the events buffered across all norns: per buffered entry, the event's payload bytes plus the characters of its WRP text fields.");
     }
 
     /// <summary>The meter (for observable instruments added by other components).</summary>
@@ -100,5 +110,38 @@ internal sealed class MimisbrunnrMetrics
 
     /// <summary>Tracks the number of buffered events.</summary>
     /// <param name="delta">The change.</param>
-    public void QueueDepthChanged(long delta) => _queueDepth.Add(delta);
+    public void QueueDepthChanged(long delta) => QueueChanged(delta, 0);
+
+    /// <summary>Tracks the number and size of buffered events.</summary>
+    /// <param name="events">The change of the number of buffered events.</param>
+    /// <param name="bytes">The change of their size (payload bytes plus the characters of the WRP text fields, per buffered entry).</param>
+    public void QueueChanged(long events, long bytes)
+    {
+        _queueDepth.Add(events);
+        Interlocked.Add(ref _bufferedEvents, events);
+        if (bytes != 0)
+        {
+            Interlocked.Add(ref _bufferedBytes, bytes);
+        }
+    }
+
+    /// <summary>Events buffered across all norns now.</summary>
+    public long BufferedEvents => Volatile.Read(ref _bufferedEvents);
+
+    /// <summary>Size of the events buffered across all norns now (payload bytes plus the characters of the WRP text fields, per buffered entry).</summary>
+    public long BufferedBytes => Volatile.Read(ref _bufferedBytes);
+
+    /// <summary>Counts one delivery attempt.</summary>
+    /// <param name="destinationType"><c>http</c> or <c>sqs</c>.</param>
+    /// <param name="succeeded">Whether the destination accepted it.</param>
+    public void Attempted(string destinationType, bool succeeded)
+    {
+        if (_attempts.Enabled)
+        {
+            _attempts.Add(
+                1,
+                new KeyValuePair<string, object?>("destination.type", destinationType),
+                new KeyValuePair<string, object?>("outcome", succeeded ? "success" : "failure"));
+        }
+    }
 }

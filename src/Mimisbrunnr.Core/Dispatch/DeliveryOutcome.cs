@@ -1,6 +1,6 @@
 namespace Mimisbrunnr.Dispatch;
 
-/// <summary>The overall result of one <see cref="INornDestinationSender.SendAsync"/> call.</summary>
+/// <summary>The overall result of one <see cref="INornDestinationSender.SendAsync(Norns.Norn, IReadOnlyList{Routing.RoutedEvent}, CancellationToken)"/> call.</summary>
 public enum DeliveryStatus
 {
     /// <summary>The destination accepted the batch (possibly except <see cref="DeliveryOutcome.FailedCount"/> events).</summary>
@@ -18,7 +18,7 @@ public enum DeliveryStatus
 }
 
 /// <summary>
-/// The result of one <see cref="INornDestinationSender.SendAsync"/> call: a status and how many events of the batch
+/// The result of one <see cref="INornDestinationSender.SendAsync(Norns.Norn, IReadOnlyList{Routing.RoutedEvent}, CancellationToken)"/> call: a status and how many events of the batch
 /// were not delivered (a batch destination such as SQS may fail some entries only).
 /// </summary>
 /// <param name="Status">The overall status.</param>

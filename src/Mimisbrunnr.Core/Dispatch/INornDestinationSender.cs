@@ -26,7 +26,7 @@ public interface INornDestinationSender
     string Kind { get; }
 
     /// <summary>
-    /// The most events one <see cref="SendAsync"/> call takes. Above 1, the dispatcher batches events that are already
+    /// The most events one <see cref="SendAsync(Norn, IReadOnlyList{RoutedEvent}, CancellationToken)"/> call takes. Above 1, the dispatcher batches events that are already
     /// buffered (it never waits to fill a batch). HTTP uses 1.
     /// </summary>
     int MaxBatchSize { get; }
@@ -37,4 +37,18 @@ public interface INornDestinationSender
     /// <param name="cancellationToken">Cancelled when the host stops or the norn is deleted.</param>
     /// <returns>What happened to the batch.</returns>
     ValueTask<DeliveryOutcome> SendAsync(Norn norn, IReadOnlyList<RoutedEvent> batch, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Delivers a batch of events of one norn and reports each attempt (each try, each request) to
+    /// <paramref name="attempts"/>. The dispatcher calls this overload; a sender that does not override it reports no
+    /// attempts, and the norn's status then shows only the outcome of each send.
+    /// </summary>
+    /// <param name="norn">The current version of the norn (read just before the send, so updates apply at once).</param>
+    /// <param name="batch">One to <see cref="MaxBatchSize"/> events, oldest first. Valid only during the call.</param>
+    /// <param name="attempts">Receives every attempt; never <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancelled when the host stops or the norn is deleted.</param>
+    /// <returns>What happened to the batch.</returns>
+    ValueTask<DeliveryOutcome> SendAsync(
+        Norn norn, IReadOnlyList<RoutedEvent> batch, IDeliveryAttemptObserver attempts, CancellationToken cancellationToken) =>
+        SendAsync(norn, batch, cancellationToken);
 }

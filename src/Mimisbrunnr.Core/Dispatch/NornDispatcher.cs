@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Mimisbrunnr.Diagnostics;
+using Mimisbrunnr.Norns;
 using Mimisbrunnr.Registry;
 using Mimisbrunnr.Routing;
 
@@ -40,6 +41,7 @@ internal sealed class NornDispatcher
         _sender = sender;
         _maxBatchSize = Math.Max(1, sender?.MaxBatchSize ?? 1);
         _lastActivityTicks = nowTicks;
+        Status = new NornDeliveryTracker(context.Metrics, DestinationType, new DateTimeOffset(nowTicks, TimeSpan.Zero));
         _abort = CancellationTokenSource.CreateLinkedTokenSource(context.Aborted);
         _channel = Channel.CreateBounded<QueuedEvent>(new BoundedChannelOptions(queueSize)
         {
@@ -59,6 +61,24 @@ internal sealed class NornDispatcher
     public int Workers { get; }
 
     public TimeSpan CutOffPeriod { get; }
+
+    /// <summary>The norn's delivery figures while this dispatcher lives (and the attempt observer of its sends).</summary>
+    public NornDeliveryTracker Status { get; }
+
+    /// <summary>Events buffered now.</summary>
+    public int Queued => _channel.Reader.Count;
+
+    /// <summary>Whether the norn is cut off at <paramref name="nowTicks"/>.</summary>
+    public bool IsCutOff(long nowTicks) => nowTicks < Volatile.Read(ref _dropUntilTicks);
+
+    /// <summary>The norn's delivery status on this instance at <paramref name="nowTicks"/>.</summary>
+    public NornDeliveryStatus Snapshot(string instance, long nowTicks)
+    {
+        var dropUntil = Volatile.Read(ref _dropUntilTicks);
+        var cutOff = nowTicks < dropUntil;
+        var state = cutOff ? NornDeliveryStates.CutOff : Status.IsFailing ? NornDeliveryStates.Failing : NornDeliveryStates.Active;
+        return Status.ToStatus(instance, state, Queued, cutOff ? new DateTimeOffset(dropUntil, TimeSpan.Zero) : null);
+    }
 
     /// <summary>Completes when every worker has exited and the dispatcher left the pool.</summary>
     public Task Completion => _completion.Task;
@@ -82,13 +102,13 @@ internal sealed class NornDispatcher
         var metrics = _context.Metrics;
         if (nowTicks < Volatile.Read(ref _dropUntilTicks))
         {
-            metrics.Dropped(DropReasons.CutOff);
+            Drop(DropReasons.CutOff, 1);
             return EnqueueOutcome.CutOff;
         }
 
         if (_channel.Writer.TryWrite(item))
         {
-            metrics.QueueDepthChanged(1);
+            metrics.QueueChanged(1, item.Size);
             Volatile.Write(ref _lastActivityTicks, nowTicks);
             return EnqueueOutcome.Enqueued;
         }
@@ -103,13 +123,14 @@ internal sealed class NornDispatcher
         var until = nowTicks + _cutOffTicks;
         if (nowTicks < observed || Interlocked.CompareExchange(ref _dropUntilTicks, until, observed) != observed)
         {
-            metrics.Dropped(DropReasons.CutOff);
+            Drop(DropReasons.CutOff, 1);
             return EnqueueOutcome.CutOff;
         }
 
         var emptied = Drain();
-        metrics.Dropped(DropReasons.QueueFull, emptied + 1);
+        Drop(DropReasons.QueueFull, emptied + 1);
         metrics.CutOff();
+        Status.CutOff();
         _context.Listener.OnCutOff(
             this, norn, new CutOffNotice(CutOffPeriod, new DateTimeOffset(until, TimeSpan.Zero), QueueSize, Workers), emptied + 1);
         return EnqueueOutcome.QueueFull;
@@ -119,7 +140,7 @@ internal sealed class NornDispatcher
     public long DropBuffered(string reason)
     {
         var count = Drain();
-        _context.Metrics.Dropped(reason, count);
+        Drop(reason, count);
         return count;
     }
 
@@ -142,7 +163,7 @@ internal sealed class NornDispatcher
             // The workers already exited and released the token.
         }
 
-        _context.Metrics.Dropped(reason, Drain());
+        Drop(reason, Drain());
         DispatchLog.DispatcherStopped(_context.Logger, Id, reason);
     }
 
@@ -185,7 +206,7 @@ internal sealed class NornDispatcher
                     var norn = _context.FindNorn(Id);
                     if (norn is null)
                     {
-                        _context.Metrics.Dropped(DropReasons.Deleted);
+                        Drop(DropReasons.Deleted, 1);
                         Stop(DropReasons.Deleted);
                         return;
                     }
@@ -193,7 +214,7 @@ internal sealed class NornDispatcher
                     if (norn.Norn.IsExpired(_context.Time.GetUtcNow()))
                     {
                         // As Caduceus: an event dequeued after expiry empties the queue.
-                        _context.Metrics.Dropped(DropReasons.Expired, 1 + Drain());
+                        Drop(DropReasons.Expired, 1 + Drain());
                         continue;
                     }
 
@@ -233,21 +254,23 @@ internal sealed class NornDispatcher
         var metrics = _context.Metrics;
         if (_sender is null)
         {
-            metrics.Dropped(DropReasons.Failed, batch.Count); // logged once, when the dispatcher was created
+            Drop(DropReasons.Failed, batch.Count); // logged once, when the dispatcher was created
+            Status.SendFailed(_context.Time.GetUtcNow(), DeliveryErrorKinds.Other);
             return false;
         }
 
         Interlocked.Increment(ref _busyWorkers);
         var started = _context.Time.GetTimestamp();
+        var startedAt = _context.Time.GetUtcNow();
         using var activity = StartActivity(parent, batch.Count);
         DeliveryOutcome outcome;
         try
         {
-            outcome = await _sender.SendAsync(norn.Norn, batch, token).ConfigureAwait(false);
+            outcome = await _sender.SendAsync(norn.Norn, batch, Status, token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
-            metrics.Dropped(Volatile.Read(ref _stopReason) ?? DropReasons.Shutdown, batch.Count);
+            Drop(Volatile.Read(ref _stopReason) ?? DropReasons.Shutdown, batch.Count);
             activity?.SetStatus(ActivityStatusCode.Error, "cancelled");
             throw;
         }
@@ -270,12 +293,13 @@ internal sealed class NornDispatcher
         {
             case DeliveryStatus.Delivered:
                 metrics.Delivered(DestinationType, "success", elapsed);
-                metrics.Dropped(DropReasons.Failed, failed);
+                Drop(DropReasons.Failed, failed);
+                Status.Delivered(batch.Count - failed, _context.Time.GetUtcNow());
                 activity?.SetStatus(ActivityStatusCode.Ok);
                 return false;
             case DeliveryStatus.Gone:
                 metrics.Delivered(DestinationType, "gone", elapsed);
-                metrics.Dropped(DropReasons.Deleted, batch.Count);
+                Drop(DropReasons.Deleted, batch.Count);
                 activity?.SetStatus(ActivityStatusCode.Error, "gone");
                 DispatchLog.DestinationGone(_context.Logger, Id, DestinationType);
                 Stop(DropReasons.Deleted);
@@ -283,7 +307,8 @@ internal sealed class NornDispatcher
                 return true;
             default:
                 metrics.Delivered(DestinationType, "failure", elapsed);
-                metrics.Dropped(DropReasons.Failed, failed == 0 ? batch.Count : failed);
+                Drop(DropReasons.Failed, failed == 0 ? batch.Count : failed);
+                Status.SendFailed(startedAt, DeliveryErrorKinds.Other);
                 activity?.SetStatus(ActivityStatusCode.Error, "failed");
                 return false;
         }
@@ -308,11 +333,17 @@ internal sealed class NornDispatcher
         return activity;
     }
 
+    private void Drop(string reason, long count)
+    {
+        _context.Metrics.Dropped(reason, count);
+        Status.Dropped(reason, count);
+    }
+
     private bool TryTake(out QueuedEvent item)
     {
         if (_channel.Reader.TryRead(out item))
         {
-            _context.Metrics.QueueDepthChanged(-1);
+            _context.Metrics.QueueChanged(-1, -item.Size);
             return true;
         }
 
@@ -322,14 +353,16 @@ internal sealed class NornDispatcher
     private long Drain()
     {
         var count = 0L;
-        while (_channel.Reader.TryRead(out _))
+        var bytes = 0L;
+        while (_channel.Reader.TryRead(out var item))
         {
             count++;
+            bytes += item.Size;
         }
 
         if (count > 0)
         {
-            _context.Metrics.QueueDepthChanged(-count);
+            _context.Metrics.QueueChanged(-count, -bytes);
         }
 
         return count;
@@ -345,7 +378,7 @@ internal sealed class NornDispatcher
         // The last worker out: whatever is still buffered (aborted at the shutdown deadline) is not delivered.
         _closed = true;
         _channel.Writer.TryComplete();
-        _context.Metrics.Dropped(Volatile.Read(ref _stopReason) ?? DropReasons.Shutdown, Drain());
+        Drop(Volatile.Read(ref _stopReason) ?? DropReasons.Shutdown, Drain());
         _context.Listener.OnExited(this);
         _abort.Dispose();
         _completion.TrySetResult();

@@ -89,6 +89,7 @@ internal sealed class NornDispatcherPool : INornEventSink, IDispatcherListener, 
             "{norn}",
             "Norns with a live buffer and workers on this host (created on a norn's first event, retired when idle).");
 
+        DeliveryGauges.Create(metrics, registry, this, timeProvider);
         registry.Changed += OnRegistryChanged;
         var idle = options.CurrentValue.Delivery.IdleTimeout;
         var period = idle / 2 > TimeSpan.FromMilliseconds(1) ? idle / 2 : TimeSpan.FromMilliseconds(1);
@@ -118,7 +119,7 @@ internal sealed class NornDispatcherPool : INornEventSink, IDispatcherListener, 
             return EnqueueOutcome.Stopped;
         }
 
-        var item = new QueuedEvent(routedEvent, Activity.Current?.Context ?? default);
+        var item = new QueuedEvent(routedEvent, Activity.Current?.Context ?? default, QueuedEvent.SizeOf(routedEvent));
         while (true)
         {
             var dispatcher = GetOrStartDispatcher(norn, now.UtcTicks);
@@ -135,6 +136,32 @@ internal sealed class NornDispatcherPool : INornEventSink, IDispatcherListener, 
             }
 
             _dispatchers.TryRemove(new KeyValuePair<string, NornDispatcher>(norn.Id, dispatcher));
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Counted only while the norn has a dispatcher: an idle norn keeps no counts (O(1), no allocation).</remarks>
+    public void Filtered(RegisteredNorn norn)
+    {
+        if (_dispatchers.TryGetValue(norn.Id, out var dispatcher))
+        {
+            dispatcher.Status.Filtered();
+        }
+    }
+
+    /// <summary>The live dispatcher of a norn, or <see langword="null"/> when the norn is idle on this host.</summary>
+    public NornDispatcher? Find(string nornId) => _dispatchers.TryGetValue(nornId, out var dispatcher) ? dispatcher : null;
+
+    /// <summary>The live dispatchers (a moving view: dispatchers come and go while it is enumerated).</summary>
+    /// <remarks>Enumerates without locking (unlike <c>Values</c>, which would stall routing while it copies).</remarks>
+    public IEnumerable<NornDispatcher> Dispatchers
+    {
+        get
+        {
+            foreach (var pair in _dispatchers)
+            {
+                yield return pair.Value;
+            }
         }
     }
 

@@ -29,6 +29,9 @@ public sealed record NornResponse
     /// <summary>When the norn was last written (UTC).</summary>
     public required DateTimeOffset UpdatedAt { get; init; }
 
+    /// <summary>How the norn's deliveries are going on the instance that answered; only in <c>GET /norns/{id}</c>.</summary>
+    public NornDeliveryStatus? Delivery { get; init; }
+
     /// <summary>Builds the public view of a stored norn.</summary>
     /// <param name="norn">The stored norn.</param>
     /// <returns>The view, without secrets.</returns>

@@ -6,15 +6,15 @@ namespace Mimisbrunnr;
 public sealed class DeliveryOptions : IValidatableObject
 {
     /// <summary>Capacity of each norn's buffer (default 1,000).</summary>
-    [Range(1, 1_000_000, ErrorMessage = "Mimisbrunnr:Delivery:QueueSize must be from {1} to {2}.")]
+    [ConfigurationRange(1, 1_000_000, ErrorMessage = "Mimisbrunnr:Delivery:QueueSize must be from {1} to {2}.")]
     public int QueueSize { get; set; } = 1_000;
 
     /// <summary>Concurrent sends per norn (default 1, which keeps a device's events in order).</summary>
-    [Range(1, 1_000, ErrorMessage = "Mimisbrunnr:Delivery:Workers must be from {1} to {2}.")]
+    [ConfigurationRange(1, 1_000, ErrorMessage = "Mimisbrunnr:Delivery:Workers must be from {1} to {2}.")]
     public int Workers { get; set; } = 1;
 
     /// <summary>Retries after the first attempt for retryable failures (default 3).</summary>
-    [Range(0, 20, ErrorMessage = "Mimisbrunnr:Delivery:Retries must be from {1} to {2}.")]
+    [ConfigurationRange(0, 20, ErrorMessage = "Mimisbrunnr:Delivery:Retries must be from {1} to {2}.")]
     public int Retries { get; set; } = 3;
 
     /// <summary>Base delay of the exponential backoff with jitter (default 1 s).</summary>

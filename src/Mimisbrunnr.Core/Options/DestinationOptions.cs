@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace Mimisbrunnr;
 
 /// <summary>Which destination URLs norns may use.</summary>
@@ -18,6 +16,6 @@ public sealed class DestinationOptions
     public IList<string> AllowedHosts { get; } = [];
 
     /// <summary>The longest URL accepted (default 2,048 characters).</summary>
-    [Range(16, 65_536, ErrorMessage = "Mimisbrunnr:Destinations:MaxUrlLength must be from {1} to {2}.")]
+    [ConfigurationRange(16, 65_536, ErrorMessage = "Mimisbrunnr:Destinations:MaxUrlLength must be from {1} to {2}.")]
     public int MaxUrlLength { get; set; } = 2_048;
 }

@@ -13,7 +13,7 @@ public sealed class MimisbrunnrOptions : IValidatableObject
     public const string SectionName = "Mimisbrunnr";
 
     /// <summary>The longest ttl a norn may ask for, in seconds (default 86,400 = 24 h).</summary>
-    [Range(1, int.MaxValue, ErrorMessage = "Mimisbrunnr:MaxTtl must be from {1} to {2}.")]
+    [ConfigurationRange(1, int.MaxValue, ErrorMessage = "Mimisbrunnr:MaxTtl must be from {1} to {2}.")]
     public int MaxTtl { get; set; } = 86_400;
 
     /// <summary>Quotas.</summary>
@@ -43,6 +43,13 @@ public sealed class MimisbrunnrOptions : IValidatableObject
     /// the README, "Secrets at rest".
     /// </summary>
     public IList<string> SecretKeys { get; } = [];
+
+    /// <summary>
+    /// The name of this host instance in delivery status answers (<c>GET /norns/{id}</c>) and the dashboard; default
+    /// the machine name. Give each instance sharing a store a distinct name.
+    /// </summary>
+    [StringLength(200, ErrorMessage = "Mimisbrunnr:InstanceName must be at most {1} characters.")]
+    public string? InstanceName { get; set; }
 
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

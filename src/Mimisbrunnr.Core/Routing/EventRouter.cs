@@ -57,6 +57,7 @@ public sealed class EventRouter
     public RouteResult Route(WrpMessage message, IReadOnlyList<string>? defaultPartnerIds = null)
     {
         ArgumentNullException.ThrowIfNull(message);
+        using var activity = MimisbrunnrActivitySource.StartRouting();
         if (!_extractor.TryExtract(message, out var deviceId))
         {
             _metrics.EventReceived(OutcomeNoDeviceId);
@@ -107,6 +108,7 @@ public sealed class EventRouter
             if (!wanted)
             {
                 filtered++;
+                _sink.Filtered(norn);
                 continue;
             }
 
@@ -133,6 +135,7 @@ public sealed class EventRouter
         _metrics.Filtered(FilterReasons.Partner, otherPartner);
         _metrics.Filtered(FilterReasons.Filter, filtered);
         _metrics.EventReceived(OutcomeRouted);
+        MimisbrunnrActivitySource.Routed(activity, matched, enqueued, dropped + expired + overBudget);
         return new RouteResult(RouteOutcome.Routed, deviceId, matched, enqueued, dropped + expired + overBudget);
     }
 }

@@ -13,6 +13,12 @@ internal interface INornEventSink
     /// <param name="routedEvent">The event.</param>
     /// <returns>What happened to the event.</returns>
     EnqueueOutcome TryEnqueue(RegisteredNorn norn, RoutedEvent routedEvent);
+
+    /// <summary>Tells the sink that an event of the norn's device did not pass the norn's filter (not a drop). O(1).</summary>
+    /// <param name="norn">The norn.</param>
+    void Filtered(RegisteredNorn norn)
+    {
+    }
 }
 
 /// <summary>The outcome of <see cref="INornEventSink.TryEnqueue"/>.</summary>

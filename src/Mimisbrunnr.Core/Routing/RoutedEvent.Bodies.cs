@@ -28,13 +28,16 @@ public sealed partial class RoutedEvent
 
     /// <summary>The message as WRP msgpack (<see cref="WrpMsgPack.Encode(WrpMessage)"/>), encoded once and cached.</summary>
     /// <returns>The msgpack bytes; shared, so never to be modified (hence read-only memory).</returns>
-    /// <remarks>Thread-safe: two threads asking at once may both encode, but both get the same cached array.</remarks>
+    /// <remarks>
+    /// Thread-safe: two threads asking at once may both encode, but both get the same cached array. A message decoded
+    /// from bytes in wrp-go's form is not encoded again: its own bytes are the body.
+    /// </remarks>
     public ReadOnlyMemory<byte> GetWrpMsgPack()
     {
         var body = Volatile.Read(ref _wrpMsgPack);
         if (body is null)
         {
-            body = WrpMsgPack.Encode(Message);
+            body = WrpMsgPack.EncodeShared(Message);
             body = Interlocked.CompareExchange(ref _wrpMsgPack, body, null) ?? body;
         }
 

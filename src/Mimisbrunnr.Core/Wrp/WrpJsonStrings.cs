@@ -86,6 +86,96 @@ internal static class WrpJsonStrings
         }
     }
 
+    /// <summary>The bytes a UTF-8 string cannot copy through: controls, <c>" \ &lt; &gt; &amp;</c>, and every byte of 0x80 or more.</summary>
+    private static readonly SearchValues<byte> NeedsAttentionUtf8 = SearchValues.Create(BuildNeedsAttentionUtf8());
+
+    /// <summary>
+    /// The length of the UTF-8 bytes <paramref name="utf8"/> as a quoted, escaped JSON string: exactly
+    /// <see cref="EscapedLength(string)"/> of the string <see cref="WrpMsgPackUtf8.Decode(ReadOnlySpan{byte})"/> makes of
+    /// them (a decoded message's field that was not created), without creating it.
+    /// </summary>
+    public static long EscapedLength(ReadOnlySpan<byte> utf8)
+    {
+        long length = 2;
+        while (true)
+        {
+            var index = utf8.IndexOfAny(NeedsAttentionUtf8);
+            if (index < 0)
+            {
+                return length + utf8.Length;
+            }
+
+            length += index;
+            utf8 = utf8[index..];
+            var b = utf8[0];
+            if (b < 0x80)
+            {
+                length += b is (byte)'"' or (byte)'\\' or (byte)'\b' or (byte)'\f' or (byte)'\n' or (byte)'\r' or (byte)'\t' ? 2 : 6;
+                utf8 = utf8[1..];
+                continue;
+            }
+
+            // As WrpMsgPackUtf8.Decode reads them: a valid sequence is one character (U+2028/9 escaped, others raw);
+            // each byte of an invalid one is a lone surrogate, written \ufffd.
+            var status = Rune.DecodeFromUtf8(utf8, out var rune, out var consumed);
+            length += status != OperationStatus.Done ? 6L * consumed : rune.Value is 0x2028 or 0x2029 ? 6 : consumed;
+            utf8 = utf8[consumed..];
+        }
+    }
+
+    /// <summary>
+    /// Writes the UTF-8 bytes <paramref name="utf8"/> as a quoted, escaped JSON string, exactly as
+    /// <see cref="WriteEscaped(string, Span{byte})"/> writes the string <see cref="WrpMsgPackUtf8.Decode(ReadOnlySpan{byte})"/>
+    /// makes of them; returns the bytes written.
+    /// </summary>
+    public static int WriteEscaped(ReadOnlySpan<byte> utf8, Span<byte> destination)
+    {
+        destination[0] = (byte)'"';
+        var position = 1;
+        while (true)
+        {
+            var index = utf8.IndexOfAny(NeedsAttentionUtf8);
+            if (index < 0)
+            {
+                utf8.CopyTo(destination[position..]);
+                position += utf8.Length;
+                destination[position++] = (byte)'"';
+                return position;
+            }
+
+            utf8[..index].CopyTo(destination[position..]);
+            position += index;
+            utf8 = utf8[index..];
+            var b = utf8[0];
+            if (b < 0x80)
+            {
+                position += WriteEscape((char)b, destination[position..]);
+                utf8 = utf8[1..];
+                continue;
+            }
+
+            var status = Rune.DecodeFromUtf8(utf8, out var rune, out var consumed);
+            if (status != OperationStatus.Done)
+            {
+                for (var i = 0; i < consumed; i++)
+                {
+                    position += WriteEscape('\uDC80', destination[position..]); // a lone surrogate: \ufffd
+                }
+            }
+            else if (rune.Value is 0x2028 or 0x2029)
+            {
+                position += WriteEscape((char)rune.Value, destination[position..]);
+            }
+            else
+            {
+                utf8[..consumed].CopyTo(destination[position..]);
+                position += consumed;
+            }
+
+            utf8 = utf8[consumed..];
+        }
+    }
+
     private static int WriteEscape(char c, Span<byte> destination)
     {
         char shortForm = c switch
@@ -353,6 +443,23 @@ internal static class WrpJsonStrings
         >= (byte)'A' and <= (byte)'F' => b - 'A' + 10,
         _ => -1,
     };
+
+    private static byte[] BuildNeedsAttentionUtf8()
+    {
+        var bytes = new List<byte>();
+        for (var b = 0; b < 0x20; b++)
+        {
+            bytes.Add((byte)b);
+        }
+
+        bytes.AddRange("\"\\<>&"u8);
+        for (var b = 0x80; b <= 0xFF; b++)
+        {
+            bytes.Add((byte)b);
+        }
+
+        return [.. bytes];
+    }
 
     private static string BuildNeedsAttention()
     {

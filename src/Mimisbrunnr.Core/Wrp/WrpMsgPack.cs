@@ -25,6 +25,13 @@ namespace Mimisbrunnr.Wrp;
 /// validate either, and invalid UTF-8 is kept (surrogate-escaped).
 /// </para>
 /// <para>
+/// A decoded message keeps one copy of its msgpack bytes and creates its strings, lists, map and payload from them on
+/// first access (see <see cref="WrpMessage"/>); decoding itself checks every value's structure, so what it accepts
+/// and rejects, and the errors, are those of an eager decode. Encoding a decoded message copies the values it has not
+/// created from those bytes, and copies the whole message when it was already in the form the encoder writes (as
+/// wrp-go writes it).
+/// </para>
+/// <para>
 /// Every decoding failure is a <see cref="WrpFormatException"/> naming the field and the byte offset. Hostile input is
 /// bounded by <see cref="WrpMsgPackOptions"/>: the input length (16 MiB by default), the nesting depth of skipped
 /// values (64 by default; wrp-go allows 100000), and every declared count and length is checked against the bytes
@@ -67,22 +74,12 @@ public static class WrpMsgPack
         ArgumentNullException.ThrowIfNull(options);
         WrpMsgPackDecoder.CheckInputLength(data.Length, options); // before copying anything
 
-        // MessagePackReader reads ReadOnlySequence<byte>, which cannot wrap a span: copy into a pooled buffer.
-        var buffer = ArrayPool<byte>.Shared.Rent(data.Length);
-        try
-        {
-            data.CopyTo(buffer);
-            var message = WrpMsgPackDecoder.Decode(new ReadOnlySequence<byte>(buffer, 0, data.Length), options, out var consumed);
-            bytesConsumed = (int)consumed;
-            return message;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        // The message keeps its bytes (its fields are created from them on first access, see WrpMessage): this one
+        // copy is also what MessagePackReader reads, as it cannot read a span.
+        return WrpMsgPackDecoder.DecodeOwned(data.ToArray(), options, out bytesConsumed);
     }
 
-    /// <summary>Decodes one WRP message from a (possibly multi-segment) sequence, without copying it first.</summary>
+    /// <summary>Decodes one WRP message from a (possibly multi-segment) sequence; the message keeps a copy of its own bytes.</summary>
     /// <param name="data">The msgpack bytes.</param>
     /// <param name="bytesConsumed">The length of the message; <c>data.Slice(bytesConsumed)</c> is the remainder.</param>
     /// <returns>The message.</returns>
@@ -113,6 +110,14 @@ public static class WrpMsgPack
         WrpMsgPackEncoder.Write(ref msgpack, message);
         msgpack.Flush();
     }
+
+    /// <summary>
+    /// The message's msgpack bytes to share read-only (a cached delivery body): the decoded message's own bytes when
+    /// they are already exactly what <see cref="Encode(WrpMessage)"/> writes, otherwise a new encoding.
+    /// </summary>
+    /// <param name="message">The message.</param>
+    /// <returns>The bytes; never to be modified (they may be the message's own).</returns>
+    internal static byte[] EncodeShared(WrpMessage message) => message.CanonicalWire ?? Encode(message);
 
     /// <summary>Encodes a message to a new array, exactly as wrp-go v5's <c>EncodeMsgpack</c> does.</summary>
     /// <param name="message">The message.</param>

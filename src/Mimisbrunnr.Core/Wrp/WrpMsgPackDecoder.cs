@@ -14,25 +14,51 @@ namespace Mimisbrunnr.Wrp;
 /// </remarks>
 internal ref struct WrpMsgPackDecoder
 {
-    /// <summary>Arrays and maps larger than this grow as they are read instead of being allocated up front.</summary>
-    private const int MaxPreallocatedElements = 1024;
-
     /// <summary>Skip depths up to this keep their counters on the stack.</summary>
     private const int StackSkipDepth = 64;
 
+    private readonly ReadOnlySequence<byte> _input;
+    private readonly ReadOnlySpan<byte> _contiguous;
     private readonly long _length;
     private readonly int _maxSkipDepth;
     private MessagePackReader _reader;
     private Part _part;
     private WrpField _field;
-    private string? _metadataKey;
+    private long _metadataKeyAt;
     private long _offset;
+
+    // What ReadMessage found.
+    private WrpWireOffsets _at;
+
+    // Whether the input differs from what WrpMsgPackEncoder writes for the message (see ReadMessage).
+    private bool _irregular;
+    private MessageType _type;
+    private long? _status;
+    private long? _rdr;
+    private long _qos;
 
     private WrpMsgPackDecoder(in ReadOnlySequence<byte> input, WrpMsgPackOptions options)
     {
+        _input = input;
+        _contiguous = input.IsSingleSegment ? input.FirstSpan : default;
         _reader = new MessagePackReader(input);
         _length = input.Length;
+        _at.Packed = _length <= ushort.MaxValue;
         _maxSkipDepth = options.MaxSkipDepth;
+        _metadataKeyAt = -1;
+    }
+
+    private WrpMsgPackDecoder(byte[] input, WrpMsgPackOptions options)
+    {
+        _input = new ReadOnlySequence<byte>(input);
+        _contiguous = input;
+
+        // Over memory rather than a sequence: MessagePackReader's contiguous mode is markedly faster.
+        _reader = new MessagePackReader(input);
+        _length = input.Length;
+        _at.Packed = _length <= ushort.MaxValue;
+        _maxSkipDepth = options.MaxSkipDepth;
+        _metadataKeyAt = -1;
     }
 
     private enum Part
@@ -42,7 +68,10 @@ internal ref struct WrpMsgPackDecoder
         Value,
     }
 
-    /// <summary>Decodes the message at the start of <paramref name="input"/>; trailing bytes are left unread.</summary>
+    /// <summary>
+    /// Decodes the message at the start of <paramref name="input"/>; trailing bytes are left unread. The message keeps
+    /// a copy of its own bytes (see <see cref="WrpMessage"/>).
+    /// </summary>
     /// <param name="input">The bytes.</param>
     /// <param name="options">The limits.</param>
     /// <param name="consumed">The number of bytes the message occupies.</param>
@@ -52,29 +81,25 @@ internal ref struct WrpMsgPackDecoder
     {
         CheckInputLength(input.Length, options);
         var decoder = new WrpMsgPackDecoder(input, options);
-        try
-        {
-            var message = decoder.ReadMessage();
-            consumed = decoder._reader.Consumed;
-            return message;
-        }
-        catch (EndOfStreamException)
-        {
-            throw decoder.Fail("the input ends before the value is complete");
-        }
-        catch (MessagePackSerializationException ex)
-        {
-            throw decoder.Fail($"invalid msgpack ({ex.Message})");
-        }
-        catch (ArgumentOutOfRangeException)
-        {
-            // MessagePackReader reports a str32/bin32 length of 2^31 or more this way (it reads it as a negative int).
-            throw decoder.Fail("a declared length is larger than the input");
-        }
-        catch (OverflowException)
-        {
-            throw decoder.Fail("a value is out of range");
-        }
+        decoder.Read(out consumed);
+        return decoder.Build(input.Slice(0, consumed).ToArray());
+    }
+
+    /// <summary>
+    /// Decodes the message at the start of <paramref name="input"/>, an array the message may keep (the caller gives it
+    /// up); trailing bytes are left unread and not kept.
+    /// </summary>
+    /// <param name="input">The bytes, already checked against <see cref="WrpMsgPackOptions.MaxInputLength"/>.</param>
+    /// <param name="options">The limits.</param>
+    /// <param name="consumed">The number of bytes the message occupies.</param>
+    /// <returns>The message.</returns>
+    /// <exception cref="WrpFormatException">The bytes are not a WRP message as wrp-go reads it, or exceed a limit.</exception>
+    public static WrpMessage DecodeOwned(byte[] input, WrpMsgPackOptions options, out int consumed)
+    {
+        var decoder = new WrpMsgPackDecoder(input, options);
+        decoder.Read(out var length);
+        consumed = (int)length;
+        return decoder.Build(consumed == input.Length ? input : input.AsSpan(0, consumed).ToArray());
     }
 
     /// <summary>Rejects an input longer than <see cref="WrpMsgPackOptions.MaxInputLength"/>.</summary>
@@ -91,7 +116,52 @@ internal ref struct WrpMsgPackDecoder
         }
     }
 
-    private WrpMessage ReadMessage()
+    private void Read(out long consumed)
+    {
+        try
+        {
+            ReadMessage();
+            consumed = _reader.Consumed;
+        }
+        catch (EndOfStreamException)
+        {
+            throw Fail("the input ends before the value is complete");
+        }
+        catch (MessagePackSerializationException ex)
+        {
+            throw Fail($"invalid msgpack ({ex.Message})");
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            // MessagePackReader reports a str32/bin32 length of 2^31 or more this way (it reads it as a negative int).
+            throw Fail("a declared length is larger than the input");
+        }
+        catch (OverflowException)
+        {
+            throw Fail("a value is out of range");
+        }
+    }
+
+    private readonly WrpMessage Build(byte[] wire) => new(wire, _at, _irregular ? -1 : 0)
+    {
+        Type = _type,
+        Status = _status,
+        RequestDeliveryResponse = _rdr,
+        QualityOfService = _qos,
+    };
+
+    /// <summary>
+    /// Reads the top-level map: checks every value as an eager decode would (types, counts, lengths), records where
+    /// each lazily created field starts, and notes whether the bytes are exactly what the encoder would write for the
+    /// message (then encoding it copies them; a repeated metadata key is looked for on that first encode).
+    /// </summary>
+    /// <remarks>
+    /// "Irregular" is anything the encoder writes otherwise: a key that is unknown, repeated, out of wrp-go's order, bin
+    /// or not a fixstr; no msg_type or no qos; an integer not in msgp's family; a header longer than needed; an empty
+    /// string, a nil status/rdr, empty headers/partner ids/payload (all left out when encoding). The checks compare the
+    /// header byte the reader returned with the one the writer would write; they read nothing themselves.
+    /// </remarks>
+    private void ReadMessage()
     {
         _part = Part.TopLevel;
         _offset = 0;
@@ -107,81 +177,72 @@ internal ref struct WrpMsgPackDecoder
         }
 
         var count = ReadMapHeader();
-        MessageType type = default;
-        string source = string.Empty,
-            destination = string.Empty,
-            transactionUuid = string.Empty,
-            contentType = string.Empty,
-            accept = string.Empty,
-            path = string.Empty,
-            serviceName = string.Empty,
-            url = string.Empty,
-            sessionId = string.Empty;
-        long? status = null, rdr = null;
-        string[]? headers = null, partnerIds = null;
-        OrderedDictionary<string, string>? metadata = null;
-        byte[]? payload = null;
-        long qos = 0;
-
+        _irregular = !WrpMsgPackCanonical.IsShortestMapHeader(code, count);
+        var previous = WrpField.Unknown;
+        var hasType = false;
         for (var i = 0; i < count; i++)
         {
             _part = Part.Key;
             _offset = _reader.Consumed;
             _field = ReadKey();
+            _irregular |= _field <= previous; // Unknown is the lowest
+            previous = _field;
             _part = Part.Value;
             _offset = _reader.Consumed;
+            var at = (int)_offset;
             switch (_field)
             {
                 case WrpField.MsgType:
-                    type = (MessageType)ReadInteger();
+                    _type = (MessageType)ReadInteger();
+                    hasType = true;
                     break;
                 case WrpField.Source:
-                    source = ReadString();
+                    _at.Source = ReadString(at);
                     break;
                 case WrpField.Dest:
-                    destination = ReadString();
+                    _at.Destination = ReadString(at);
                     break;
                 case WrpField.TransactionUuid:
-                    transactionUuid = ReadString();
+                    _at.TransactionUuid = ReadString(at);
                     break;
                 case WrpField.ContentType:
-                    contentType = ReadString();
+                    _at.ContentType = ReadString(at);
                     break;
                 case WrpField.Accept:
-                    accept = ReadString();
+                    _at.Accept = ReadString(at);
                     break;
                 case WrpField.Status:
-                    status = _reader.TryReadNil() ? null : ReadInteger();
+                    _status = ReadNullableInteger();
                     break;
                 case WrpField.Rdr:
-                    rdr = _reader.TryReadNil() ? null : ReadInteger();
+                    _rdr = ReadNullableInteger();
                     break;
                 case WrpField.Headers:
-                    headers = ReadStringArray(headers);
+                    _at.Headers = ReadStringArray(at, _at.Headers, WrpWireOffsets.AsciiHeaders);
                     break;
                 case WrpField.Metadata:
-                    metadata = ReadMetadata();
+                    _at.Metadata = ReadMetadata(at);
                     break;
                 case WrpField.Path:
-                    path = ReadString();
+                    _at.Path = ReadString(at);
                     break;
                 case WrpField.Payload:
-                    payload = ReadPayload(payload);
+                    _at.Payload = ReadPayload(at, _at.Payload);
                     break;
                 case WrpField.ServiceName:
-                    serviceName = ReadString();
+                    _at.ServiceName = ReadString(at);
                     break;
                 case WrpField.Url:
-                    url = ReadString();
+                    _at.Url = ReadString(at);
                     break;
                 case WrpField.PartnerIds:
-                    partnerIds = ReadStringArray(partnerIds);
+                    _at.PartnerIds = ReadStringArray(at, _at.PartnerIds, WrpWireOffsets.AsciiPartnerIds);
                     break;
                 case WrpField.SessionId:
-                    sessionId = ReadString();
+                    _at.SessionId = ReadString(at);
                     break;
                 case WrpField.Qos:
-                    qos = ReadInteger();
+                    _qos = ReadInteger();
                     break;
                 default:
                     SkipValue();
@@ -189,26 +250,8 @@ internal ref struct WrpMsgPackDecoder
             }
         }
 
-        return new WrpMessage
-        {
-            Type = type,
-            Source = source,
-            Destination = destination,
-            TransactionUuid = transactionUuid,
-            ContentType = contentType,
-            Accept = accept,
-            Status = status,
-            RequestDeliveryResponse = rdr,
-            Headers = headers,
-            Metadata = metadata,
-            Path = path,
-            Payload = payload,
-            ServiceName = serviceName,
-            Url = url,
-            PartnerIds = partnerIds,
-            SessionId = sessionId,
-            QualityOfService = qos,
-        };
+        // The encoder always writes msg_type and qos (with the keys in order, qos is the last).
+        _irregular |= !hasType || previous != WrpField.Qos;
     }
 
     /// <summary>A key: str or bin (msgp <c>ReadMapKeyZC</c>), matched on its raw bytes.</summary>
@@ -218,10 +261,17 @@ internal ref struct WrpMsgPackDecoder
         switch (MessagePackCode.ToMessagePackType(code))
         {
             case MessagePackType.String:
-                return _reader.TryReadStringSpan(out var span)
-                    ? WrpMsgPackKeys.Match(span)
-                    : Match(_reader.ReadStringSequence().GetValueOrDefault());
+                if (_reader.TryReadStringSpan(out var span))
+                {
+                    // Every known key is at most 16 bytes: the encoder writes it as a fixstr.
+                    _irregular |= code != (byte)(MessagePackCode.MinFixStr | span.Length);
+                    return WrpMsgPackKeys.Match(span);
+                }
+
+                _irregular = true; // (a key across segments; no need to know)
+                return Match(_reader.ReadStringSequence().GetValueOrDefault());
             case MessagePackType.Binary:
+                _irregular = true;
                 return Match(_reader.ReadBytes().GetValueOrDefault());
             default:
                 throw Fail($"expected str or bin, found {Describe(code)}");
@@ -257,7 +307,9 @@ internal ref struct WrpMsgPackDecoder
 
         try
         {
-            return _reader.ReadInt64();
+            var value = _reader.ReadInt64();
+            _irregular |= !WrpMsgPackCanonical.IsMsgpInteger(code, value);
+            return value;
         }
         catch (OverflowException)
         {
@@ -265,8 +317,41 @@ internal ref struct WrpMsgPackDecoder
         }
     }
 
-    /// <summary>The str family only: nil and bin are errors (msgp <c>ReadStringBytes</c>).</summary>
-    private string ReadString()
+    /// <summary>status and rdr: <c>c0</c> nil means absent, otherwise an integer.</summary>
+    private long? ReadNullableInteger()
+    {
+        if (_reader.TryReadNil())
+        {
+            _irregular = true; // absent: not written
+            return null;
+        }
+
+        return ReadInteger();
+    }
+
+    /// <summary>
+    /// A str (the str family only: nil and bin are errors, msgp <c>ReadStringBytes</c>). Returns where it is (see
+    /// <see cref="WrpWireOffsets"/>; <paramref name="at"/> is where the value starts), or 0 for an empty string ("not
+    /// set", left out by the encoder).
+    /// </summary>
+    private int ReadString(int at)
+    {
+        var length = SkipString();
+        if (length == 0)
+        {
+            _irregular = true; // "not set": not written
+            return 0;
+        }
+
+        return Slot(at, length);
+    }
+
+    /// <summary>The value just read, of <paramref name="length"/> content bytes, as a <see cref="WrpWireOffsets"/> entry.</summary>
+    private readonly int Slot(int at, int length) =>
+        _at.Packed ? (int)(((uint)(_reader.Consumed - length) << 16) | (uint)length) : at;
+
+    /// <summary>Reads past a str, checking its type, and returns its length in bytes.</summary>
+    private int SkipString()
     {
         var code = _reader.NextCode;
         if (MessagePackCode.ToMessagePackType(code) != MessagePackType.String)
@@ -274,16 +359,18 @@ internal ref struct WrpMsgPackDecoder
             throw Fail($"expected str, found {Describe(code)}");
         }
 
-        return _reader.TryReadStringSpan(out var span)
-            ? WrpMsgPackUtf8.Decode(span)
-            : WrpMsgPackUtf8.Decode(_reader.ReadStringSequence().GetValueOrDefault());
+        var length = _reader.TryReadStringSpan(out var span)
+            ? span.Length
+            : (int)_reader.ReadStringSequence().GetValueOrDefault().Length;
+        _irregular |= !WrpMsgPackCanonical.IsShortestStrHeader(code, length);
+        return length;
     }
 
     /// <summary>
-    /// An array of str. <c>90</c> gives <see langword="null"/>, as wrp-go's <c>z.Headers[:0]</c> does on a fresh
+    /// An array of str. <c>90</c> gives <see langword="null"/> (0), as wrp-go's <c>z.Headers[:0]</c> does on a fresh
     /// message; after an earlier non-nil value of the same key (a duplicate key) it gives an empty array, as in Go.
     /// </summary>
-    private string[]? ReadStringArray(string[]? previous)
+    private int ReadStringArray(int at, int previous, byte asciiFlag)
     {
         var code = _reader.NextCode;
         if (MessagePackCode.ToMessagePackType(code) != MessagePackType.Array)
@@ -297,35 +384,32 @@ internal ref struct WrpMsgPackDecoder
         }
 
         CheckCount(count, 1, "elements");
+        _at.Ascii &= (byte)~asciiFlag;
         if (count == 0)
         {
-            return previous is null ? null : [];
+            _irregular = true; // null (not written), or after an earlier value an empty list of another key count
+            return previous == 0 ? 0 : at;
         }
 
-        if (count <= MaxPreallocatedElements)
-        {
-            var result = new string[count];
-            for (var i = 0; i < result.Length; i++)
-            {
-                _offset = _reader.Consumed;
-                result[i] = ReadString();
-            }
+        _irregular |= !WrpMsgPackCanonical.IsShortestArrayHeader(code, count);
 
-            return result;
-        }
-
-        var list = new List<string>(MaxPreallocatedElements);
+        var start = _reader.Consumed;
         for (var i = 0; i < count; i++)
         {
             _offset = _reader.Consumed;
-            list.Add(ReadString());
+            SkipString();
         }
 
-        return [.. list];
+        if (IsAscii(start, count))
+        {
+            _at.Ascii |= asciiFlag;
+        }
+
+        return at;
     }
 
     /// <summary>A map of str to str; <c>80</c> gives an empty map. Entries keep their wire order; a repeated key keeps its first position and its last value.</summary>
-    private OrderedDictionary<string, string> ReadMetadata()
+    private int ReadMetadata(int at)
     {
         var code = _reader.NextCode;
         if (MessagePackCode.ToMessagePackType(code) != MessagePackType.Map)
@@ -334,25 +418,39 @@ internal ref struct WrpMsgPackDecoder
         }
 
         var count = ReadMapHeader();
-        var metadata = new OrderedDictionary<string, string>(Math.Min(count, MaxPreallocatedElements));
+        _irregular |= !WrpMsgPackCanonical.IsShortestMapHeader(code, count);
+        var start = _reader.Consumed;
         for (var i = 0; i < count; i++)
         {
             _offset = _reader.Consumed;
-            var key = ReadString();
-            _metadataKey = key;
+            _metadataKeyAt = _offset;
+            SkipString();
             _offset = _reader.Consumed;
-            metadata[key] = ReadString();
-            _metadataKey = null;
+            SkipString();
+            _metadataKeyAt = -1;
         }
 
-        return metadata;
+        _at.Ascii = count > 0 && IsAscii(start, count * 2)
+            ? (byte)(_at.Ascii | WrpWireOffsets.AsciiMetadata)
+            : (byte)(_at.Ascii & ~WrpWireOffsets.AsciiMetadata);
+        return at;
     }
 
     /// <summary>
-    /// The bin family only (str and nil are errors). <c>c4 00</c> gives <see langword="null"/> (msgp
+    /// Whether the <paramref name="strings"/> str values just read, from <paramref name="start"/>, hold only ASCII (so
+    /// valid UTF-8), found without reading them again: each str header has at least one byte of 0x80 or more (its
+    /// type byte), so the values hold exactly that many such bytes only when no content byte is one. Multi-segment
+    /// input is not checked (the validator then reads the values).
+    /// </summary>
+    private readonly bool IsAscii(long start, int strings) =>
+        !_contiguous.IsEmpty
+        && WrpMsgPackUtf8.CountNonAscii(_contiguous[(int)start..(int)_reader.Consumed]) == strings;
+
+    /// <summary>
+    /// The bin family only (str and nil are errors). <c>c4 00</c> gives <see langword="null"/> (0; msgp
     /// <c>ReadBytesBytes</c> into a nil scratch slice), or an empty array after an earlier non-nil payload.
     /// </summary>
-    private byte[]? ReadPayload(byte[]? previous)
+    private int ReadPayload(int at, int previous)
     {
         var code = _reader.NextCode;
         if (MessagePackCode.ToMessagePackType(code) != MessagePackType.Binary)
@@ -360,13 +458,9 @@ internal ref struct WrpMsgPackDecoder
             throw Fail($"expected bin, found {Describe(code)}");
         }
 
-        var bytes = _reader.ReadBytes().GetValueOrDefault();
-        if (bytes.IsEmpty)
-        {
-            return previous is null ? null : [];
-        }
-
-        return bytes.ToArray();
+        var length = (int)_reader.ReadBytes().GetValueOrDefault().Length;
+        _irregular |= length == 0 || !WrpMsgPackCanonical.IsShortestBinHeader(code, length);
+        return length == 0 && previous == 0 ? 0 : Slot(at, length);
     }
 
     /// <summary>
@@ -476,11 +570,20 @@ internal ref struct WrpMsgPackDecoder
             Part.TopLevel => "top-level map",
             Part.Key => "map key",
             _ when _field == WrpField.Unknown => "value of an unknown key",
-            _ when _field == WrpField.Metadata && _metadataKey is not null =>
-                $"field \"metadata\", value of key \"{Truncate(_metadataKey)}\"",
+            _ when _field == WrpField.Metadata && _metadataKeyAt >= 0 && _offset > _metadataKeyAt =>
+                $"field \"metadata\", value of key \"{Truncate(MetadataKey())}\"",
             _ => $"field \"{WrpMsgPackKeys.WireName(_field)}\"",
         };
         return new WrpFormatException($"WRP msgpack: {where}: {problem}", _offset);
+    }
+
+    /// <summary>The metadata key read last (for an error in its value): read again from the input.</summary>
+    private readonly string MetadataKey()
+    {
+        var reader = new MessagePackReader(_input.Slice(_metadataKeyAt));
+        return reader.TryReadStringSpan(out var span)
+            ? WrpMsgPackUtf8.Decode(span)
+            : WrpMsgPackUtf8.Decode(reader.ReadStringSequence().GetValueOrDefault());
     }
 
     private static string Truncate(string value) => value.Length <= 64 ? value : string.Concat(value.AsSpan(0, 64), "...");

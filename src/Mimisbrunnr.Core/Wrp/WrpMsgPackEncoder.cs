@@ -22,6 +22,19 @@ internal static class WrpMsgPackEncoder
     /// <summary>Writes one message; the caller flushes the writer.</summary>
     public static void Write(ref MessagePackWriter writer, WrpMessage message)
     {
+        if (message.CanonicalWire is { } wire)
+        {
+            // Decoded from bytes that are exactly what this method would write (the decoder checked): copy them.
+            writer.WriteRaw(wire);
+            return;
+        }
+
+        if (message.HasWire)
+        {
+            WriteDecoded(ref writer, message);
+            return;
+        }
+
         var source = message.Source;
         var destination = message.Destination;
         var transactionUuid = message.TransactionUuid;
@@ -108,6 +121,108 @@ internal static class WrpMsgPackEncoder
         WriteStringField(ref writer, WrpMsgPackKeys.SessionId, sessionId);
         writer.WriteRaw(WrpMsgPackKeys.Qos);
         WriteInteger(ref writer, message.QualityOfService);
+    }
+
+    /// <summary>
+    /// Writes a decoded message whose bytes are not in the encoder's form (another key order, unknown keys, wider
+    /// integers...): the fields it has not created yet are copied from its bytes (str and bin contents, through the
+    /// writer's primitives), so encoding creates nothing; the others are written as usual.
+    /// </summary>
+    private static void WriteDecoded(ref MessagePackWriter writer, WrpMessage message)
+    {
+        var at = message.WireAt;
+        var status = message.Status;
+        var rdr = message.RequestDeliveryResponse;
+
+        // Every field of a decoded message that is set is on the wire (an absent one is empty or null). Metadata with a
+        // repeated key is written once per key, so it goes through the dictionary.
+        var metadata = message.Metadata;
+        var count = 2
+            + Present(at.Source)
+            + Present(at.Destination)
+            + Present(at.TransactionUuid)
+            + Present(at.ContentType)
+            + Present(at.Accept)
+            + (status.HasValue ? 1 : 0)
+            + (rdr.HasValue ? 1 : 0)
+            + (at.Headers != 0 ? 1 : 0)
+            + (metadata is null ? 0 : 1)
+            + Present(at.Path)
+            + (at.Payload != 0 ? 1 : 0)
+            + Present(at.ServiceName)
+            + Present(at.Url)
+            + (at.PartnerIds != 0 ? 1 : 0)
+            + Present(at.SessionId);
+        writer.WriteMapHeader(count);
+        writer.WriteRaw(WrpMsgPackKeys.MsgType);
+        WriteInteger(ref writer, (long)message.Type);
+        WriteWireString(ref writer, message, WrpMsgPackKeys.Source, at.Source);
+        WriteWireString(ref writer, message, WrpMsgPackKeys.Dest, at.Destination);
+        WriteWireString(ref writer, message, WrpMsgPackKeys.TransactionUuid, at.TransactionUuid);
+        WriteWireString(ref writer, message, WrpMsgPackKeys.ContentType, at.ContentType);
+        WriteWireString(ref writer, message, WrpMsgPackKeys.Accept, at.Accept);
+        if (status.HasValue)
+        {
+            writer.WriteRaw(WrpMsgPackKeys.Status);
+            WriteInteger(ref writer, status.GetValueOrDefault());
+        }
+
+        if (rdr.HasValue)
+        {
+            writer.WriteRaw(WrpMsgPackKeys.Rdr);
+            WriteInteger(ref writer, rdr.GetValueOrDefault());
+        }
+
+        WriteWireStringArray(ref writer, message, WrpMsgPackKeys.Headers, at.Headers);
+        if (metadata is not null)
+        {
+            writer.WriteRaw(WrpMsgPackKeys.Metadata);
+            WriteMetadata(ref writer, metadata);
+        }
+
+        WriteWireString(ref writer, message, WrpMsgPackKeys.Path, at.Path);
+        if (at.Payload != 0)
+        {
+            writer.WriteRaw(WrpMsgPackKeys.Payload);
+            writer.Write(message.WireBytes(at.Payload));
+        }
+
+        WriteWireString(ref writer, message, WrpMsgPackKeys.ServiceName, at.ServiceName);
+        WriteWireString(ref writer, message, WrpMsgPackKeys.Url, at.Url);
+        WriteWireStringArray(ref writer, message, WrpMsgPackKeys.PartnerIds, at.PartnerIds);
+        WriteWireString(ref writer, message, WrpMsgPackKeys.SessionId, at.SessionId);
+        writer.WriteRaw(WrpMsgPackKeys.Qos);
+        WriteInteger(ref writer, message.QualityOfService);
+    }
+
+    private static int Present(int at) => at != 0 ? 1 : 0;
+
+    /// <summary>A str field on the wire of a decoded message (at non-zero): the same bytes, a fresh shortest header.</summary>
+    private static void WriteWireString(ref MessagePackWriter writer, WrpMessage message, ReadOnlySpan<byte> key, int at)
+    {
+        if (at != 0)
+        {
+            writer.WriteRaw(key);
+            writer.WriteString(message.WireString(at));
+        }
+    }
+
+    private static void WriteWireStringArray(ref MessagePackWriter writer, WrpMessage message, ReadOnlySpan<byte> key, int at)
+    {
+        if (at == 0)
+        {
+            return;
+        }
+
+        writer.WriteRaw(key);
+        var reader = message.WireReader(at);
+        var count = reader.ReadArrayHeader();
+        writer.WriteArrayHeader(count);
+        for (var i = 0; i < count; i++)
+        {
+            reader.TryReadStringSpan(out var utf8);
+            writer.WriteString(utf8);
+        }
     }
 
     /// <summary>
@@ -255,6 +370,15 @@ internal static class WrpMsgPackEncoder
         // The concrete types enumerate with struct enumerators; the interface fallback boxes one enumerator.
         switch (metadata)
         {
+            case WrpWireMetadata wire:
+                // A decoded message's metadata: the same bytes, each key once, without creating the strings.
+                for (var i = 0; i < wire.Count; i++)
+                {
+                    writer.WriteString(wire.KeyBytes(i));
+                    writer.WriteString(wire.ValueBytes(i));
+                }
+
+                break;
             case OrderedDictionary<string, string> ordered:
                 foreach (var (key, value) in ordered)
                 {

@@ -1,4 +1,8 @@
 using System.Buffers;
+using System.Buffers.Binary;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Text;
 using System.Text.Unicode;
 
@@ -63,6 +67,35 @@ internal static class WrpMsgPackUtf8
         {
             ArrayPool<byte>.Shared.Return(rented);
         }
+    }
+
+    /// <summary>The number of bytes of 0x80 or more (the bytes that are not ASCII).</summary>
+    public static int CountNonAscii(ReadOnlySpan<byte> bytes)
+    {
+        const ulong HighBits = 0x8080808080808080;
+        var count = 0;
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref var start = ref MemoryMarshal.GetReference(bytes);
+            for (; i <= bytes.Length - Vector256<byte>.Count; i += Vector256<byte>.Count)
+            {
+                count += BitOperations.PopCount(Vector256.LoadUnsafe(ref start, (nuint)i).ExtractMostSignificantBits());
+            }
+        }
+
+        // The rest 8 bytes at a time, then at most 7 single bytes.
+        for (; i <= bytes.Length - sizeof(ulong); i += sizeof(ulong))
+        {
+            count += BitOperations.PopCount(BinaryPrimitives.ReadUInt64LittleEndian(bytes[i..]) & HighBits);
+        }
+
+        for (; i < bytes.Length; i++)
+        {
+            count += bytes[i] >> 7;
+        }
+
+        return count;
     }
 
     /// <summary>Whether a string must take the slow path of <see cref="GetByteCount"/>/<see cref="Encode"/>.</summary>

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
+using System.Text.Unicode;
 
 namespace Mimisbrunnr.Wrp;
 
@@ -64,22 +65,26 @@ public static class WrpValidator
                 "msg_type", "msg_type", $"msg_type: invalid message type {(long)m.Type} (valid types are 2..11)");
         }
 
+        // A decoded message: the fields it has not created yet are checked on its bytes (WrpMessage.WireAt), which
+        // gives the same answers without creating them; a field of a decoded message that is not on the wire is empty.
+        var wire = m.HasWire;
+        var at = m.WireAt;
         var rules = RulesFor(m.Type);
         return LocatorField(m, "source", m.Source, rules.Source)
             ?? LocatorField(m, "dest", m.Destination, rules.Destination)
-            ?? StringField(m, "transaction_uuid", m.TransactionUuid, rules.TransactionUuid)
-            ?? StringField(m, "content_type", m.ContentType, rules.ContentType)
-            ?? StringField(m, "accept", m.Accept, rules.Accept)
+            ?? StringField(m, "transaction_uuid", at.TransactionUuid, wire ? null : m.TransactionUuid, rules.TransactionUuid)
+            ?? StringField(m, "content_type", at.ContentType, wire ? null : m.ContentType, rules.ContentType)
+            ?? StringField(m, "accept", at.Accept, wire ? null : m.Accept, rules.Accept)
             ?? IntegerField(m, "rdr", m.RequestDeliveryResponse, rules.RequestDeliveryResponse)
             ?? IntegerField(m, "status", m.Status, rules.Status)
-            ?? StringListField(m, "headers", m.Headers, rules.Headers)
-            ?? Metadata(m, rules.Metadata)
-            ?? StringField(m, "path", m.Path, rules.Path)
-            ?? Payload(m, rules.Payload)
-            ?? ServiceName(m, rules.ServiceName)
-            ?? StringField(m, "url", m.Url, rules.Url)
-            ?? StringListField(m, "partner_ids", m.PartnerIds, rules.PartnerIds)
-            ?? StringField(m, "session_id", m.SessionId, rules.SessionId)
+            ?? StringListField(m, "headers", at.Headers, (at.Ascii & WrpWireOffsets.AsciiHeaders) != 0, wire ? null : m.Headers, rules.Headers)
+            ?? Metadata(m, at.Metadata, (at.Ascii & WrpWireOffsets.AsciiMetadata) != 0, rules.Metadata)
+            ?? StringField(m, "path", at.Path, wire ? null : m.Path, rules.Path)
+            ?? Payload(m, at.Payload, rules.Payload)
+            ?? ServiceName(m, at.ServiceName, rules.ServiceName)
+            ?? StringField(m, "url", at.Url, wire ? null : m.Url, rules.Url)
+            ?? StringListField(m, "partner_ids", at.PartnerIds, (at.Ascii & WrpWireOffsets.AsciiPartnerIds) != 0, wire ? null : m.PartnerIds, rules.PartnerIds)
+            ?? StringField(m, "session_id", at.SessionId, wire ? null : m.SessionId, rules.SessionId)
             ?? Qos(m, rules.QualityOfService);
     }
 
@@ -99,6 +104,18 @@ public static class WrpValidator
         return Presence(m, field, isSet, modality) ?? (isSet && HasLoneSurrogate(value) ? NotUtf8(field) : null);
     }
 
+    /// <summary>A string field: on the wire at <paramref name="at"/> (so set), or <paramref name="value"/>.</summary>
+    private static WrpValidationException? StringField(WrpMessage m, string field, int at, string? value, Modality modality)
+    {
+        if (at == 0)
+        {
+            return StringField(m, field, value, modality);
+        }
+
+        // A lone surrogate in the created string is exactly invalid UTF-8 in its bytes (WrpMsgPackUtf8's escapes).
+        return Presence(m, field, true, modality) ?? (Utf8.IsValid(m.WireString(at)) ? null : NotUtf8(field));
+    }
+
     private static WrpValidationException? LocatorField(WrpMessage m, string field, string? value, Modality modality)
     {
         var error = StringField(m, field, value, modality);
@@ -115,8 +132,36 @@ public static class WrpValidator
     private static WrpValidationException? IntegerField(WrpMessage m, string field, long? value, Modality modality) =>
         Presence(m, field, value.HasValue, modality);
 
-    private static WrpValidationException? StringListField(WrpMessage m, string field, IReadOnlyList<string>? values, Modality modality)
+    private static WrpValidationException? StringListField(
+        WrpMessage m, string field, int at, bool isAscii, IReadOnlyList<string>? values, Modality modality)
     {
+        if (isAscii)
+        {
+            return Presence(m, field, true, modality); // non-empty, and ASCII is valid UTF-8
+        }
+
+        if (at != 0)
+        {
+            var reader = m.WireReader(at);
+            var wireCount = reader.ReadArrayHeader();
+            var wireError = Presence(m, field, wireCount > 0, modality);
+            if (wireError is not null)
+            {
+                return wireError;
+            }
+
+            for (var i = 0; i < wireCount; i++)
+            {
+                reader.TryReadStringSpan(out var utf8);
+                if (!Utf8.IsValid(utf8))
+                {
+                    return NotUtf8(field);
+                }
+            }
+
+            return null;
+        }
+
         var count = values?.Count ?? 0;
         var error = Presence(m, field, count > 0, modality);
         if (error is not null)
@@ -133,6 +178,37 @@ public static class WrpValidator
         }
 
         return null;
+    }
+
+    private static WrpValidationException? Metadata(WrpMessage m, int at, bool isAscii, Modality modality)
+    {
+        if (isAscii)
+        {
+            return Presence(m, "metadata", true, modality); // non-empty, and ASCII is valid UTF-8
+        }
+
+        if (at != 0)
+        {
+            var reader = m.WireReader(at);
+            var count = reader.ReadMapHeader();
+            var error = Presence(m, "metadata", count > 0, modality);
+            if (error is not null)
+            {
+                return error;
+            }
+
+            var valid = true;
+            for (var i = 0; i < count * 2 && valid; i++)
+            {
+                reader.TryReadStringSpan(out var utf8);
+                valid = Utf8.IsValid(utf8);
+            }
+
+            // Invalid bytes: decide on the map itself, where a repeated key keeps only its last value.
+            return valid ? null : Metadata(m, modality);
+        }
+
+        return m.HasWire ? Presence(m, "metadata", false, modality) : Metadata(m, modality);
     }
 
     private static WrpValidationException? Metadata(WrpMessage m, Modality modality)
@@ -169,14 +245,36 @@ public static class WrpValidator
         return null;
     }
 
-    private static WrpValidationException? Payload(WrpMessage m, Modality modality) =>
-        Presence(m, "payload", m.Payload is { Length: > 0 }, modality);
+    private static WrpValidationException? Payload(WrpMessage m, int at, Modality modality)
+    {
+        bool isSet;
+        if (at != 0)
+        {
+            isSet = !m.WireBytes(at).IsEmpty;
+        }
+        else
+        {
+            isSet = !m.HasWire && m.Payload is { Length: > 0 };
+        }
 
-    private static WrpValidationException? ServiceName(WrpMessage m, Modality modality) =>
-        StringField(m, "service_name", m.ServiceName, modality)
-        ?? (m.ServiceName is { } name && name.Contains('/', StringComparison.Ordinal)
-            ? new WrpValidationException("service_name", "slash", "service_name: service_name cannot contain '/'")
-            : null);
+        return Presence(m, "payload", isSet, modality);
+    }
+
+    private static WrpValidationException? ServiceName(WrpMessage m, int at, Modality modality)
+    {
+        if (at != 0)
+        {
+            return StringField(m, "service_name", at, null, modality)
+                ?? (m.WireString(at).Contains((byte)'/') ? Slash() : null);
+        }
+
+        var name = m.HasWire ? null : m.ServiceName;
+        return StringField(m, "service_name", name, modality)
+            ?? (name is not null && name.Contains('/', StringComparison.Ordinal) ? Slash() : null);
+    }
+
+    private static WrpValidationException Slash() =>
+        new("service_name", "slash", "service_name: service_name cannot contain '/'");
 
     private static WrpValidationException? Qos(WrpMessage m, Modality modality)
     {

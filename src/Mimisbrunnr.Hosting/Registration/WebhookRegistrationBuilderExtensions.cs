@@ -28,6 +28,8 @@ public static class WebhookRegistrationBuilderExtensions
         services.AddHttpClient(WebhookTokenSource.HttpClientName);
         services.TryAddSingleton<WebhookTokenSource>();
         services.TryAddSingleton<WebhookRegistrationState>();
+        services.TryAddSingleton<RegistrationWakeSignal>();
+        services.TryAddSingleton<CaduceusCutOffMetrics>();
         services.AddHostedService<WebhookRegistrationService>();
         return builder;
     }

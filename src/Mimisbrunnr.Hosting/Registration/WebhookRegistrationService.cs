@@ -23,6 +23,7 @@ internal sealed partial class WebhookRegistrationService : BackgroundService
     private readonly WebhookRegistrationState _state;
     private readonly TimeProvider _time;
     private readonly ILogger<WebhookRegistrationService> _logger;
+    private readonly RegistrationWakeSignal _wake;
 
     public WebhookRegistrationService(
         IHttpClientFactory httpClientFactory,
@@ -31,8 +32,10 @@ internal sealed partial class WebhookRegistrationService : BackgroundService
         WebhookTokenSource tokens,
         WebhookRegistrationState state,
         TimeProvider time,
-        ILogger<WebhookRegistrationService> logger)
+        ILogger<WebhookRegistrationService> logger,
+        RegistrationWakeSignal wake)
     {
+        _wake = wake;
         _httpClientFactory = httpClientFactory;
         _options = options;
         _events = events;
@@ -68,7 +71,7 @@ internal sealed partial class WebhookRegistrationService : BackgroundService
 
             try
             {
-                await Task.Delay(delay, _time, stoppingToken).ConfigureAwait(false);
+                await _wake.WaitAsync(delay, _time, stoppingToken).ConfigureAwait(false); // woken by a Caduceus cut-off notice
             }
             catch (OperationCanceledException)
             {

@@ -61,6 +61,34 @@ public class WrpFuzzTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Whatever_decodes_behaves_like_the_same_message_built_eagerly()
+    {
+        // The decoded message creates its fields lazily from its bytes; mutated inputs (unknown keys, odd int and
+        // header widths, repeated keys, invalid UTF-8, ...) must validate, encode and compare as the eager message.
+        var seeds = Seeds();
+        var random = new Random(Seed + 1);
+        var compared = 0;
+        for (var i = 0; i < Iterations / 5; i++)
+        {
+            var input = Generate(random, seeds);
+            try
+            {
+                _ = WrpMsgPack.Decode(input);
+            }
+            catch (WrpFormatException)
+            {
+                continue;
+            }
+
+            WrpMsgPackLazyTests.AssertBehavesLikeEager(input);
+            compared++;
+        }
+
+        output.WriteLine($"{compared} decoded inputs compared");
+        Assert.True(compared > Iterations / 100, $"only {compared} inputs decoded");
+    }
+
+    [Fact]
     public void Huge_declared_array_count_is_rejected_before_allocating()
     {
         var input = SpecVectors.Hex($"82 {SpecVectors.KMsgType} 04 {SpecVectors.KHeaders} ddffffffff a161");

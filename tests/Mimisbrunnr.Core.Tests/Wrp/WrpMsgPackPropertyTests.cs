@@ -40,6 +40,15 @@ public class WrpMsgPackPropertyTests
     }
 
     [Fact]
+    public void A_decoded_message_behaves_like_the_message_built_eagerly()
+    {
+        // Validation outcome and error, msgpack and JSON bytes, equality: lazy fields change none of them.
+        var property = Prop.ForAll(Messages().ToArbitrary(), (WrpMessage message) =>
+            WrpMsgPackLazyTests.AssertBehavesLikeEager(WrpMsgPack.Encode(message)));
+        Check.One(Quick, property);
+    }
+
+    [Fact]
     public void Any_bytes_in_a_string_field_round_trip_byte_exact()
     {
         var bytesGen = Gen.Frequency(
@@ -51,6 +60,48 @@ public class WrpMsgPackPropertyTests
             var input = MessageWithRawSource(raw);
             var decoded = WrpMsgPack.Decode(input);
             Assert.Equal(Convert.ToHexStringLower(input), Convert.ToHexStringLower(WrpMsgPack.Encode(decoded)));
+        });
+        Check.One(Quick, property);
+    }
+
+    [Fact]
+    public void Any_bytes_in_any_string_field_behave_like_the_eager_message()
+    {
+        // Strings of a decoded message are validated and written to msgpack and JSON from their bytes: JSON escaping
+        // (Go's, with <, >, &, U+2028/9, controls, invalid bytes) must match the escaping of the created string.
+        var special = Gen.Elements<byte[]>(
+            "<"u8.ToArray(), ">"u8.ToArray(), "&"u8.ToArray(), "\""u8.ToArray(), "\\"u8.ToArray(), [0x00], [0x08], [0x0C],
+            [0x0A], [0x0D], [0x09], [0x1F], [0x7F], "\u2028"u8.ToArray(), "\u2029"u8.ToArray(), "\u00e9"u8.ToArray(),
+            "\U0001F600"u8.ToArray(), "\uFFFD"u8.ToArray(), [0xED, 0xA0, 0x80], [0xE2, 0x80], [0xF0, 0x9F, 0x98]);
+        var text = Gen.Frequency(
+            (3, Gen.Choose(0x20, 0x7E).Select(b => new[] { (byte)b })),
+            (3, special),
+            (1, Gen.Elements(AlwaysInvalidBytes).Select(b => new[] { b })),
+            (1, Gen.Choose(0, 255).Select(b => new[] { (byte)b }))).ListOf().Select(pieces => pieces.SelectMany(p => p).ToArray());
+        var fields = Gen.Zip(text.Three(), text.Two(), (a, b) => new[] { a.Item1, a.Item2, a.Item3, b.Item1, b.Item2 });
+        var property = Prop.ForAll(fields.ToArbitrary(), (byte[][] raw) =>
+        {
+            var buffer = new ArrayBufferWriter<byte>();
+            var writer = new MessagePackWriter(buffer);
+            writer.WriteMapHeader(6);
+            writer.WriteString("msg_type"u8);
+            writer.Write(5);
+            writer.WriteString("source"u8);
+            writer.WriteString(raw[0]);
+            writer.WriteString("headers"u8);
+            writer.WriteArrayHeader(2);
+            writer.WriteString(raw[1]);
+            writer.WriteString(raw[2]);
+            writer.WriteString("metadata"u8);
+            writer.WriteMapHeader(1);
+            writer.WriteString(raw[3]);
+            writer.WriteString(raw[4]);
+            writer.WriteString("session_id"u8);
+            writer.WriteString(raw[4]);
+            writer.WriteString("qos"u8);
+            writer.Write(0);
+            writer.Flush();
+            WrpMsgPackLazyTests.AssertBehavesLikeEager(buffer.WrittenSpan.ToArray());
         });
         Check.One(Quick, property);
     }
