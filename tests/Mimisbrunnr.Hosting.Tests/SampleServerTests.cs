@@ -90,7 +90,7 @@ public sealed class SampleServerTests : SinkAndDatabaseTest
     {
         var arguments = new List<string>
         {
-            $"--urls=http://127.0.0.1:{FreePort()}",
+            $"--urls=http://127.0.0.1:{SampleServerProcess.FreePort()}",
             $"--ConnectionStrings:Norns=Data Source={Database.Path}",
             "--Mimisbrunnr:Events:Secret=process-secret",
             $"--{key}={value}",
@@ -101,9 +101,8 @@ public sealed class SampleServerTests : SinkAndDatabaseTest
             arguments.Add("--Mimisbrunnr:Webhook:PublicUrl=https://mimisbrunnr.example/events");
         }
 
-        using var server = StartServer([.. arguments]);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await server.Process.WaitForExitAsync(timeout.Token);
+        using var server = SampleServerProcess.Start([.. arguments]);
+        await server.WaitForExitAsync();
 
         Assert.Equal(2, server.Process.ExitCode);
         Assert.Contains(key.Split(':')[^1] == "0" ? key[..key.LastIndexOf(':')] : key, server.Errors, StringComparison.Ordinal);
@@ -112,8 +111,8 @@ public sealed class SampleServerTests : SinkAndDatabaseTest
     [Fact]
     public async Task Sample_server_limits_each_owners_norn_requests_with_429_and_Retry_After()
     {
-        var port = FreePort();
-        using var server = StartServer(
+        var port = SampleServerProcess.FreePort();
+        using var server = SampleServerProcess.Start(
             $"--urls=http://127.0.0.1:{port}",
             $"--ConnectionStrings:Norns=Data Source={Database.Path}",
             "--Mimisbrunnr:Events:Secret=process-secret",
@@ -122,7 +121,7 @@ public sealed class SampleServerTests : SinkAndDatabaseTest
             "--Server:Users:alice=wonderland",
             "--Server:Users:bob=builder");
         using var alice = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
-        await WaitUntilUpAsync(alice, server.Process);
+        await server.WaitUntilUpAsync(alice);
         alice.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String("alice:wonderland"u8.ToArray()));
         using var bob = new HttpClient { BaseAddress = alice.BaseAddress };
         bob.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String("bob:builder"u8.ToArray()));
@@ -153,7 +152,7 @@ public sealed class SampleServerTests : SinkAndDatabaseTest
             Assert.InRange(answered, 3, 49);
             Assert.True(limited.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1), "Retry-After of at least a second");
             Assert.Equal("application/problem+json", limited.Content.Headers.ContentType?.MediaType);
-            var problem = await NornJson.ReadAsync(limited);
+            var problem = await limited.ReadJsonAsync();
             Assert.Equal("rateLimit", problem.GetProperty("rule").GetString());
         }
 
