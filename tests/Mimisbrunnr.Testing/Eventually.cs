@@ -36,6 +36,25 @@ public static class Eventually
     public static Task TrueAsync(Func<Task<bool>> condition, string description, TimeSpan? timeout = null) =>
         TrueAsync(async () => await condition().ConfigureAwait(false), () => description, timeout);
 
+    /// <summary>Reads a value until it is <paramref name="done"/>, and returns that value.</summary>
+    /// <typeparam name="T">The value's type.</typeparam>
+    /// <param name="read">Reads the value, on each poll.</param>
+    /// <param name="done">Whether the value is the one awaited.</param>
+    /// <param name="description">What is awaited, for the failure message (which also shows the last value read).</param>
+    /// <param name="timeout">How long to wait (default <see cref="DefaultTimeout"/>).</param>
+    /// <returns>The first value read that was <paramref name="done"/>.</returns>
+    public static async Task<T> ValueAsync<T>(Func<Task<T>> read, Func<T, bool> done, string description, TimeSpan? timeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        ArgumentNullException.ThrowIfNull(done);
+        var value = default(T);
+        await TrueAsync(
+            async () => done(value = await read().ConfigureAwait(false)),
+            () => $"{description}; last seen: {value}",
+            timeout).ConfigureAwait(false);
+        return value!;
+    }
+
     private static async Task TrueAsync(Func<ValueTask<bool>> condition, Func<string> describe, TimeSpan? timeout)
     {
         var limit = timeout ?? DefaultTimeout;

@@ -112,6 +112,7 @@ public sealed class MimisbrunnrTestHost : IAsyncDisposable
             options.App?.Invoke(app);
             app.UseAuthentication();
             app.MapMimisbrunnr(options.Prefix);
+            options.Map?.Invoke(app);
             await app.StartAsync(TestContext.Current.CancellationToken);
         }
         catch

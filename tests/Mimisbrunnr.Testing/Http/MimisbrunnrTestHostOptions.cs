@@ -45,6 +45,12 @@ public sealed class MimisbrunnrTestHostOptions
     /// <summary>Adds middleware or endpoints to the app, before authentication and <c>MapMimisbrunnr</c>.</summary>
     public Action<WebApplication>? App { get; set; }
 
+    /// <summary>
+    /// Adds middleware or endpoints to the app after authentication and <c>MapMimisbrunnr</c> (for example
+    /// authorization and the dashboard).
+    /// </summary>
+    public Action<WebApplication>? Map { get; set; }
+
     /// <summary>Stores norns in a SQLite file.</summary>
     /// <param name="databasePath">The file.</param>
     /// <returns>These options.</returns>

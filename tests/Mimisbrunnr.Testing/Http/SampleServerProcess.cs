@@ -72,20 +72,23 @@ public sealed class SampleServerProcess : IDisposable
             start.ArgumentList.Add(argument);
         }
 
-        // Production environment: nothing comes from appsettings.Development.json.
+        // Production environment: nothing comes from appsettings.Development.json. The arguments alone decide where it
+        // listens and whether it exports telemetry (--OTEL_EXPORTER_OTLP_ENDPOINT=…).
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment.Remove("ASPNETCORE_URLS");
+        start.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
         return new SampleServerProcess(Process.Start(start)!);
     }
 
     /// <summary>Waits until the server answers <c>GET /health</c> (whatever the status); fails if it exits first.</summary>
     /// <param name="client">A client with the server's base address.</param>
+    /// <param name="timeout">How long to wait (default 60 s).</param>
     /// <returns>A task that completes once it answers.</returns>
-    public Task WaitUntilUpAsync(HttpClient client) =>
+    public Task WaitUntilUpAsync(HttpClient client, TimeSpan? timeout = null) =>
         Eventually.TrueAsync(
             async () =>
             {
-                Assert.False(Process.HasExited, "the sample server exited early");
+                Assert.False(Process.HasExited, "the sample server exited early:\n" + (Process.HasExited ? Errors : string.Empty));
                 try
                 {
                     using var response = await client.GetAsync(new Uri("health", UriKind.Relative), TestContext.Current.CancellationToken);
@@ -97,7 +100,7 @@ public sealed class SampleServerProcess : IDisposable
                 }
             },
             "the sample server answers",
-            TimeSpan.FromSeconds(60));
+            timeout ?? TimeSpan.FromSeconds(60));
 
     /// <summary>Waits (60 s at most) for the server to exit by itself.</summary>
     /// <returns>Its exit code.</returns>
