@@ -23,6 +23,12 @@ public static class DropReasons
 
     /// <summary>The event had used up its filter budget before this norn's filter was tried.</summary>
     public const string FilterBudget = "filter_budget";
+
+    /// <summary>Buffering the event would have passed the host's cap on buffered bytes (<c>Mimisbrunnr:Delivery:MaxBufferedBytes</c>).</summary>
+    public const string HostBudget = "host_budget";
+
+    /// <summary>Buffering the event would have passed its owner's cap on buffered bytes (<c>Mimisbrunnr:Delivery:MaxBufferedBytesPerOwner</c>).</summary>
+    public const string OwnerBudget = "owner_budget";
 }
 
 /// <summary>Why a norn did not want an event, as recorded in the <c>reason</c> tag of <c>mimisbrunnr.filtered</c>.</summary>

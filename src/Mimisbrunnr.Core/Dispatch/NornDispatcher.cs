@@ -17,6 +17,7 @@ internal sealed class NornDispatcher
     private readonly DispatcherContext _context;
     private readonly Channel<QueuedEvent> _channel;
     private readonly INornDestinationSender? _sender;
+    private readonly DeliveryBudgets.OwnerBudget _budget;
     private readonly CancellationTokenSource _abort;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly long _cutOffTicks;
@@ -29,9 +30,17 @@ internal sealed class NornDispatcher
     private string? _stopReason;
 
     public NornDispatcher(
-        DispatcherContext context, RegisteredNorn norn, INornDestinationSender? sender, int queueSize, int workers, TimeSpan cutOffPeriod, long nowTicks)
+        DispatcherContext context,
+        RegisteredNorn norn,
+        INornDestinationSender? sender,
+        DeliveryBudgets.OwnerBudget budget,
+        int queueSize,
+        int workers,
+        TimeSpan cutOffPeriod,
+        long nowTicks)
     {
         _context = context;
+        _budget = budget;
         Id = norn.Id;
         DestinationType = norn.Norn.Destination.Kind;
         QueueSize = queueSize;
@@ -106,6 +115,12 @@ internal sealed class NornDispatcher
             return EnqueueOutcome.CutOff;
         }
 
+        if (_budget.TryReserve(item.Size) is { } overBudget)
+        {
+            Drop(overBudget, 1);
+            return EnqueueOutcome.OverBudget;
+        }
+
         if (_channel.Writer.TryWrite(item))
         {
             metrics.QueueChanged(1, item.Size);
@@ -113,6 +128,7 @@ internal sealed class NornDispatcher
             return EnqueueOutcome.Enqueued;
         }
 
+        _budget.Release(item.Size);
         if (_closed)
         {
             return null;
@@ -264,8 +280,12 @@ internal sealed class NornDispatcher
         var startedAt = _context.Time.GetUtcNow();
         using var activity = StartActivity(parent, batch.Count);
         DeliveryOutcome outcome;
+        var slot = false;
         try
         {
+            // The owner's send cap: wait for one of the owner's other sends to finish (other owners are not affected).
+            await _budget.Sends.WaitAsync(token).ConfigureAwait(false);
+            slot = true;
             outcome = await _sender.SendAsync(norn.Norn, batch, Status, token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -283,6 +303,11 @@ internal sealed class NornDispatcher
         }
         finally
         {
+            if (slot)
+            {
+                _budget.Sends.Release();
+            }
+
             Interlocked.Decrement(ref _busyWorkers);
             Volatile.Write(ref _lastActivityTicks, _context.Time.GetUtcNow().UtcTicks);
         }
@@ -344,6 +369,7 @@ internal sealed class NornDispatcher
         if (_channel.Reader.TryRead(out item))
         {
             _context.Metrics.QueueChanged(-1, -item.Size);
+            _budget.Release(item.Size);
             return true;
         }
 
@@ -363,6 +389,7 @@ internal sealed class NornDispatcher
         if (count > 0)
         {
             _context.Metrics.QueueChanged(-count, -bytes);
+            _budget.Release(bytes);
         }
 
         return count;

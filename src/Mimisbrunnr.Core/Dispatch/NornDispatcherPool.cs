@@ -49,6 +49,7 @@ internal sealed class NornDispatcherPool : INornEventSink, IDispatcherListener, 
     private readonly INornRemoval _removal;
     private readonly IOptionsMonitor<MimisbrunnrOptions> _options;
     private readonly DispatcherContext _context;
+    private readonly DeliveryBudgets _budgets;
     private readonly CancellationTokenSource _abort = new();
     private readonly ITimer _idleTimer;
     private readonly Lock _stopLock = new();
@@ -73,6 +74,7 @@ internal sealed class NornDispatcherPool : INornEventSink, IDispatcherListener, 
         _cutOffNotifier = cutOffNotifier;
         _removal = removal;
         _options = options;
+        _budgets = new DeliveryBudgets(options.CurrentValue.Delivery);
         _context = new DispatcherContext(timeProvider, metrics, logger, registry.Find, this, _abort.Token);
         foreach (var sender in senders)
         {
@@ -95,6 +97,9 @@ internal sealed class NornDispatcherPool : INornEventSink, IDispatcherListener, 
         var period = idle / 2 > TimeSpan.FromMilliseconds(1) ? idle / 2 : TimeSpan.FromMilliseconds(1);
         _idleTimer = timeProvider.CreateTimer(static state => ((NornDispatcherPool)state!).RetireIdle(), this, period, period);
     }
+
+    /// <summary>The host's caps on buffered bytes and sends.</summary>
+    public DeliveryBudgets Budgets => _budgets;
 
     /// <summary>The number of norns with a live dispatcher (buffer and workers) on this host.</summary>
     public int ActiveNornCount => Volatile.Read(ref _activeCount);
@@ -260,7 +265,8 @@ internal sealed class NornDispatcherPool : INornEventSink, IDispatcherListener, 
 
         var delivery = _options.CurrentValue.Delivery;
         _senders.TryGetValue(norn.Norn.Destination.Kind, out var sender);
-        var created = new NornDispatcher(_context, norn, sender, delivery.QueueSize, delivery.Workers, delivery.CutOffPeriod, nowTicks);
+        var created = new NornDispatcher(
+            _context, norn, sender, _budgets.For(norn.Norn.Owner), delivery.QueueSize, delivery.Workers, delivery.CutOffPeriod, nowTicks);
         dispatcher = _dispatchers.GetOrAdd(norn.Id, created);
         if (ReferenceEquals(dispatcher, created))
         {

@@ -23,7 +23,8 @@ internal readonly record struct QueuedEvent(RoutedEvent Event, ActivityContext P
     /// The size an event counts for in the buffered bytes (<c>mimisbrunnr.queue.bytes</c>): its payload bytes plus the
     /// characters of its WRP text fields (source, destination, transaction id, content type, accept, path, service
     /// name, URL, session id, headers, partner ids, metadata keys and values). Close to its msgpack encoding without
-    /// the framing for the ASCII text WRP carries in practice; the same event buffered for N norns counts N times, as
+    /// the framing for the ASCII text WRP carries in practice (for a message decoded from msgpack: exactly its msgpack
+    /// bytes, which it holds); the same event buffered for N norns counts N times, as
     /// each buffer holds it.
     /// </summary>
     public static int SizeOf(RoutedEvent routedEvent)
@@ -41,6 +42,13 @@ internal readonly record struct QueuedEvent(RoutedEvent Event, ActivityContext P
 
     private static int Measure(WrpMessage message)
     {
+        if (message.HasWire)
+        {
+            // A decoded message holds its msgpack bytes and creates fields on use: its size is those bytes, and
+            // measuring must not create the fields.
+            return message.WireLength;
+        }
+
         long size = (message.Payload?.Length ?? 0)
             + message.Source.Length + message.Destination.Length + message.TransactionUuid.Length
             + message.ContentType.Length + message.Accept.Length + message.Path.Length + message.ServiceName.Length

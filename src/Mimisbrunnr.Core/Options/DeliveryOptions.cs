@@ -35,6 +35,26 @@ public sealed class DeliveryOptions : IValidatableObject
     /// <summary>On shutdown, how long buffered events may still be delivered (default 5 s).</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Bytes buffered on the host across all norns (default 256 MiB, sized for a VM with 1–2 GiB). An event that would
+    /// pass it is dropped for that norn as <c>host_budget</c>. Sizes are payload bytes plus the WRP text fields (the
+    /// msgpack size of a decoded event), per buffered entry.
+    /// </summary>
+    public long MaxBufferedBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>
+    /// Bytes buffered across one owner's norns (default 64 MiB), so that one tenant's slow destinations cannot take the
+    /// host's whole budget. An event that would pass it is dropped for that norn as <c>owner_budget</c>.
+    /// </summary>
+    public long MaxBufferedBytesPerOwner { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// Sends in flight across one owner's norns (default 256): past it, a norn's worker waits for one of the owner's
+    /// sends to finish, so an owner's slow destinations hold at most this many connections.
+    /// </summary>
+    [ConfigurationRange(1, 1_000_000, ErrorMessage = "Mimisbrunnr:Delivery:MaxConcurrentSendsPerOwner must be from {1} to {2}.")]
+    public int MaxConcurrentSendsPerOwner { get; set; } = 256;
+
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
@@ -48,6 +68,14 @@ public sealed class DeliveryOptions : IValidatableObject
             Between(nameof(CutOffPeriod), CutOffPeriod, TimeSpan.FromTicks(1), day),
             Between(nameof(IdleTimeout), IdleTimeout, TimeSpan.FromMilliseconds(1), day),
             Between(nameof(DrainTimeout), DrainTimeout, TimeSpan.Zero, day),
+            MaxBufferedBytes < 1024
+                ? new ValidationResult($"Mimisbrunnr:Delivery:MaxBufferedBytes {MaxBufferedBytes} must be at least 1024.", [nameof(MaxBufferedBytes)])
+                : null,
+            MaxBufferedBytesPerOwner < 1024 || MaxBufferedBytesPerOwner > MaxBufferedBytes
+                ? new ValidationResult(
+                    $"Mimisbrunnr:Delivery:MaxBufferedBytesPerOwner {MaxBufferedBytesPerOwner} must be from 1024 to Mimisbrunnr:Delivery:MaxBufferedBytes ({MaxBufferedBytes}).",
+                    [nameof(MaxBufferedBytesPerOwner)])
+                : null,
         }.OfType<ValidationResult>();
     }
 

@@ -35,4 +35,7 @@ internal enum EnqueueOutcome
 
     /// <summary>The host is shutting down and accepts no more events.</summary>
     Stopped,
+
+    /// <summary>Buffering the event would have passed the host's or the owner's cap on buffered bytes: dropped for this norn.</summary>
+    OverBudget,
 }

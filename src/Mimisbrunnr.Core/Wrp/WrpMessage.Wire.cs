@@ -106,6 +106,9 @@ public sealed partial class WrpMessage
     /// <summary>Whether the message was decoded from msgpack: then every field that is set is on the wire (<see cref="WireAt"/>).</summary>
     internal bool HasWire => _wire is not null;
 
+    /// <summary>The length of the msgpack bytes the message was decoded from (0 when it was not).</summary>
+    internal int WireLength => _wire?.Length ?? 0;
+
     /// <summary>The offsets of the fields on the wire (all 0 for a message that was not decoded from msgpack).</summary>
     internal ref readonly WrpWireOffsets WireAt => ref _wireAt;
 
