@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Mimisbrunnr.DependencyInjection;
 using Mimisbrunnr.Management;
 using Mimisbrunnr.Norns;
+using Mimisbrunnr.Sqlite;
 using Npgsql;
 
 namespace Mimisbrunnr.Benchmarks.Storage;
@@ -31,8 +32,8 @@ public class RegistrationThroughputBenchmarks
     private string? _database;
     private int _next;
 
-    /// <summary>The store.</summary>
-    [Params("Sqlite", "PostgreSql")]
+    /// <summary>The store: SQLite as configured by default (<c>synchronous=FULL</c>), SQLite with <c>synchronous=NORMAL</c>, PostgreSQL.</summary>
+    [Params("Sqlite", "SqliteNormal", "PostgreSql")]
     public string Store { get; set; } = "Sqlite";
 
     /// <summary>Concurrent callers (API requests in flight).</summary>
@@ -44,11 +45,12 @@ public class RegistrationThroughputBenchmarks
     {
         var services = new ServiceCollection();
         var builder = services.AddMimisbrunnr(options => options.Destinations.AllowPrivateNetworks = true);
-        if (Store == "Sqlite")
+        if (Store.StartsWith("Sqlite", StringComparison.Ordinal))
         {
             _folder = Path.Combine(Path.GetTempPath(), "mimisbrunnr-bench-" + Guid.NewGuid().ToString("N"));
             Directory.CreateDirectory(_folder);
-            builder.UseSqliteStore($"Data Source={Path.Combine(_folder, "norns.db")}");
+            builder.UseSqliteStore(
+                $"Data Source={Path.Combine(_folder, "norns.db")}", Store == "SqliteNormal" ? SqliteSynchronous.Normal : SqliteSynchronous.Full);
         }
         else
         {

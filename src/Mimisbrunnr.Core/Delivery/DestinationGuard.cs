@@ -20,10 +20,10 @@ internal sealed class DestinationGuard : IDestinationGuard
     private readonly IOptionsMonitor<MimisbrunnrOptions> _options;
     private readonly Func<string, CancellationToken, Task<IPAddress[]>> _resolve;
 
-    /// <summary>Creates the guard; names are resolved with <see cref="Dns.GetHostAddressesAsync(string, CancellationToken)"/>.</summary>
+    /// <summary>Creates the guard; names are resolved by a bounded, timed <see cref="HostResolver"/> of its own.</summary>
     /// <param name="options">The engine options (<see cref="MimisbrunnrOptions.Destinations"/>).</param>
     public DestinationGuard(IOptionsMonitor<MimisbrunnrOptions> options)
-        : this(options, static (host, ct) => Dns.GetHostAddressesAsync(host, ct))
+        : this(options, new HostResolver(options).ResolveAsync)
     {
     }
 

@@ -16,7 +16,8 @@ internal static class DispatchServices
     public static void Add(IServiceCollection services)
     {
         services.AddHttpClient(DeliveryHttpClient.Name, static client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(static sp => DeliveryHttpHandler.Create(sp.GetRequiredService<IOptionsMonitor<MimisbrunnrOptions>>()))
+            .ConfigurePrimaryHttpMessageHandler(static sp => DeliveryHttpHandler.Create(
+                sp.GetRequiredService<IOptionsMonitor<MimisbrunnrOptions>>(), sp.GetRequiredService<HostResolver>().ResolveAsync))
 
             // The handler pools connections with a lifetime of its own; rotating handlers would only drop warm connections.
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
@@ -24,7 +25,11 @@ internal static class DispatchServices
             // One Information line per delivery is too much at event rates; the sender logs what matters.
             .RemoveAllLoggers();
 
-        services.TryAddSingleton<IDestinationGuard, DestinationGuard>();
+        // One bound on host name lookups for registration checks and connects alike.
+        services.TryAddSingleton(static sp => new HostResolver(
+            sp.GetRequiredService<IOptionsMonitor<MimisbrunnrOptions>>(), sp.GetRequiredService<MimisbrunnrMetrics>()));
+        services.TryAddSingleton<IDestinationGuard>(static sp => new DestinationGuard(
+            sp.GetRequiredService<IOptionsMonitor<MimisbrunnrOptions>>(), sp.GetRequiredService<HostResolver>().ResolveAsync));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<INornDestinationSender, HttpNornSender>());
         services.TryAddSingleton<INornCutOffNotifier, HttpCutOffNotifier>();
         services.TryAddSingleton<NornDispatcherPool>();

@@ -17,6 +17,7 @@ internal sealed class MimisbrunnrMetrics
     private readonly Counter<long> _drops;
     private readonly Counter<long> _cutOffs;
     private readonly Counter<long> _filtered;
+    private readonly Counter<long> _dnsLookups;
     private readonly UpDownCounter<long> _queueDepth;
     private readonly Histogram<double> _deliveryDuration;
     private readonly Counter<long> _attempts;
@@ -34,12 +35,16 @@ internal sealed class MimisbrunnrMetrics
         _deliveries = Meter.CreateCounter<long>(
             "mimisbrunnr.deliveries", "{delivery}", "Delivery attempts that finished, by destination type and outcome.");
         _drops = Meter.CreateCounter<long>(
-            "mimisbrunnr.drops", "{event}", "Events dropped, by reason (queue_full, cut_off, expired, deleted, shutdown, failed).");
+            "mimisbrunnr.drops", "{event}", "Events dropped, by reason (queue_full, cut_off, expired, deleted, shutdown, failed, filter_budget, host_budget, owner_budget).");
         _cutOffs = Meter.CreateCounter<long>("mimisbrunnr.cutoffs", "{cutoff}", "Norns cut off because their buffer was full.");
         _filtered = Meter.CreateCounter<long>(
             "mimisbrunnr.filtered",
             "{event}",
             "Events not offered to a norn of their device, by reason: filter (the norn's filter did not match) or partner (no partner id in common); not drops.");
+        _dnsLookups = Meter.CreateCounter<long>(
+            "mimisbrunnr.dns.lookups",
+            "{lookup}",
+            "Host name lookups of the delivery side, by outcome: ok, failed, timeout (past Mimisbrunnr:Destinations:DnsTimeout) or busy (no lookup slot free within it).");
         _queueDepth = Meter.CreateUpDownCounter<long>("mimisbrunnr.queue.depth", "{event}", "Events buffered across all norns.");
         _deliveryDuration = Meter.CreateHistogram<double>(
             "mimisbrunnr.delivery.duration", "s", "Duration of one delivery, retries included, by destination type and outcome.");
@@ -84,7 +89,7 @@ internal sealed class MimisbrunnrMetrics
     }
 
     /// <summary>Counts dropped events.</summary>
-    /// <param name="reason"><c>queue_full</c>, <c>cut_off</c>, <c>expired</c>, <c>deleted</c>, <c>shutdown</c> or <c>failed</c>.</param>
+    /// <param name="reason"><c>queue_full</c>, <c>cut_off</c>, <c>expired</c>, <c>deleted</c>, <c>shutdown</c>, <c>failed</c>, <c>filter_budget</c>, <c>host_budget</c> or <c>owner_budget</c>.</param>
     /// <param name="count">How many.</param>
     public void Dropped(string reason, long count = 1)
     {
@@ -102,6 +107,16 @@ internal sealed class MimisbrunnrMetrics
         if (count > 0 && _filtered.Enabled)
         {
             _filtered.Add(count, new KeyValuePair<string, object?>("reason", reason));
+        }
+    }
+
+    /// <summary>Counts a host name lookup.</summary>
+    /// <param name="outcome"><c>ok</c>, <c>failed</c>, <c>timeout</c> or <c>busy</c>.</param>
+    public void DnsLookup(string outcome)
+    {
+        if (_dnsLookups.Enabled)
+        {
+            _dnsLookups.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
         }
     }
 

@@ -20,11 +20,14 @@ internal sealed class NornDeliveryTracker : IDeliveryAttemptObserver
 
     /// <summary>The drop reasons reported per norn, in <see cref="NornDeliveryStatus.Dropped"/> order.</summary>
     internal static readonly string[] DropReasonOrder =
-        [DropReasons.QueueFull, DropReasons.CutOff, DropReasons.Expired, DropReasons.Deleted, DropReasons.Shutdown];
+        [
+            DropReasons.QueueFull, DropReasons.CutOff, DropReasons.Expired, DropReasons.Deleted, DropReasons.Shutdown,
+            DropReasons.HostBudget, DropReasons.OwnerBudget,
+        ];
 
     private readonly MimisbrunnrMetrics _metrics;
     private readonly string _destinationType;
-    private readonly long[] _dropped = new long[5];
+    private readonly long[] _dropped = new long[DropReasonOrder.Length];
     private readonly Lock _ringLock = new();
     private long _delivered;
     private long _failed;

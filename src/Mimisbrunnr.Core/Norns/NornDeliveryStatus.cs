@@ -46,7 +46,7 @@ public sealed record NornDeliveryStatus
 
     /// <summary>
     /// Events dropped without being sent since <c>since</c>, by reason: <c>queue_full</c>, <c>cut_off</c>,
-    /// <c>expired</c>, <c>deleted</c>, <c>shutdown</c> (every reason is present, zero when none). Failed deliveries are
+    /// <c>expired</c>, <c>deleted</c>, <c>shutdown</c>, <c>host_budget</c>, <c>owner_budget</c> (every reason is present, zero when none). Failed deliveries are
     /// counted in <c>failed</c>, not here.
     /// </summary>
     public IReadOnlyDictionary<string, long> Dropped { get; init; } = new Dictionary<string, long>(StringComparer.Ordinal);

@@ -29,7 +29,7 @@ public sealed class DeliveryStatusTests
         Assert.Equal(NornDeliveryStates.Idle, status.State);
         Assert.Null(status.Since);
         Assert.Equal(0, status.Delivered);
-        Assert.Equal(["queue_full", "cut_off", "expired", "deleted", "shutdown"], status.Dropped.Keys);
+        Assert.Equal(["queue_full", "cut_off", "expired", "deleted", "shutdown", "host_budget", "owner_budget"], status.Dropped.Keys);
         Assert.Empty(monitor.GetAttempts(norn.Id).Attempts);
         Assert.Null(pool.Pool.Find(norn.Id));
 

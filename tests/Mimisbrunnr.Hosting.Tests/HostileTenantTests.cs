@@ -1,0 +1,151 @@
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Mimisbrunnr.Delivery;
+using Mimisbrunnr.Diagnostics;
+using Mimisbrunnr.Dispatch;
+using Mimisbrunnr.Wrp;
+
+namespace Mimisbrunnr.Hosting.Tests;
+
+/// <summary>
+/// One hostile owner with a thousand norns on the devices of a well-behaved owner: half of them point at a server that
+/// accepts connections and never answers, half at a host name whose lookups hang. The well-behaved owner's norn keeps
+/// receiving every event, in order and soon, while the hostile owner runs into its byte budget, its send cap and the
+/// bounded lookups.
+/// </summary>
+public sealed class HostileTenantTests : SinkAndDatabaseTest
+{
+    private const int Devices = 20;
+    private const int NornsPerDevice = 50;
+    private const int Rounds = 30;
+
+    [Fact]
+    public async Task A_well_behaved_owner_receives_every_event_while_a_hostile_owner_floods_its_budgets()
+    {
+        using var blackHole = new TcpListener(IPAddress.Loopback, 0);
+        blackHole.Start(1_000); // accepts connections (the kernel does) and never answers
+        var blackHoleUrl = $"http://127.0.0.1:{((IPEndPoint)blackHole.LocalEndpoint).Port}";
+        var hungLookups = new TaskCompletionSource<IPAddress[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var drops = new Dictionary<string, long>();
+        var lookups = new Dictionary<string, long>();
+
+        await using var host = await TestHost.StartAsync(
+            Database.Path,
+            engine: o =>
+            {
+                o.Delivery.MaxBufferedBytesPerOwner = 64 * 1024;
+                o.Delivery.MaxConcurrentSendsPerOwner = 16;
+                o.Delivery.Timeout = TimeSpan.FromSeconds(30);
+                o.Delivery.Retries = 0;
+                o.Destinations.DnsTimeout = TimeSpan.FromMilliseconds(200);
+                o.Destinations.MaxConcurrentDnsLookups = 4;
+                o.Quotas.MaxNornsPerDevice = NornsPerDevice;
+            },
+            services: s => s.AddSingleton(sp => new HostResolver(
+                sp.GetRequiredService<IOptionsMonitor<MimisbrunnrOptions>>(),
+                sp.GetRequiredService<MimisbrunnrMetrics>(),
+                (host, ct) => host == "slow-dns.test" ? hungLookups.Task : Dns.GetHostAddressesAsync(host, ct))));
+        using var listener = Listen(host, drops, lookups);
+
+        var good = await RegisterAsync(host, "alice", Device(0), Sink.Url("/alice"));
+        Assert.Equal(HttpStatusCode.Created, good);
+        var registrations = Enumerable.Range(0, Devices * NornsPerDevice).Select(i =>
+        {
+            var url = i % 2 == 0 ? $"{blackHoleUrl}/hook/{i}" : $"http://slow-dns.test/hook/{i}";
+            return (Device: Device(i % Devices), Url: new Uri(url));
+        });
+        await Parallel.ForEachAsync(registrations, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (r, _) =>
+            Assert.Equal(HttpStatusCode.Created, await RegisterAsync(host, "mallory", r.Device, r.Url)));
+
+        var posted = new Dictionary<string, DateTimeOffset>();
+        for (var round = 0; round < Rounds; round++)
+        {
+            for (var d = 0; d < Devices; d++)
+            {
+                var transaction = string.Create(CultureInfo.InvariantCulture, $"r{round:D2}-d{d:D2}");
+                using var response = await host.PostEventAsync(WrpMsgPack.Encode(Event(Device(d), transaction)));
+                Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+                if (d == 0)
+                {
+                    posted[transaction] = DateTimeOffset.UtcNow;
+                }
+            }
+        }
+
+        var received = await Sink.WaitForRequestsAsync(Rounds, "/alice", TimeSpan.FromSeconds(60));
+        var transactions = received.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("transaction_uuid").GetString()!).ToList();
+        Assert.Equal(posted.Keys, transactions); // every event, in order
+        var slowest = received.Max(r => r.ReceivedAt - posted[JsonDocument.Parse(r.Body).RootElement.GetProperty("transaction_uuid").GetString()!]);
+        Assert.True(slowest < TimeSpan.FromSeconds(10), $"the slowest of alice's events took {slowest}");
+
+        var pool = host.Services.GetRequiredService<NornDispatcherPool>();
+        listener.RecordObservableInstruments();
+        lock (drops)
+        {
+            Assert.True(drops.GetValueOrDefault(DropReasons.OwnerBudget) > 0, "mallory ran into her byte budget: " + string.Join(", ", drops));
+        }
+
+        Assert.InRange(pool.Budgets.For("mallory").BufferedBytes, 0, 64 * 1024);
+        Assert.InRange(pool.Budgets.For("mallory").Sends.CurrentCount, 0, 16);
+        lock (lookups)
+        {
+            Assert.True(lookups.GetValueOrDefault("timeout") + lookups.GetValueOrDefault("busy") > 0, "the hung lookups were cut short: " + string.Join(", ", lookups));
+        }
+
+        hungLookups.SetResult([]); // let the hung lookups end before the host stops
+    }
+
+    private static MeterListener Listen(TestHost host, Dictionary<string, long> drops, Dictionary<string, long> lookups)
+    {
+        var meter = host.Services.GetRequiredService<MimisbrunnrMetrics>().Meter;
+        var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (ReferenceEquals(instrument.Meter, meter) && instrument.Name is "mimisbrunnr.drops" or "mimisbrunnr.dns.lookups")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            var target = instrument.Name == "mimisbrunnr.drops" ? drops : lookups;
+            foreach (var tag in tags)
+            {
+                if (tag.Key is "reason" or "outcome" && tag.Value is string key)
+                {
+                    lock (target)
+                    {
+                        target[key] = target.GetValueOrDefault(key) + value;
+                    }
+                }
+            }
+        });
+        listener.Start();
+        return listener;
+    }
+
+    private static string Device(int i) => "mac:" + (0x100000000000L + i).ToString("x12", CultureInfo.InvariantCulture);
+
+    private static WrpMessage Event(string device, string transaction) => new()
+    {
+        Type = MessageType.SimpleEvent,
+        Source = $"{device}/parodus",
+        Destination = $"event:device-status/{device}/online",
+        TransactionUuid = transaction,
+        PartnerIds = ["comcast"],
+        Payload = new byte[256],
+    };
+
+    private static async Task<HttpStatusCode> RegisterAsync(TestHost host, string user, string device, Uri url)
+    {
+        using var response = await host.SendAsync(HttpMethod.Post, "norns", user, NornJson.Http(device, url));
+        return response.StatusCode;
+    }
+}
