@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Testing;
 using Mimisbrunnr.Norns;
 using Mimisbrunnr.Storage;
+using Mimisbrunnr.Testing;
 
 namespace Mimisbrunnr.Argus.Tests;
 
@@ -138,7 +139,7 @@ public sealed class ArgusLegacyItemTests : IAsyncLifetime
         };
         await PutItemAsync(marker);
         await feed.WaitForAsync(c => c.Id == marker.Id, "the marker written after the norn was polled");
-        await Eventually.HoldsAsync(() => store.LastPollSucceededAt > polled, "one more poll");
+        await Eventually.TrueAsync(() => store.LastPollSucceededAt > polled, "one more poll");
 
         Assert.Equal(["sky-uk", "comcast", "*"], feed.Changes[index].Norn!.PartnerIds);
         Assert.Equal(["sky-uk", "comcast", "*"], (await store.GetAsync(norn.Id, Ct))!.PartnerIds);

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Mimisbrunnr.Norns;
 using Mimisbrunnr.Storage;
+using Mimisbrunnr.Testing;
 
 namespace Mimisbrunnr.Argus.Tests;
 
@@ -56,7 +57,7 @@ public sealed class ArgusStoreTests : IAsyncLifetime
 
         await using var feed = await FeedRecorder.StartAsync(store);
         _argus.Fault = ArgusFault.Down;
-        await Eventually.HoldsAsync(() => store.ConsecutivePollFailures >= 3, "three polls failed while Argus is down");
+        await Eventually.TrueAsync(() => store.ConsecutivePollFailures >= 3, "three polls failed while Argus is down");
 
         var write = await Assert.ThrowsAsync<NornStoreUnavailableException>(
             async () => await store.UpsertAsync(Norn("alice", 4), NornQuotas.Unlimited, Ct));
@@ -77,7 +78,7 @@ public sealed class ArgusStoreTests : IAsyncLifetime
         Assert.All(feed.Changes.Take(index), c => Assert.Equal(NornChangeKind.Resync, c.Kind));
         var active = await LoadActiveAsync(store);
         Assert.Equal(kept.Select(n => n.Id).Append(marker.Id).Order(StringComparer.Ordinal), active.Select(n => n.Id).Order(StringComparer.Ordinal));
-        await Eventually.HoldsAsync(() => store.ConsecutivePollFailures == 0, "a poll succeeded again");
+        await Eventually.TrueAsync(() => store.ConsecutivePollFailures == 0, "a poll succeeded again");
         Assert.Null(store.LastPollError);
         Assert.Equal(HealthStatus.Healthy, (await HealthAsync(store)).Status);
     }
@@ -149,7 +150,7 @@ public sealed class ArgusStoreTests : IAsyncLifetime
         var marker = Norn("bob", 2);
         await PutForeignAsync(marker);
         await feed.WaitForAsync(c => c.Id == marker.Id, "the marker written after the re-encoded norn was polled");
-        await Eventually.HoldsAsync(() => store.LastPollSucceededAt > polled, "one more poll");
+        await Eventually.TrueAsync(() => store.LastPollSucceededAt > polled, "one more poll");
 
         Assert.Single(feed.Changes, c => c.Id == norn.Id);
     }
@@ -194,7 +195,7 @@ public sealed class ArgusStoreTests : IAsyncLifetime
         var listings = ListingsSoFar();
 
         // The poller waits a pull interval of the fake clock (it may not be waiting yet: move time until it polled).
-        await Eventually.HoldsAsync(
+        await Eventually.TrueAsync(
             () =>
             {
                 clock.Advance(TimeSpan.FromMinutes(1));
@@ -214,7 +215,7 @@ public sealed class ArgusStoreTests : IAsyncLifetime
 
         var write = await Assert.ThrowsAsync<ArgusStoreException>(async () => await store.UpsertAsync(Norn("alice", 1), NornQuotas.Unlimited, Ct));
         await using var feed = new FeedHolder(store);
-        await Eventually.HoldsAsync(() => store.ConsecutivePollFailures >= 1, "a poll was refused");
+        await Eventually.TrueAsync(() => store.ConsecutivePollFailures >= 1, "a poll was refused");
 
         Assert.Equal(401, write.StatusCode);
         Assert.True(write.IsConfigurationError);
@@ -405,22 +406,9 @@ public sealed class ArgusStoreTests : IAsyncLifetime
         return store;
     }
 
-    private static Norn Norn(string owner, int n, TimeSpan? ttl = null)
-    {
-        var now = DateTimeOffset.UtcNow;
-        var device = $"mac:{n:x12}";
-        var url = $"https://consumer.example/hook/{n}";
-        return new Norn
-        {
-            Id = NornIdentity.Derive(device, url),
-            DeviceId = device,
-            Owner = owner,
-            Destination = new NornDestination { Http = new HttpDestination { Url = url, Secret = "s3cret" } },
-            ExpiresAt = now + (ttl ?? TimeSpan.FromHours(1)),
-            CreatedAt = now,
-            UpdatedAt = now,
-        };
-    }
+    /// <summary>Norn number <paramref name="n"/> of <paramref name="owner"/>, written now (the store runs on the real clock).</summary>
+    private static Norn Norn(string owner, int n, TimeSpan? ttl = null) =>
+        TestNorns.Http(TestNorns.Mac(n), $"https://consumer.example/hook/{n}", owner, secret: "s3cret", now: DateTimeOffset.UtcNow, ttl: ttl);
 
     private static async Task<HealthCheckResult> HealthAsync(ArgusNornStore store) =>
         await new ArgusHealthCheck(store).CheckHealthAsync(new HealthCheckContext(), Ct);
@@ -439,7 +427,7 @@ public sealed class ArgusStoreTests : IAsyncLifetime
     private static async Task<DateTimeOffset> PolledAtAsync(ArgusNornStore store)
     {
         var before = store.LastPollSucceededAt;
-        await Eventually.HoldsAsync(() => store.LastPollSucceededAt != before, "a poll after the write");
+        await Eventually.TrueAsync(() => store.LastPollSucceededAt != before, "a poll after the write");
         return store.LastPollSucceededAt!.Value;
     }
 

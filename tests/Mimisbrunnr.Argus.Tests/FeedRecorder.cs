@@ -91,18 +91,3 @@ internal sealed class FeedRecorder : IAsyncDisposable
         _stop.Dispose();
     }
 }
-
-/// <summary>Waits for a condition with a deadline instead of sleeping.</summary>
-internal static class Eventually
-{
-    public static async Task HoldsAsync(Func<bool> condition, string what, TimeSpan? within = null)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        var limit = within ?? TimeSpan.FromSeconds(20);
-        while (!condition())
-        {
-            Assert.True(clock.Elapsed < limit, $"not within {limit}: {what}");
-            await Task.Delay(10, TestContext.Current.CancellationToken);
-        }
-    }
-}

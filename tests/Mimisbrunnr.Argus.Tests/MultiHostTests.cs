@@ -1,3 +1,5 @@
+using System.Net;
+using Mimisbrunnr.Testing;
 using Mimisbrunnr.Testing.Http;
 
 namespace Mimisbrunnr.Argus.Tests;
@@ -9,9 +11,9 @@ public sealed class TwoHostsFixture : IAsyncLifetime
 
     internal ArgusDouble Argus { get; private set; } = null!;
 
-    internal TestHost A { get; private set; } = null!;
+    internal MimisbrunnrTestHost A { get; private set; } = null!;
 
-    internal TestHost B { get; private set; } = null!;
+    internal MimisbrunnrTestHost B { get; private set; } = null!;
 
     internal SinkServer Sink { get; private set; } = null!;
 
@@ -20,11 +22,11 @@ public sealed class TwoHostsFixture : IAsyncLifetime
         Argus = await ArgusDouble.StartAsync();
         Sink = await SinkServer.StartAsync();
         var bucket = Stores.NewBucket();
-        A = await TestHost.StartAsync("A", Argus.Address, bucket, PullInterval);
-        B = await TestHost.StartAsync("B", Argus.Address, bucket, PullInterval);
+        A = await ArgusHosts.StartAsync("A", Argus.Address, bucket, PullInterval);
+        B = await ArgusHosts.StartAsync("B", Argus.Address, bucket, PullInterval);
 
         // Both follow the bucket (each host's synchronizer subscribed at start).
-        await Task.WhenAll(A.Store.WhenPollingAsync(), B.Store.WhenPollingAsync()).WaitAsync(TimeSpan.FromSeconds(30));
+        await Task.WhenAll(A.ArgusStore().WhenPollingAsync(), B.ArgusStore().WhenPollingAsync()).WaitAsync(TimeSpan.FromSeconds(30));
     }
 
     public async ValueTask DisposeAsync()
@@ -40,9 +42,9 @@ public sealed class MultiHostTests(TwoHostsFixture hosts) : IClassFixture<TwoHos
 {
     private static readonly TimeSpan Propagation = TwoHostsFixture.PullInterval + TimeSpan.FromSeconds(1);
 
-    private TestHost A => hosts.A;
+    private MimisbrunnrTestHost A => hosts.A;
 
-    private TestHost B => hosts.B;
+    private MimisbrunnrTestHost B => hosts.B;
 
     private SinkServer Sink => hosts.Sink;
 
@@ -50,11 +52,11 @@ public sealed class MultiHostTests(TwoHostsFixture hosts) : IClassFixture<TwoHos
     public async Task A_norn_registered_through_A_is_delivered_by_B_within_a_pull_interval_and_a_second()
     {
         const string Device = "mac:a20000000001";
-        var (status, id) = await A.CreateAsync("alice", Device, Sink.Url("/created-on-a"));
-        Assert.Equal(201, status);
+        var (status, id) = await A.CreateNornAsync("alice", TestNorns.HttpRequest(Device, Sink.Url("/created-on-a")));
+        Assert.Equal(HttpStatusCode.Created, status);
 
-        await Eventually.HoldsAsync(() => B.Knows(id!), "B knows the norn registered through A", Propagation);
-        Assert.Equal(202, await B.PostEventAsync(Device, "txn-b"));
+        await Eventually.TrueAsync(() => B.Registry.Find(id!) is not null, "B knows the norn registered through A", Propagation);
+        Assert.Equal(HttpStatusCode.Accepted, await B.PostEventAsync(TestEvents.DeviceStatus(Device, transaction: "txn-b")));
         var delivered = await Sink.WaitForRequestsAsync(1, "/created-on-a");
 
         Assert.Equal("txn-b", Assert.Single(delivered).Header("X-Webpa-Transaction-Id"));
@@ -64,17 +66,17 @@ public sealed class MultiHostTests(TwoHostsFixture hosts) : IClassFixture<TwoHos
     public async Task A_delete_through_B_stops_delivery_through_A()
     {
         const string Device = "mac:a20000000002";
-        var (status, id) = await A.CreateAsync("alice", Device, Sink.Url("/deleted-on-b"));
-        Assert.Equal(201, status);
-        Assert.Equal(202, await A.PostEventAsync(Device, "txn-1"));
+        var (status, id) = await A.CreateNornAsync("alice", TestNorns.HttpRequest(Device, Sink.Url("/deleted-on-b")));
+        Assert.Equal(HttpStatusCode.Created, status);
+        Assert.Equal(HttpStatusCode.Accepted, await A.PostEventAsync(TestEvents.DeviceStatus(Device, transaction: "txn-1")));
         await Sink.WaitForRequestsAsync(1, "/deleted-on-b");
-        await Eventually.HoldsAsync(() => B.Knows(id!), "B knows the norn", Propagation);
+        await Eventually.TrueAsync(() => B.Registry.Find(id!) is not null, "B knows the norn", Propagation);
 
-        Assert.Equal(204, await B.DeleteAsync("alice", id!));
-        var (markerStatus, marker) = await B.CreateAsync("alice", Device, Sink.Url("/marker"));
-        Assert.Equal(201, markerStatus);
-        await Eventually.HoldsAsync(() => !A.Knows(id!) && A.Knows(marker!), "A forgot the deleted norn and knows the marker", Propagation);
-        Assert.Equal(202, await A.PostEventAsync(Device, "txn-2"));
+        Assert.Equal(HttpStatusCode.NoContent, await B.DeleteNornAsync("alice", id!));
+        var (markerStatus, marker) = await B.CreateNornAsync("alice", TestNorns.HttpRequest(Device, Sink.Url("/marker")));
+        Assert.Equal(HttpStatusCode.Created, markerStatus);
+        await Eventually.TrueAsync(() => A.Registry.Find(id!) is null && A.Registry.Find(marker!) is not null, "A forgot the deleted norn and knows the marker", Propagation);
+        Assert.Equal(HttpStatusCode.Accepted, await A.PostEventAsync(TestEvents.DeviceStatus(Device, transaction: "txn-2")));
 
         // The marker, registered for the same device after the delete, receives txn-2: the deleted norn must not have.
         Assert.Equal("txn-2", Assert.Single(await Sink.WaitForRequestsAsync(1, "/marker")).Header("X-Webpa-Transaction-Id"));
@@ -86,13 +88,13 @@ public sealed class MultiHostTests(TwoHostsFixture hosts) : IClassFixture<TwoHos
     {
         const string Device = "mac:a20000000003";
         var url = Sink.Url("/owned-by-alice");
-        var (status, id) = await A.CreateAsync("alice", Device, url);
-        Assert.Equal(201, status);
-        await Eventually.HoldsAsync(() => B.Knows(id!), "B knows the norn", Propagation);
+        var (status, id) = await A.CreateNornAsync("alice", TestNorns.HttpRequest(Device, url));
+        Assert.Equal(HttpStatusCode.Created, status);
+        await Eventually.TrueAsync(() => B.Registry.Find(id!) is not null, "B knows the norn", Propagation);
 
-        var (conflict, _) = await B.CreateAsync("mallory", Device, url);
+        var (conflict, _) = await B.CreateNornAsync("mallory", TestNorns.HttpRequest(Device, url));
 
-        Assert.Equal(409, conflict);
+        Assert.Equal(HttpStatusCode.Conflict, conflict);
         Assert.Equal("alice", (await B.Store.GetAsync(id!, TestContext.Current.CancellationToken))!.Owner);
     }
 }

@@ -1,8 +1,8 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
+using Mimisbrunnr.Testing;
+using Mimisbrunnr.Testing.Http;
 
 namespace Mimisbrunnr.Argus.Tests;
 
@@ -14,8 +14,8 @@ public sealed class SampleServerTests
     {
         await using var argus = await ArgusDouble.StartAsync();
         var bucket = Stores.NewBucket();
-        var port = FreePort();
-        using var server = StartServer(
+        var port = SampleServerProcess.FreePort();
+        using var server = SampleServerProcess.Start(
             $"--urls=http://127.0.0.1:{port}",
             "--Mimisbrunnr:Store=Argus",
             $"--Mimisbrunnr:Argus:Address={argus.Address}",
@@ -27,7 +27,7 @@ public sealed class SampleServerTests
             "--Server:Users:alice=wonderland",
             "--Server:Partners:alice:0=*");
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
-        await WaitUntilUpAsync(client, server.Process);
+        await server.WaitUntilUpAsync(client);
         client.DefaultRequestHeaders.Authorization =
             new AuthenticationHeaderValue("Basic", Convert.ToBase64String("alice:wonderland"u8.ToArray()));
 
@@ -44,7 +44,7 @@ public sealed class SampleServerTests
 
         // Only the listing fails: the store answers its ping, so only the Argus check can make the host degraded.
         argus.Fault = ArgusFault.ListingsFail;
-        await Eventually.HoldsAsync(() => HealthAsync(client).GetAwaiter().GetResult() == "Degraded", "/health says Degraded");
+        await Eventually.TrueAsync(async () => await HealthAsync(client) == "Degraded", "/health says Degraded");
     }
 
     [Theory]
@@ -54,14 +54,13 @@ public sealed class SampleServerTests
     [InlineData("--Mimisbrunnr:MaxTtl=172800", "Mimisbrunnr:Argus:ItemMaxTtl")]
     public async Task Invalid_Argus_configuration_exits_2_naming_the_key(string setting, string key)
     {
-        using var server = StartServer(
-            $"--urls=http://127.0.0.1:{FreePort()}",
+        using var server = SampleServerProcess.Start(
+            $"--urls=http://127.0.0.1:{SampleServerProcess.FreePort()}",
             "--Mimisbrunnr:Store=Argus",
             "--Mimisbrunnr:Argus:Address=http://127.0.0.1:9/",
             "--Mimisbrunnr:Events:Secret=process-secret",
             setting);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await server.Process.WaitForExitAsync(timeout.Token);
+        await server.WaitForExitAsync();
 
         Assert.Equal(2, server.Process.ExitCode);
         Assert.Contains(key, server.Errors, StringComparison.Ordinal);
@@ -70,10 +69,9 @@ public sealed class SampleServerTests
     [Fact]
     public async Task A_missing_Argus_address_exits_2_naming_the_key()
     {
-        using var server = StartServer(
-            $"--urls=http://127.0.0.1:{FreePort()}", "--Mimisbrunnr:Store=Argus", "--Mimisbrunnr:Events:Secret=process-secret");
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await server.Process.WaitForExitAsync(timeout.Token);
+        using var server = SampleServerProcess.Start(
+            $"--urls=http://127.0.0.1:{SampleServerProcess.FreePort()}", "--Mimisbrunnr:Store=Argus", "--Mimisbrunnr:Events:Secret=process-secret");
+        await server.WaitForExitAsync();
 
         Assert.Equal(2, server.Process.ExitCode);
         Assert.Contains("Mimisbrunnr:Argus:Address", server.Errors, StringComparison.Ordinal);
@@ -83,114 +81,5 @@ public sealed class SampleServerTests
     {
         using var response = await client.GetAsync("health");
         return await response.Content.ReadAsStringAsync();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static async Task WaitUntilUpAsync(HttpClient client, Process process)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            Assert.False(process.HasExited, "the sample server exited early");
-            try
-            {
-                using var response = await client.GetAsync("health");
-                return;
-            }
-            catch (HttpRequestException)
-            {
-                await Task.Delay(200);
-            }
-        }
-
-        Assert.Fail("the sample server did not answer within 60 s");
-    }
-
-    private static RunningServer StartServer(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetTempPath(),
-        };
-        start.ArgumentList.Add(ServerAssembly());
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        // Production environment: nothing comes from appsettings.Development.json.
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment.Remove("ASPNETCORE_URLS");
-        return new RunningServer(Process.Start(start)!);
-    }
-
-    private static string ServerAssembly()
-    {
-        var configuration = AppContext.BaseDirectory.Contains("/Debug/", StringComparison.Ordinal) ? "Debug" : "Release";
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Mimisbrunnr.sln")))
-            {
-                var path = Path.Combine(dir.FullName, "samples", "Mimisbrunnr.Server", "bin", configuration, "net10.0", "Mimisbrunnr.Server.dll");
-                Assert.True(File.Exists(path), $"build the sample server first: {path} is missing");
-                return path;
-            }
-        }
-
-        throw new InvalidOperationException("repository root not found");
-    }
-
-    private sealed class RunningServer : IDisposable
-    {
-        private readonly StringBuilder _errors = new();
-
-        public RunningServer(Process process)
-        {
-            Process = process;
-            process.ErrorDataReceived += (_, e) =>
-            {
-                lock (_errors)
-                {
-                    _errors.AppendLine(e.Data);
-                }
-            };
-            process.OutputDataReceived += (_, _) => { };
-            process.BeginErrorReadLine();
-            process.BeginOutputReadLine();
-        }
-
-        public Process Process { get; }
-
-        public string Errors
-        {
-            get
-            {
-                Process.WaitForExit();
-                lock (_errors)
-                {
-                    return _errors.ToString();
-                }
-            }
-        }
-
-        public void Dispose()
-        {
-            if (!Process.HasExited)
-            {
-                Process.Kill(entireProcessTree: true);
-                Process.WaitForExit(10_000);
-            }
-
-            Process.Dispose();
-        }
     }
 }

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using Mimisbrunnr.Testing;
 
 namespace Mimisbrunnr.Client.Tests;
 
@@ -37,7 +38,7 @@ public sealed class AuthenticationTests
         }
 
         var client = new NornClient(server.HttpClient(MimisbrunnrCredentials.Bearer(Provider)));
-        var (norn, _) = await client.CreateOrUpdateAsync(TestData.Norn(TestData.Device(1), Hook), Ct);
+        var (norn, _) = await client.CreateOrUpdateAsync(TestNorns.HttpRequest(TestNorns.Mac(1), Hook, secret: TestNorns.Secret), Ct);
         Assert.NotNull(await client.GetAsync(norn.Id, Ct));
         var first = Assert.Single(fetched);
 
@@ -84,7 +85,7 @@ public sealed class AuthenticationTests
         await using var provider = services.BuildServiceProvider();
 
         var client = provider.GetRequiredService<INornClient>();
-        var (norn, created) = await client.CreateOrUpdateAsync(TestData.Norn(TestData.Device(2), Hook), Ct);
+        var (norn, created) = await client.CreateOrUpdateAsync(TestNorns.HttpRequest(TestNorns.Mac(2), Hook, secret: TestNorns.Secret), Ct);
         Assert.True(created);
         Assert.Equal(norn.Id, (await client.GetAsync(norn.Id, Ct))?.Id);
 
@@ -106,8 +107,8 @@ public sealed class AuthenticationTests
         });
         await using (var provider = services.BuildServiceProvider())
         {
-            var (norn, _) = await provider.GetRequiredService<INornClient>().CreateOrUpdateAsync(TestData.Norn(TestData.Device(3), Hook), Ct);
-            Assert.Equal(TestData.Device(3), norn.DeviceId);
+            var (norn, _) = await provider.GetRequiredService<INornClient>().CreateOrUpdateAsync(TestNorns.HttpRequest(TestNorns.Mac(3), Hook, secret: TestNorns.Secret), Ct);
+            Assert.Equal(TestNorns.Mac(3), norn.DeviceId);
         }
 
         var anonymous = new ServiceCollection();

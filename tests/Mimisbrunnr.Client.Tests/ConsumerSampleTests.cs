@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.Extensions.DependencyInjection;
 using Mimisbrunnr.ConsumerSample;
+using Mimisbrunnr.Testing;
 using Mimisbrunnr.Wrp;
 
 namespace Mimisbrunnr.Client.Tests;
@@ -15,7 +16,7 @@ public sealed class ConsumerSampleTests
     public async Task The_sample_registers_verifies_a_delivery_rejects_a_forgery_renews_and_deletes_on_shutdown()
     {
         await using var server = await TestServer.StartAsync();
-        var device = TestData.Device(77);
+        var device = TestNorns.Mac(77);
         await using var app = ConsumerApp.Create(
         [
             "--urls=http://127.0.0.1:0",
@@ -36,7 +37,7 @@ public sealed class ConsumerSampleTests
         try
         {
             // Registered through the SDK, pointing at the sample's own /deliveries and /cutoff, signed.
-            await TestData.EventuallyAsync(() => Task.FromResult(renewal.Norn is not null), "the registration");
+            await Eventually.TrueAsync(() => renewal.Norn is not null, "the registration");
             var first = renewal.Norn!;
             nornId = first.Id;
             var registered = await alice.GetAsync(nornId, Ct);
@@ -48,10 +49,10 @@ public sealed class ConsumerSampleTests
             Assert.Equal(device, registered.DeviceId);
 
             // An event posted to the server arrives at the sample, verified and decoded.
-            var message = TestData.Event(device, transaction: "sample-1");
+            var message = TestEvents.DeviceStatus(device, transaction: "sample-1");
             await server.PostEventAsync(message);
             var received = app.Services.GetRequiredService<ReceivedDeliveries>();
-            await TestData.EventuallyAsync(() => Task.FromResult(received.Deliveries.Count > 0), "the delivery at the sample");
+            await Eventually.TrueAsync(() => received.Deliveries.Count > 0, "the delivery at the sample");
             var delivery = Assert.Single(received.Deliveries);
             Assert.Equal(message, delivery.Message);
             Assert.Equal("application/msgpack", delivery.Delivery.ContentType);
@@ -61,7 +62,7 @@ public sealed class ConsumerSampleTests
             using (var http = new HttpClient())
             using (var forged = new HttpRequestMessage(HttpMethod.Post, new Uri(sample, "deliveries")))
             {
-                forged.Content = new ByteArrayContent(WrpMsgPack.Encode(TestData.Event(device, transaction: "forged")));
+                forged.Content = new ByteArrayContent(WrpMsgPack.Encode(TestEvents.DeviceStatus(device, transaction: "forged")));
                 forged.Content.Headers.ContentType = new MediaTypeHeaderValue("application/msgpack");
                 forged.Headers.Add("webhook-id", "msg_forged");
                 forged.Headers.Add("webhook-timestamp", DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -73,8 +74,7 @@ public sealed class ConsumerSampleTests
             Assert.Single(received.Deliveries);
 
             // Renewed before it expires (ttl 3 s: every 1.5 s).
-            await TestData.EventuallyAsync(
-                async () => (await alice.GetAsync(nornId, Ct))?.ExpiresAt > first.ExpiresAt, "a renewal", TimeSpan.FromSeconds(15));
+            await Eventually.TrueAsync(async () => (await alice.GetAsync(nornId, Ct))?.ExpiresAt > first.ExpiresAt, "a renewal");
         }
         finally
         {

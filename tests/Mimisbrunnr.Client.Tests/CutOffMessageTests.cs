@@ -1,5 +1,6 @@
 using System.Text;
 using Mimisbrunnr.Client.Verification;
+using Mimisbrunnr.Testing;
 using Mimisbrunnr.Testing.Http;
 
 namespace Mimisbrunnr.Client.Tests;
@@ -23,20 +24,20 @@ public sealed class CutOffMessageTests
         await using var sink = await SinkServer.StartAsync(Ct);
         var stuck = new TaskCompletionSource();
         sink.SetDefault("/slow", SinkResponse.HeldUntil(stuck.Task));
-        var device = TestData.Device(1);
+        var device = TestNorns.Mac(1);
         var (norn, _) = await server.ClientFor("alice").CreateOrUpdateAsync(
-            TestData.Norn(device, sink.Url("/slow"), failureUrl: sink.Url("/failure")), Ct);
+            TestNorns.HttpRequest(device, sink.Url("/slow"), failureUrl: sink.Url("/failure"), secret: TestNorns.Secret), Ct);
 
         // One event in flight (held by the consumer), one buffered, the third overflows the buffer of one.
-        await server.PostEventAsync(TestData.Event(device, transaction: "t1"));
+        await server.PostEventAsync(TestEvents.DeviceStatus(device, transaction: "t1"));
         await sink.WaitForRequestsAsync(1, "/slow");
-        await server.PostEventAsync(TestData.Event(device, transaction: "t2"));
-        await server.PostEventAsync(TestData.Event(device, transaction: "t3"));
+        await server.PostEventAsync(TestEvents.DeviceStatus(device, transaction: "t2"));
+        await server.PostEventAsync(TestEvents.DeviceStatus(device, transaction: "t3"));
         var notice = Assert.Single(await sink.WaitForRequestsAsync(1, "/failure"));
 
         foreach (var scheme in new[] { DeliverySignatureScheme.StandardWebhooks, DeliverySignatureScheme.WebpaSignature, DeliverySignatureScheme.Both })
         {
-            var message = new DeliveryVerifier(TestData.NornSecret, new() { Scheme = scheme }).VerifyCutOffMessage(notice.Header, notice.Body);
+            var message = new DeliveryVerifier(TestNorns.Secret, new() { Scheme = scheme }).VerifyCutOffMessage(notice.Header, notice.Body);
             Assert.Equal(CaduceusText, message.Text);
             Assert.Equal(TimeSpan.FromMinutes(5), message.CutOffPeriod);
             Assert.Equal(1, message.QueueSize);
@@ -51,7 +52,7 @@ public sealed class CutOffMessageTests
 
         var tampered = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(notice.Body).Replace("\"queue_size\":1", "\"queue_size\":9", StringComparison.Ordinal));
         Assert.NotEqual(notice.Body, tampered);
-        Assert.Throws<DeliverySignatureException>(() => new DeliveryVerifier(TestData.NornSecret).VerifyCutOffMessage(notice.Header, tampered));
+        Assert.Throws<DeliverySignatureException>(() => new DeliveryVerifier(TestNorns.Secret).VerifyCutOffMessage(notice.Header, tampered));
         Assert.Throws<DeliverySignatureException>(() => new DeliveryVerifier("wrong").VerifyCutOffMessage(notice.Header, notice.Body));
         stuck.SetResult();
     }
@@ -63,7 +64,7 @@ public sealed class CutOffMessageTests
     public void An_authentic_body_that_is_not_a_notice_is_an_undecodable_body(string json)
     {
         var body = Encoding.UTF8.GetBytes(json);
-        var signature = "sha1=" + Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA1.HashData("s"u8, body));
+        var signature = EventSigning.Sign("s", body);
         var verifier = new DeliveryVerifier("s", new() { Scheme = DeliverySignatureScheme.WebpaSignature });
         Assert.Throws<DeliveryBodyException>(() => verifier.VerifyCutOffMessage(name => name == "X-Webpa-Signature" ? signature : null, body));
     }

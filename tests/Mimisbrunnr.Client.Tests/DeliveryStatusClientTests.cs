@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Mimisbrunnr.ConsumerSample;
 using Mimisbrunnr.Norns;
+using Mimisbrunnr.Testing;
 using Mimisbrunnr.Testing.Http;
 
 namespace Mimisbrunnr.Client.Tests;
@@ -21,9 +22,9 @@ public sealed class DeliveryStatusClientTests
             options.Delivery.Retries = 2;
         });
         var alice = server.ClientFor("alice");
-        var device = TestData.Device(0x5701);
+        var device = TestNorns.Mac(0x5701);
         var (norn, _) = await alice.CreateOrUpdateAsync(
-            TestData.Norn(device, sink.Url("/hook"), filter: new NornFilter { Events = ["^device-status/.*/online$"] }), Ct);
+            TestNorns.HttpRequest(device, sink.Url("/hook"), filter: new NornFilter { Events = ["^device-status/.*/online$"] }, secret: TestNorns.Secret), Ct);
 
         // Before any event: idle on this instance, nothing counted, no attempts.
         var idle = await alice.GetDeliveryStatusAsync(norn.Id, Ct);
@@ -36,10 +37,10 @@ public sealed class DeliveryStatusClientTests
         Assert.Empty((await alice.GetAttemptsAsync(norn.Id, Ct))!.Attempts);
 
         // One event: refused with 503, then accepted on the retry.
-        await server.PostEventAsync(TestData.Event(device, transaction: "status-1"));
+        await server.PostEventAsync(TestEvents.DeviceStatus(device, transaction: "status-1"));
         await sink.WaitForRequestsAsync(2, "/hook");
         NornDeliveryStatus? status = null;
-        await TestData.EventuallyAsync(
+        await Eventually.TrueAsync(
             async () => (status = await alice.GetDeliveryStatusAsync(norn.Id, Ct))?.Delivered == 1, "the delivery to be counted");
         Assert.Equal(NornDeliveryStates.Active, status!.State);
         Assert.NotNull(status.Since);
@@ -49,7 +50,7 @@ public sealed class DeliveryStatusClientTests
         Assert.Equal(503, status.LastFailure?.StatusCode);
 
         // An event the filter leaves out: counted as filtered while the norn is active (routing is done when /events answers).
-        await server.PostEventAsync(TestData.Event(device, eventName: "offline", transaction: "status-2"));
+        await server.PostEventAsync(TestEvents.DeviceStatus(device, eventName: "offline", transaction: "status-2"));
         status = await alice.GetDeliveryStatusAsync(norn.Id, Ct);
         Assert.Equal(1, status!.Filtered);
         Assert.Equal(1, status.Delivered);
@@ -88,13 +89,13 @@ public sealed class DeliveryStatusClientTests
         sink.SetDefault("/down", SinkResponse.WithStatus(500));
         await using var server = await TestServer.StartAsync(engine: options => options.Delivery.Retries = 1);
         var alice = server.ClientFor("alice");
-        var device = TestData.Device(0x5702);
-        var (norn, _) = await alice.CreateOrUpdateAsync(TestData.Norn(device, sink.Url("/down")), Ct);
+        var device = TestNorns.Mac(0x5702);
+        var (norn, _) = await alice.CreateOrUpdateAsync(TestNorns.HttpRequest(device, sink.Url("/down"), secret: TestNorns.Secret), Ct);
 
-        await server.PostEventAsync(TestData.Event(device, transaction: "down-1"));
+        await server.PostEventAsync(TestEvents.DeviceStatus(device, transaction: "down-1"));
         await sink.WaitForRequestsAsync(2, "/down");
         NornDeliveryStatus? status = null;
-        await TestData.EventuallyAsync(
+        await Eventually.TrueAsync(
             async () => (status = await alice.GetDeliveryStatusAsync(norn.Id, Ct))?.Failed == 1, "the failure to be counted");
 
         Assert.Equal(NornDeliveryStates.Failing, status!.State);
@@ -118,15 +119,15 @@ public sealed class DeliveryStatusClientTests
             options.Delivery.CutOffPeriod = TimeSpan.FromHours(1);
         });
         var alice = server.ClientFor("alice");
-        var device = TestData.Device(0x5703);
-        var (norn, _) = await alice.CreateOrUpdateAsync(TestData.Norn(device, sink.Url("/slow")), Ct);
+        var device = TestNorns.Mac(0x5703);
+        var (norn, _) = await alice.CreateOrUpdateAsync(TestNorns.HttpRequest(device, sink.Url("/slow"), secret: TestNorns.Secret), Ct);
         try
         {
-            await server.PostEventAsync(TestData.Event(device, transaction: "cut-1"));
+            await server.PostEventAsync(TestEvents.DeviceStatus(device, transaction: "cut-1"));
             await sink.WaitForRequestsAsync(1, "/slow"); // in flight, held
-            await server.PostEventAsync(TestData.Event(device, transaction: "cut-2")); // buffered: the buffer is full
-            await server.PostEventAsync(TestData.Event(device, transaction: "cut-3")); // overflows: cut off
-            await server.PostEventAsync(TestData.Event(device, transaction: "cut-4")); // dropped while cut off
+            await server.PostEventAsync(TestEvents.DeviceStatus(device, transaction: "cut-2")); // buffered: the buffer is full
+            await server.PostEventAsync(TestEvents.DeviceStatus(device, transaction: "cut-3")); // overflows: cut off
+            await server.PostEventAsync(TestEvents.DeviceStatus(device, transaction: "cut-4")); // dropped while cut off
 
             var status = await alice.GetDeliveryStatusAsync(norn.Id, Ct);
             Assert.Equal(NornDeliveryStates.CutOff, status!.State);
@@ -147,7 +148,7 @@ public sealed class DeliveryStatusClientTests
     public async Task The_consumer_sample_reports_the_status_when_nothing_arrives()
     {
         await using var server = await TestServer.StartAsync(engine: options => options.InstanceName = "instance-q");
-        var device = TestData.Device(0x5704);
+        var device = TestNorns.Mac(0x5704);
         await using var app = ConsumerApp.Create(
         [
             "--urls=http://127.0.0.1:0",
@@ -162,7 +163,7 @@ public sealed class DeliveryStatusClientTests
         try
         {
             var reporter = app.Services.GetRequiredService<DeliveryStatusReporter>();
-            await TestData.EventuallyAsync(() => Task.FromResult(reporter.LastStatus is not null), "a status report");
+            await Eventually.TrueAsync(() => reporter.LastStatus is not null, "a status report");
             Assert.Equal(NornDeliveryStates.Idle, reporter.LastStatus!.State);
             Assert.Equal("instance-q", reporter.LastStatus.Instance);
         }

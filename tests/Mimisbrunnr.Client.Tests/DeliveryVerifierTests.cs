@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Time.Testing;
 using Mimisbrunnr.Client.Verification;
+using Mimisbrunnr.Testing;
 using Mimisbrunnr.Testing.Http;
 using Mimisbrunnr.Wrp;
 
@@ -32,23 +33,23 @@ public sealed class DeliveryVerifierTests : IAsyncLifetime
     [InlineData("application/msgpack")]
     public async Task Wrp_deliveries_verify_under_every_scheme_and_decode_to_the_posted_message(string contentType)
     {
-        var message = TestData.Event(TestData.Device(1), transaction: "txn-" + contentType);
-        var delivery = await DeliverAsync(TestData.Device(1), message, "/wrp", contentType);
+        var message = TestEvents.DeviceStatus(TestNorns.Mac(1), transaction: "txn-" + contentType);
+        var delivery = await DeliverAsync(TestNorns.Mac(1), message, "/wrp", contentType);
 
         foreach (var scheme in new[] { DeliverySignatureScheme.StandardWebhooks, DeliverySignatureScheme.WebpaSignature, DeliverySignatureScheme.Both })
         {
-            var verified = new DeliveryVerifier(TestData.NornSecret, new DeliveryVerifierOptions { Scheme = scheme }).Verify(delivery.Header, delivery.Body);
+            var verified = new DeliveryVerifier(TestNorns.Secret, new DeliveryVerifierOptions { Scheme = scheme }).Verify(delivery.Header, delivery.Body);
             Assert.Equal(contentType, verified.ContentType);
             Assert.True(verified.IsWrp);
             Assert.Equal(message, verified.DecodeWrp());
             Assert.Equal(delivery.Body, verified.Body.ToArray());
         }
 
-        var checkedDelivery = new DeliveryVerifier(TestData.NornSecret).Verify(delivery.Header, delivery.Body);
+        var checkedDelivery = new DeliveryVerifier(TestNorns.Secret).Verify(delivery.Header, delivery.Body);
         Assert.StartsWith("msg_", checkedDelivery.WebhookId, StringComparison.Ordinal);
         Assert.InRange(checkedDelivery.Timestamp!.Value, DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddMinutes(1));
-        Assert.Equal("device-status/" + TestData.Device(1) + "/online", checkedDelivery.EventType);
-        Assert.Equal(TestData.Device(1), checkedDelivery.DeviceId);
+        Assert.Equal("device-status/" + TestNorns.Mac(1) + "/online", checkedDelivery.EventType);
+        Assert.Equal(TestNorns.Mac(1), checkedDelivery.DeviceId);
         Assert.Equal(message.TransactionUuid, checkedDelivery.TransactionId);
         Assert.Equal(message.Source, checkedDelivery.Source);
         Assert.Equal(message.Destination, checkedDelivery.Destination);
@@ -58,14 +59,14 @@ public sealed class DeliveryVerifierTests : IAsyncLifetime
     [Fact]
     public async Task Payload_deliveries_expose_the_raw_payload_with_its_own_content_type()
     {
-        var message = TestData.Event(TestData.Device(2), contentType: "text/plain", payload: "hello, consumer");
-        var delivery = await DeliverAsync(TestData.Device(2), message, "/payload", "payload");
+        var message = TestEvents.DeviceStatus(TestNorns.Mac(2), contentType: "text/plain", payload: "hello, consumer");
+        var delivery = await DeliverAsync(TestNorns.Mac(2), message, "/payload", "payload");
 
-        var verified = new DeliveryVerifier(TestData.NornSecret).Verify(delivery.Header, delivery.Body);
+        var verified = new DeliveryVerifier(TestNorns.Secret).Verify(delivery.Header, delivery.Body);
         Assert.Equal("text/plain", verified.ContentType);
         Assert.False(verified.IsWrp);
         Assert.Equal("hello, consumer", Encoding.UTF8.GetString(verified.Body.Span));
-        Assert.Equal(TestData.Device(2), verified.DeviceId);
+        Assert.Equal(TestNorns.Mac(2), verified.DeviceId);
         var ex = Assert.Throws<DeliveryBodyException>(verified.DecodeWrp);
         Assert.Contains("payload", ex.Message, StringComparison.Ordinal);
     }
@@ -74,8 +75,8 @@ public sealed class DeliveryVerifierTests : IAsyncLifetime
     public async Task A_whsec_secret_is_used_as_its_decoded_key_as_the_server_signs()
     {
         var secret = "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        var message = TestData.Event(TestData.Device(3));
-        var delivery = await DeliverAsync(TestData.Device(3), message, "/whsec", "application/json", secret);
+        var message = TestEvents.DeviceStatus(TestNorns.Mac(3));
+        var delivery = await DeliverAsync(TestNorns.Mac(3), message, "/whsec", "application/json", secret);
 
         Assert.Equal(message, new DeliveryVerifier(secret).Verify(delivery.Header, delivery.Body).DecodeWrp());
         Assert.Equal(message, new DeliveryVerifier(secret, new() { Scheme = DeliverySignatureScheme.Both }).Verify(delivery.Header, delivery.Body).DecodeWrp());
@@ -84,31 +85,31 @@ public sealed class DeliveryVerifierTests : IAsyncLifetime
     [Fact]
     public async Task Tampered_bodies_and_wrong_secrets_are_rejected_under_every_scheme()
     {
-        var delivery = await DeliverAsync(TestData.Device(4), TestData.Event(TestData.Device(4)), "/tamper", "application/json");
+        var delivery = await DeliverAsync(TestNorns.Mac(4), TestEvents.DeviceStatus(TestNorns.Mac(4)), "/tamper", "application/json");
         var tampered = delivery.Body.ToArray();
         tampered[^2] ^= 0x01;
 
         foreach (var scheme in new[] { DeliverySignatureScheme.StandardWebhooks, DeliverySignatureScheme.WebpaSignature, DeliverySignatureScheme.Both })
         {
             var options = new DeliveryVerifierOptions { Scheme = scheme };
-            Assert.Throws<DeliverySignatureException>(() => new DeliveryVerifier(TestData.NornSecret, options).Verify(delivery.Header, tampered));
+            Assert.Throws<DeliverySignatureException>(() => new DeliveryVerifier(TestNorns.Secret, options).Verify(delivery.Header, tampered));
             Assert.Throws<DeliverySignatureException>(() => new DeliveryVerifier("another-secret", options).Verify(delivery.Header, delivery.Body));
-            new DeliveryVerifier(TestData.NornSecret, options).Verify(delivery.Header, delivery.Body); // the original still passes
+            new DeliveryVerifier(TestNorns.Secret, options).Verify(delivery.Header, delivery.Body); // the original still passes
         }
 
         // A changed webhook-id breaks the Standard Webhooks signature (it is signed too).
         string? OtherId(string name) => name.Equals("webhook-id", StringComparison.OrdinalIgnoreCase) ? "msg_other" : delivery.Header(name);
-        Assert.Throws<DeliverySignatureException>(() => new DeliveryVerifier(TestData.NornSecret).Verify(OtherId, delivery.Body));
+        Assert.Throws<DeliverySignatureException>(() => new DeliveryVerifier(TestNorns.Secret).Verify(OtherId, delivery.Body));
     }
 
     [Fact]
     public async Task Stale_and_future_timestamps_are_rejected_and_the_tolerance_is_honoured()
     {
-        var delivery = await DeliverAsync(TestData.Device(5), TestData.Event(TestData.Device(5)), "/stale", "application/json");
+        var delivery = await DeliverAsync(TestNorns.Mac(5), TestEvents.DeviceStatus(TestNorns.Mac(5)), "/stale", "application/json");
         var signedAt = DateTimeOffset.FromUnixTimeSeconds(long.Parse(delivery.Header("webhook-timestamp")!, System.Globalization.CultureInfo.InvariantCulture));
 
         DeliveryVerifier At(DateTimeOffset now, TimeSpan? tolerance = null) =>
-            new(TestData.NornSecret, new DeliveryVerifierOptions { TimeProvider = new FakeTimeProvider(now), Tolerance = tolerance ?? TimeSpan.FromMinutes(5) });
+            new(TestNorns.Secret, new DeliveryVerifierOptions { TimeProvider = new FakeTimeProvider(now), Tolerance = tolerance ?? TimeSpan.FromMinutes(5) });
 
         At(signedAt + TimeSpan.FromMinutes(5)).Verify(delivery.Header, delivery.Body);
         var stale = Assert.Throws<DeliveryTimestampException>(() => At(signedAt + TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(1)).Verify(delivery.Header, delivery.Body));
@@ -119,31 +120,31 @@ public sealed class DeliveryVerifierTests : IAsyncLifetime
         At(signedAt + TimeSpan.FromHours(1), TimeSpan.FromHours(2)).Verify(delivery.Header, delivery.Body);
 
         // Caduceus's signature has no timestamp: only the Standard Webhooks check rejects a replay.
-        new DeliveryVerifier(TestData.NornSecret, new() { Scheme = DeliverySignatureScheme.WebpaSignature, TimeProvider = new FakeTimeProvider(signedAt.AddDays(1)) })
+        new DeliveryVerifier(TestNorns.Secret, new() { Scheme = DeliverySignatureScheme.WebpaSignature, TimeProvider = new FakeTimeProvider(signedAt.AddDays(1)) })
             .Verify(delivery.Header, delivery.Body);
 
         string? Garbled(string name) => name.Equals("webhook-timestamp", StringComparison.OrdinalIgnoreCase) ? "yesterday" : delivery.Header(name);
-        Assert.Throws<DeliveryTimestampException>(() => new DeliveryVerifier(TestData.NornSecret).Verify(Garbled, delivery.Body));
+        Assert.Throws<DeliveryTimestampException>(() => new DeliveryVerifier(TestNorns.Secret).Verify(Garbled, delivery.Body));
     }
 
     [Fact]
     public async Task Unsigned_deliveries_are_rejected_for_a_missing_signature()
     {
-        var delivery = await DeliverAsync(TestData.Device(6), TestData.Event(TestData.Device(6)), "/unsigned", "application/json", secret: null);
+        var delivery = await DeliverAsync(TestNorns.Mac(6), TestEvents.DeviceStatus(TestNorns.Mac(6)), "/unsigned", "application/json", secret: null);
         Assert.NotNull(delivery.Header("webhook-id"));
         Assert.Null(delivery.Header("webhook-signature"));
 
-        var standard = Assert.Throws<DeliverySignatureException>(() => new DeliveryVerifier(TestData.NornSecret).Verify(delivery.Header, delivery.Body));
+        var standard = Assert.Throws<DeliverySignatureException>(() => new DeliveryVerifier(TestNorns.Secret).Verify(delivery.Header, delivery.Body));
         Assert.Contains("webhook-signature header is missing", standard.Message, StringComparison.Ordinal);
         var webpa = Assert.Throws<DeliverySignatureException>(
-            () => new DeliveryVerifier(TestData.NornSecret, new() { Scheme = DeliverySignatureScheme.WebpaSignature }).Verify(delivery.Header, delivery.Body));
+            () => new DeliveryVerifier(TestNorns.Secret, new() { Scheme = DeliverySignatureScheme.WebpaSignature }).Verify(delivery.Header, delivery.Body));
         Assert.Contains("X-Webpa-Signature header is missing", webpa.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Headers_as_an_HttpHeaders_collection_with_several_signatures_and_the_codex_header_alone()
     {
-        var delivery = await DeliverAsync(TestData.Device(7), TestData.Event(TestData.Device(7)), "/headers", "application/msgpack");
+        var delivery = await DeliverAsync(TestNorns.Mac(7), TestEvents.DeviceStatus(TestNorns.Mac(7)), "/headers", "application/msgpack");
         var real = delivery.Header("webhook-signature")!;
         var decoy = "v1," + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
@@ -157,9 +158,9 @@ public sealed class DeliveryVerifierTests : IAsyncLifetime
         }
 
         request.Headers.TryAddWithoutValidation("webhook-signature", decoy + " v1a,c2lnbmF0dXJl " + real);
-        var verifier = new DeliveryVerifier(TestData.NornSecret);
+        var verifier = new DeliveryVerifier(TestNorns.Secret);
         Assert.Null(verifier.Verify(request.Headers, delivery.Body).ContentType); // Content-Type lives in the content headers
-        Assert.Equal(TestData.Device(7), verifier.Verify(request.Headers, delivery.Body).DeviceId);
+        Assert.Equal(TestNorns.Mac(7), verifier.Verify(request.Headers, delivery.Body).DeviceId);
 
         request.Headers.Remove("webhook-signature");
         request.Headers.TryAddWithoutValidation("webhook-signature", [decoy, real]); // two header lines
@@ -173,7 +174,7 @@ public sealed class DeliveryVerifierTests : IAsyncLifetime
         request.Headers.TryAddWithoutValidation("webhook-signature", decoy);
         Assert.Throws<DeliverySignatureException>(() => verifier.Verify(request.Headers, delivery.Body));
 
-        var webpa = new DeliveryVerifier(TestData.NornSecret, new() { Scheme = DeliverySignatureScheme.WebpaSignature });
+        var webpa = new DeliveryVerifier(TestNorns.Secret, new() { Scheme = DeliverySignatureScheme.WebpaSignature });
         request.Headers.Remove("X-Webpa-Signature");
         webpa.Verify(request.Headers, delivery.Body); // X-Codex-Signature carries the same value
         request.Headers.Remove("X-Codex-Signature");
@@ -245,10 +246,10 @@ public sealed class DeliveryVerifierTests : IAsyncLifetime
     }
 
     /// <summary>Registers a norn to a sink path, posts one event to the server, and returns what the sink received.</summary>
-    private async Task<RecordedRequest> DeliverAsync(string device, WrpMessage message, string path, string contentType, string? secret = TestData.NornSecret)
+    private async Task<RecordedRequest> DeliverAsync(string device, WrpMessage message, string path, string contentType, string? secret = TestNorns.Secret)
     {
         var client = _server.ClientFor("alice");
-        await client.CreateOrUpdateAsync(TestData.Norn(device, _sink.Url(path), secret: secret, contentType: contentType), Ct);
+        await client.CreateOrUpdateAsync(TestNorns.HttpRequest(device, _sink.Url(path), secret: secret, contentType: contentType), Ct);
         await _server.PostEventAsync(message);
         return Assert.Single(await _sink.WaitForRequestsAsync(1, path));
     }

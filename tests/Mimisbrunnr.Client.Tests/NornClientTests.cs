@@ -1,5 +1,6 @@
 using System.Net;
 using Mimisbrunnr.Norns;
+using Mimisbrunnr.Testing;
 
 namespace Mimisbrunnr.Client.Tests;
 
@@ -24,7 +25,7 @@ public sealed class NornClientTests : IAsyncLifetime
     public async Task CreateOrUpdate_creates_then_updates_the_same_norn()
     {
         var client = _server.ClientFor("alice");
-        var request = TestData.Norn("MAC:11-22-33-44-55-66", Hook, ttl: 600, contentType: "application/msgpack");
+        var request = TestNorns.HttpRequest("MAC:11-22-33-44-55-66", Hook, ttl: 600, contentType: "application/msgpack", secret: TestNorns.Secret);
 
         var (created, wasCreated) = await client.CreateOrUpdateAsync(request, Ct);
         Assert.True(wasCreated);
@@ -47,7 +48,7 @@ public sealed class NornClientTests : IAsyncLifetime
     public async Task Get_returns_the_norn_and_null_for_unknown_ids_and_other_owners_norns()
     {
         var alice = _server.ClientFor("alice");
-        var (norn, _) = await alice.CreateOrUpdateAsync(TestData.Norn(TestData.Device(1), Hook), Ct);
+        var (norn, _) = await alice.CreateOrUpdateAsync(TestNorns.HttpRequest(TestNorns.Mac(1), Hook, secret: TestNorns.Secret), Ct);
 
         var fetched = await alice.GetAsync(norn.Id, Ct);
         Assert.NotNull(fetched);
@@ -63,7 +64,7 @@ public sealed class NornClientTests : IAsyncLifetime
     public async Task Update_replaces_the_norn_and_unknown_ids_throw_not_found()
     {
         var client = _server.ClientFor("alice");
-        var request = TestData.Norn(TestData.Device(2), Hook);
+        var request = TestNorns.HttpRequest(TestNorns.Mac(2), Hook, secret: TestNorns.Secret);
         var (norn, _) = await client.CreateOrUpdateAsync(request, Ct);
 
         var filter = new NornFilter { Events = ["^device-status/.*/online$"] };
@@ -88,7 +89,7 @@ public sealed class NornClientTests : IAsyncLifetime
     public async Task Delete_answers_true_then_false()
     {
         var client = _server.ClientFor("alice");
-        var (norn, _) = await client.CreateOrUpdateAsync(TestData.Norn(TestData.Device(3), Hook), Ct);
+        var (norn, _) = await client.CreateOrUpdateAsync(TestNorns.HttpRequest(TestNorns.Mac(3), Hook, secret: TestNorns.Secret), Ct);
 
         Assert.False(await _server.ClientFor("bob").DeleteAsync(norn.Id, Ct));
         Assert.True(await client.DeleteAsync(norn.Id, Ct));
@@ -100,7 +101,7 @@ public sealed class NornClientTests : IAsyncLifetime
     public async Task Renew_extends_the_ttl_keeps_the_secret_and_registers_again_after_expiry()
     {
         var client = _server.ClientFor("renewer");
-        var registration = TestData.Norn(TestData.Device(4), Hook, ttl: 30);
+        var registration = TestNorns.HttpRequest(TestNorns.Mac(4), Hook, ttl: 30, secret: TestNorns.Secret);
         var (norn, _) = await client.CreateOrUpdateAsync(registration, Ct);
 
         var (renewed, created) = await client.RenewAsync(registration, TimeSpan.FromSeconds(1.2), Ct);
@@ -129,10 +130,10 @@ public sealed class NornClientTests : IAsyncLifetime
         var ids = new List<string>();
         for (var i = 0; i < 250; i++)
         {
-            ids.Add((await client.CreateOrUpdateAsync(TestData.Norn(TestData.Device(1000 + i), Hook), Ct)).Norn.Id);
+            ids.Add((await client.CreateOrUpdateAsync(TestNorns.HttpRequest(TestNorns.Mac(1000 + i), Hook, secret: TestNorns.Secret), Ct)).Norn.Id);
         }
 
-        await _server.ClientFor("alice").CreateOrUpdateAsync(TestData.Norn(TestData.Device(5), Hook), Ct); // not pager's
+        await _server.ClientFor("alice").CreateOrUpdateAsync(TestNorns.HttpRequest(TestNorns.Mac(5), Hook, secret: TestNorns.Secret), Ct); // not pager's
         recorder.Requests.Clear();
 
         var listed = new List<NornResponse>();
@@ -147,9 +148,9 @@ public sealed class NornClientTests : IAsyncLifetime
         Assert.All(pages, p => Assert.Equal(HttpMethod.Get, p.Method));
         Assert.Contains("after=", pages[1].Uri.Query, StringComparison.Ordinal);
 
-        Assert.Empty(await client.ListAsync(TestData.Device(5), Ct).ToListAsync(Ct)); // alice's device: none of pager's
+        Assert.Empty(await client.ListAsync(TestNorns.Mac(5), Ct).ToListAsync(Ct)); // alice's device: none of pager's
         var byDevice = await client.ListAsync("MAC:00-00-00-00-04-0A", Ct).ToListAsync(Ct); // Device(1034), another spelling
-        Assert.Equal(TestData.Device(1034), Assert.Single(byDevice).DeviceId);
+        Assert.Equal(TestNorns.Mac(1034), Assert.Single(byDevice).DeviceId);
     }
 
     [Fact]
@@ -158,7 +159,7 @@ public sealed class NornClientTests : IAsyncLifetime
         var client = _server.ClientFor("alice");
 
         var tooLong = await Assert.ThrowsAsync<MimisbrunnrValidationException>(
-            () => client.CreateOrUpdateAsync(TestData.Norn(TestData.Device(6), Hook, ttl: 90_000), Ct));
+            () => client.CreateOrUpdateAsync(TestNorns.HttpRequest(TestNorns.Mac(6), Hook, ttl: 90_000, secret: TestNorns.Secret), Ct));
         Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
         Assert.Equal("ttl", tooLong.Field);
         Assert.Equal("range", tooLong.Rule);
@@ -169,7 +170,7 @@ public sealed class NornClientTests : IAsyncLifetime
         Assert.Equal(400, tooLong.Problem!.Status);
 
         var noDestination = await Assert.ThrowsAsync<MimisbrunnrValidationException>(
-            () => client.CreateOrUpdateAsync(new NornRequest { DeviceId = TestData.Device(6), Ttl = 60 }, Ct));
+            () => client.CreateOrUpdateAsync(new NornRequest { DeviceId = TestNorns.Mac(6), Ttl = 60 }, Ct));
         Assert.Equal("destination", noDestination.Field);
         Assert.Equal("required", noDestination.Rule);
 
@@ -192,7 +193,7 @@ public sealed class NornClientTests : IAsyncLifetime
     [Fact]
     public async Task Another_owners_device_and_destination_throw_conflict()
     {
-        var request = TestData.Norn(TestData.Device(7), Hook);
+        var request = TestNorns.HttpRequest(TestNorns.Mac(7), Hook, secret: TestNorns.Secret);
         await _server.ClientFor("alice").CreateOrUpdateAsync(request, Ct);
 
         var conflict = await Assert.ThrowsAsync<MimisbrunnrConflictException>(() => _server.ClientFor("bob").CreateOrUpdateAsync(request, Ct));
@@ -207,7 +208,7 @@ public sealed class NornClientTests : IAsyncLifetime
     {
         var huge = new NornFilter { Metadata = new Dictionary<string, string> { ["/big"] = new('x', 70 * 1024) } };
         var ex = await Assert.ThrowsAsync<MimisbrunnrApiException>(
-            () => _server.ClientFor("alice").CreateOrUpdateAsync(TestData.Norn(TestData.Device(8), Hook, filter: huge), Ct));
+            () => _server.ClientFor("alice").CreateOrUpdateAsync(TestNorns.HttpRequest(TestNorns.Mac(8), Hook, filter: huge, secret: TestNorns.Secret), Ct));
         Assert.Equal(typeof(MimisbrunnrApiException), ex.GetType());
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, ex.StatusCode);
         Assert.Contains("exceeds the limit of 65536 bytes", ex.Detail, StringComparison.Ordinal);
@@ -217,14 +218,14 @@ public sealed class NornClientTests : IAsyncLifetime
     public async Task A_reached_quota_throws_rate_limited_with_retry_after()
     {
         var client = _server.ClientFor("alice");
-        var device = TestData.Device(9);
+        var device = TestNorns.Mac(9);
         for (var i = 0; i < 3; i++)
         {
-            await client.CreateOrUpdateAsync(TestData.Norn(device, new Uri($"http://127.0.0.1:9/hook{i}")), Ct);
+            await client.CreateOrUpdateAsync(TestNorns.HttpRequest(device, new Uri($"http://127.0.0.1:9/hook{i}"), secret: TestNorns.Secret), Ct);
         }
 
         var limited = await Assert.ThrowsAsync<MimisbrunnrRateLimitedException>(
-            () => client.CreateOrUpdateAsync(TestData.Norn(device, new Uri("http://127.0.0.1:9/hook3")), Ct));
+            () => client.CreateOrUpdateAsync(TestNorns.HttpRequest(device, new Uri("http://127.0.0.1:9/hook3"), secret: TestNorns.Secret), Ct));
         Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
         Assert.Equal(TimeSpan.FromSeconds(7), limited.RetryAfter);
         Assert.Equal("perDevice", limited.Rule);
@@ -243,7 +244,7 @@ public sealed class NornClientTests : IAsyncLifetime
         Assert.EndsWith(": upstream down", gateway.Message, StringComparison.Ordinal);
 
         var html = await Assert.ThrowsAsync<MimisbrunnrApiException>(
-            () => client.CreateOrUpdateAsync(TestData.Norn(TestData.Device(10), Hook), Ct));
+            () => client.CreateOrUpdateAsync(TestNorns.HttpRequest(TestNorns.Mac(10), Hook, secret: TestNorns.Secret), Ct));
         Assert.Equal(HttpStatusCode.OK, html.StatusCode);
         Assert.Contains("Welcome to the proxy", html.Message, StringComparison.Ordinal);
         Assert.IsAssignableFrom<System.Text.Json.JsonException>(html.InnerException);
@@ -269,24 +270,27 @@ public sealed class NornClientTests : IAsyncLifetime
         {
             await cancelled.CancelAsync();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(
-                () => client.CreateOrUpdateAsync(TestData.Norn(TestData.Device(11), Hook), cancelled.Token));
+                () => client.CreateOrUpdateAsync(TestNorns.HttpRequest(TestNorns.Mac(11), Hook, secret: TestNorns.Secret), cancelled.Token));
         }
 
-        Assert.Empty(await client.ListAsync(TestData.Device(11), Ct).ToListAsync(Ct)); // nothing was sent
+        Assert.Empty(await client.ListAsync(TestNorns.Mac(11), Ct).ToListAsync(Ct)); // nothing was sent
 
-        var slow = _server.ClientFor("alice", handlers: new HeaderHandler(TestServer.DelayHeader, "10000"));
-        using (var soon = new CancellationTokenSource(TimeSpan.FromMilliseconds(200)))
+        // During the request: the server holds it and never answers, so only the cancellation can end the call (the
+        // bound only turns a hang into a failure).
+        var held = _server.ClientFor("alice", handlers: new HeaderHandler(TestServer.HoldHeader, "1"));
+        using (var cancel = new CancellationTokenSource())
         {
-            var started = DateTime.UtcNow;
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => slow.GetAsync(new string('0', 64), soon.Token));
-            Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(8), "the call waited for the slow server");
+            var call = held.GetAsync(new string('0', 64), cancel.Token);
+            await _server.RequestHeld.WaitAsync(Eventually.DefaultTimeout, Ct);
+            await cancel.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.WaitAsync(Eventually.DefaultTimeout, Ct));
         }
 
         var recorder = new RecordingHandler();
         var pager = _server.ClientFor("pager", handlers: [new HeaderHandler(TestServer.PageSizeHeader, "1"), recorder]);
         for (var i = 0; i < 3; i++)
         {
-            await pager.CreateOrUpdateAsync(TestData.Norn(TestData.Device(2000 + i), Hook), Ct);
+            await pager.CreateOrUpdateAsync(TestNorns.HttpRequest(TestNorns.Mac(2000 + i), Hook, secret: TestNorns.Secret), Ct);
         }
 
         recorder.Requests.Clear();
@@ -311,7 +315,7 @@ public sealed class NornClientTests : IAsyncLifetime
         foreach (var path in new[] { "api/v1", "api/v1/" })
         {
             var client = prefixed.ClientFor("alice", path: path);
-            var (norn, _) = await client.CreateOrUpdateAsync(TestData.Norn(TestData.Device(12), Hook), Ct);
+            var (norn, _) = await client.CreateOrUpdateAsync(TestNorns.HttpRequest(TestNorns.Mac(12), Hook, secret: TestNorns.Secret), Ct);
             Assert.NotNull(await client.GetAsync(norn.Id, Ct));
             Assert.Single(await client.ListAsync(cancellationToken: Ct).ToListAsync(Ct));
         }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Mimisbrunnr.Client.Verification;
+using Mimisbrunnr.Testing;
 using Mimisbrunnr.Wrp;
 
 namespace Mimisbrunnr.Client.Tests;
@@ -34,10 +35,10 @@ public sealed class ReadmeExamplesTests
         var registration = ReadmeExamples.Registration(new Uri(consumer, "deliveries"), new Uri(consumer, "cutoff"), Secret);
         var norn = await ReadmeExamples.RegisterAsync(norns, registration, Ct);
 
-        await server.PostEventAsync(TestData.Event("mac:112233445566", eventName: "offline")); // filtered out
-        var online = TestData.Event("mac:112233445566", eventName: "online", transaction: "readme");
+        await server.PostEventAsync(TestEvents.DeviceStatus("mac:112233445566", eventName: "offline")); // filtered out
+        var online = TestEvents.DeviceStatus("mac:112233445566", eventName: "online", transaction: "readme");
         await server.PostEventAsync(online);
-        await TestData.EventuallyAsync(() => Task.FromResult(!received.IsEmpty), "the delivery");
+        await Eventually.TrueAsync(() => !received.IsEmpty, "the delivery");
         var (delivery, message) = Assert.Single(received);
         Assert.Equal(online, message);
         Assert.Equal("device-status/mac:112233445566/online", delivery.EventType);

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using System.Globalization;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Claims;
 using System.Security.Cryptography;
@@ -7,32 +7,30 @@ using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Mimisbrunnr.DependencyInjection;
 using Mimisbrunnr.Hosting;
+using Mimisbrunnr.Testing.Http;
 using Mimisbrunnr.Wrp;
 
 namespace Mimisbrunnr.Client.Tests;
 
 /// <summary>
-/// A real Mimisbrunnr host on Kestrel/127.0.0.1 (in-memory store, loopback destinations allowed) with an
-/// authentication scheme that accepts Basic users from <see cref="Users"/> and bearer tokens from <see cref="Tokens"/>.
+/// The shared <see cref="MimisbrunnrTestHost"/> (in-memory store, loopback destinations allowed) with what the client SDK
+/// needs of a server: an authentication scheme that accepts Basic users from <see cref="Users"/> and bearer tokens
+/// from <see cref="Tokens"/>, and a few hooks around the real endpoints.
 /// </summary>
 /// <remarks>
-/// Test hooks around the real endpoints: <c>X-Test-Delay: ms</c> delays a request; <c>X-Test-Page-Size: n</c> asks
-/// <c>GET /norns</c> for pages of n; <c>/broken/…</c> answers what a
-/// proxy or another service might (plain text, HTML, a foreign Link).
+/// Hooks: <c>X-Test-Hold</c> holds a request until the client gives up or the server stops (and completes
+/// <see cref="RequestHeld"/>); <c>X-Test-Page-Size: n</c> asks <c>GET /norns</c> for pages of n; <c>/broken/…</c>
+/// answers what a proxy or another service might (plain text, HTML, a foreign Link).
 /// </remarks>
 internal sealed class TestServer : IAsyncDisposable
 {
-    public const string EventsSecret = "events-secret";
-    public const string DelayHeader = "X-Test-Delay";
+    public const string HoldHeader = "X-Test-Hold";
     public const string PageSizeHeader = "X-Test-Page-Size";
 
     public static readonly IReadOnlyDictionary<string, string> Users = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -44,64 +42,63 @@ internal sealed class TestServer : IAsyncDisposable
         ["reader"] = "the-readme",
     };
 
-    private readonly WebApplication _app;
+    private readonly MimisbrunnrTestHost _host;
+    private readonly TaskCompletionSource _held;
     private readonly List<HttpClient> _clients = [];
 
-    private TestServer(WebApplication app, Uri baseAddress)
+    private TestServer(MimisbrunnrTestHost host, TaskCompletionSource held)
     {
-        _app = app;
-        BaseAddress = baseAddress;
+        _host = host;
+        _held = held;
     }
 
     /// <summary>The root of the host, <c>http://127.0.0.1:port/</c>.</summary>
-    public Uri BaseAddress { get; }
+    public Uri BaseAddress => _host.BaseAddress;
 
     /// <summary>The bearer tokens the host accepts.</summary>
-    public TokenRegistry Tokens => _app.Services.GetRequiredService<TokenRegistry>();
+    public TokenRegistry Tokens => _host.Services.GetRequiredService<TokenRegistry>();
+
+    /// <summary>Completes when a request with <see cref="HoldHeader"/> has reached the server and is being held.</summary>
+    public Task RequestHeld => _held.Task;
 
     public static async Task<TestServer> StartAsync(
         Action<MimisbrunnrOptions>? engine = null,
         string prefix = "",
         TimeProvider? clock = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(new TokenRegistry(clock ?? TimeProvider.System));
-        builder.Services
-            .AddMimisbrunnr(options =>
-            {
-                options.Destinations.AllowPrivateNetworks = true;
-                options.Delivery.RetryBaseDelay = TimeSpan.FromMilliseconds(10);
-                engine?.Invoke(options);
-            })
-            .UseInMemoryStore()
-            .ConfigureEvents(options => options.Secret = EventsSecret)
-            .ConfigureApi(options => options.QuotaRetryAfterSeconds = 7);
-        builder.Services.AddAuthentication(TestAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, TestAuthenticationHandler>(TestAuthenticationHandler.SchemeName, null);
-        var app = builder.Build();
-        app.Use(async (context, next) =>
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var host = await MimisbrunnrTestHost.StartAsync(o =>
         {
-            if (context.Request.Headers.TryGetValue(DelayHeader, out var delay))
+            o.Prefix = prefix;
+            o.Engine += engine;
+            o.Services += services => services.AddSingleton(new TokenRegistry(clock ?? TimeProvider.System));
+            o.Mimisbrunnr += builder => builder.ConfigureApi(api => api.QuotaRetryAfterSeconds = 7);
+            o.Authentication = services => services.AddAuthentication(TestAuthenticationHandler.SchemeName)
+                .AddScheme<AuthenticationSchemeOptions, TestAuthenticationHandler>(TestAuthenticationHandler.SchemeName, null);
+            o.App += app =>
             {
-                await Task.Delay(int.Parse(delay.ToString(), CultureInfo.InvariantCulture), context.RequestAborted);
-            }
+                app.Use(async (context, next) =>
+                {
+                    if (context.Request.Headers.ContainsKey(HoldHeader))
+                    {
+                        held.TrySetResult();
+                        var stopping = context.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+                        using var gone = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+                        await new TaskCompletionSource().Task.WaitAsync(gone.Token); // never answered
+                    }
 
-            // Small pages without a page-size parameter in the SDK: add the server's own limit to a first page.
-            if (context.Request.Headers.TryGetValue(PageSizeHeader, out var limit) && !context.Request.Query.ContainsKey("limit"))
-            {
-                context.Request.QueryString = context.Request.QueryString.Add("limit", limit.ToString());
-            }
+                    // Small pages without a page-size parameter in the SDK: add the server's own limit to a first page.
+                    if (context.Request.Headers.TryGetValue(PageSizeHeader, out var limit) && !context.Request.Query.ContainsKey("limit"))
+                    {
+                        context.Request.QueryString = context.Request.QueryString.Add("limit", limit.ToString());
+                    }
 
-            await next(context);
+                    await next(context);
+                });
+                MapBrokenEndpoints(app);
+            };
         });
-        app.UseAuthentication();
-        app.MapMimisbrunnr(prefix);
-        MapBrokenEndpoints(app);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new TestServer(app, new Uri(address.TrimEnd('/') + "/"));
+        return new TestServer(host, held);
     }
 
     /// <summary>A client authenticated as a Basic user of <see cref="Users"/>, built by hand (no DI).</summary>
@@ -128,17 +125,9 @@ internal sealed class TestServer : IAsyncDisposable
         return client;
     }
 
-    /// <summary>Posts an event to <c>/events</c> the way Caduceus does (msgpack, X-Webpa-Signature).</summary>
-    public async Task PostEventAsync(WrpMessage message)
-    {
-        var body = WrpMsgPack.Encode(message);
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(BaseAddress, "events")) { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/msgpack");
-        request.Headers.Add("X-Webpa-Signature", "sha1=" + Convert.ToHexStringLower(HMACSHA1.HashData(Encoding.UTF8.GetBytes(EventsSecret), body)));
-        using var http = new HttpClient();
-        using var response = await http.SendAsync(request);
-        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
-    }
+    /// <summary>Posts an event to <c>/events</c> the way Caduceus does (msgpack, signed) and expects 202.</summary>
+    public async Task PostEventAsync(WrpMessage message) =>
+        Assert.Equal(HttpStatusCode.Accepted, await _host.PostEventAsync(message));
 
     public async ValueTask DisposeAsync()
     {
@@ -147,8 +136,7 @@ internal sealed class TestServer : IAsyncDisposable
             client.Dispose();
         }
 
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await _host.DisposeAsync();
     }
 
     private static void MapBrokenEndpoints(WebApplication app)
@@ -184,6 +172,7 @@ internal sealed class TestServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Basic users of <see cref="Users"/> and bearer tokens of <see cref="TokenRegistry"/>.</summary>
     private sealed class TestAuthenticationHandler(
         IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, TokenRegistry tokens)
         : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
@@ -216,9 +205,9 @@ internal sealed class TestServer : IAsyncDisposable
                 return Task.FromResult(AuthenticateResult.Fail("bad credentials"));
             }
 
-            // Every test user is an operator of every partner: these tests are about the client, not tenancy.
-            var identity = new ClaimsIdentity(
-                [new Claim(ClaimTypes.NameIdentifier, user), new Claim("allowedResources.allowedPartners", "*")], SchemeName);
+            // Every partner, as an operator: the tenancy rules are the server's tests' business.
+            Claim[] claims = [new(ClaimTypes.NameIdentifier, user), new(TestUserAuthenticationHandler.PartnerClaim, "*")];
+            var identity = new ClaimsIdentity(claims, SchemeName);
             return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
         }
     }

@@ -1,8 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.DependencyInjection;
+using Mimisbrunnr.Testing;
+using Mimisbrunnr.Testing.Http;
 using Mimisbrunnr.Wrp;
 
 namespace Mimisbrunnr.Hosting.Tests;
@@ -17,8 +18,8 @@ public sealed class EventLimitsTests : SinkAndDatabaseTest
     [InlineData(true)]
     public async Task A_two_mebibyte_event_is_accepted_and_delivered_when_the_limit_allows_it(bool chunked)
     {
-        await using var host = await TestHost.StartAsync(Database.Path, events: o => o.MaxBodyBytes = 4 * 1024 * 1024);
-        using var created = await host.SendAsync(HttpMethod.Post, "norns", "alice", NornJson.Http("mac:112233445566", Sink.Url("/big"), contentType: "application/msgpack"));
+        await using var host = await StartHostAsync(o => o.Events += e => e.MaxBodyBytes = 4 * 1024 * 1024);
+        using var created = await host.SendAsync(HttpMethod.Post, "norns", "alice", TestNorns.HttpRequest("mac:112233445566", Sink.Url("/big"), secret: TestNorns.Secret, contentType: "application/msgpack").ToJson());
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var message = Event(TwoMiB);
         var body = WrpMsgPack.Encode(message);
@@ -34,7 +35,7 @@ public sealed class EventLimitsTests : SinkAndDatabaseTest
     public async Task A_limit_above_the_servers_own_body_cap_is_honoured()
     {
         // Kestrel refuses bodies over 30,000,000 bytes unless told otherwise; a host allowing more must get them.
-        await using var host = await TestHost.StartAsync(Database.Path, events: o => o.MaxBodyBytes = 40 * 1024 * 1024);
+        await using var host = await StartHostAsync(o => o.Events += e => e.MaxBodyBytes = 40 * 1024 * 1024);
 
         using var response = await PostAsync(host, WrpMsgPack.Encode(Event(31 * 1000 * 1000)), chunked: true);
 
@@ -46,7 +47,7 @@ public sealed class EventLimitsTests : SinkAndDatabaseTest
     [InlineData(true)]
     public async Task A_body_over_the_limit_is_answered_413(bool chunked)
     {
-        await using var host = await TestHost.StartAsync(Database.Path, events: o => o.MaxBodyBytes = 1024 * 1024);
+        await using var host = await StartHostAsync(o => o.Events += e => e.MaxBodyBytes = 1024 * 1024);
 
         using var response = await PostAsync(host, WrpMsgPack.Encode(Event(TwoMiB)), chunked);
 
@@ -56,8 +57,8 @@ public sealed class EventLimitsTests : SinkAndDatabaseTest
     [Fact]
     public async Task A_fallback_policy_of_the_host_does_not_refuse_caduceus()
     {
-        await using var host = await TestHost.StartAsync(Database.Path, services: s => s.AddAuthorization(o =>
-            o.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build()));
+        await using var host = await StartHostAsync(o => o.Services += s => s.AddAuthorization(a =>
+            a.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build()));
 
         using var events = await PostAsync(host, WrpMsgPack.Encode(Event(16)), chunked: false);
         using var anonymous = await host.SendAsync(HttpMethod.Get, "norns", user: null);
@@ -66,22 +67,15 @@ public sealed class EventLimitsTests : SinkAndDatabaseTest
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
     }
 
-    private static WrpMessage Event(int payloadBytes) => new()
-    {
-        Type = MessageType.SimpleEvent,
-        Source = "mac:112233445566/parodus",
-        Destination = "event:device-status/mac:112233445566/online",
-        TransactionUuid = "t-big",
-        ContentType = "application/octet-stream",
-        Payload = Encoding.ASCII.GetBytes(new string('x', payloadBytes)),
-    };
+    private static WrpMessage Event(int payloadBytes) => TestEvents.DeviceStatus(
+        "mac:112233445566", transaction: "t-big", contentType: "application/octet-stream", payload: new string('x', payloadBytes));
 
-    private static Task<HttpResponseMessage> PostAsync(TestHost host, byte[] body, bool chunked)
+    private static Task<HttpResponseMessage> PostAsync(MimisbrunnrTestHost host, byte[] body, bool chunked)
     {
         HttpContent content = chunked ? new StreamContent(new NonSeekableStream(body)) : new ByteArrayContent(body);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/msgpack");
         var request = new HttpRequestMessage(HttpMethod.Post, "events") { Content = content };
-        request.Headers.Add("X-Webpa-Signature", TestHost.Sign(TestHost.EventsSecret, body));
+        EventSigning.SignEvent(request, MimisbrunnrTestHost.EventsSecret, body);
         return host.Client.SendAsync(request, TestContext.Current.CancellationToken);
     }
 

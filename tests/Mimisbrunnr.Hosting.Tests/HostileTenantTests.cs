@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -8,6 +7,8 @@ using Microsoft.Extensions.Options;
 using Mimisbrunnr.Delivery;
 using Mimisbrunnr.Diagnostics;
 using Mimisbrunnr.Dispatch;
+using Mimisbrunnr.Testing;
+using Mimisbrunnr.Testing.Http;
 using Mimisbrunnr.Wrp;
 
 namespace Mimisbrunnr.Hosting.Tests;
@@ -31,12 +32,10 @@ public sealed class HostileTenantTests : SinkAndDatabaseTest
         blackHole.Start(1_000); // accepts connections (the kernel does) and never answers
         var blackHoleUrl = $"http://127.0.0.1:{((IPEndPoint)blackHole.LocalEndpoint).Port}";
         var hungLookups = new TaskCompletionSource<IPAddress[]>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var drops = new Dictionary<string, long>();
-        var lookups = new Dictionary<string, long>();
 
-        await using var host = await TestHost.StartAsync(
-            Database.Path,
-            engine: o =>
+        await using var host = await StartHostAsync(h =>
+        {
+            h.Engine = o =>
             {
                 o.Delivery.MaxBufferedBytesPerOwner = 64 * 1024;
                 o.Delivery.MaxConcurrentSendsPerOwner = 16;
@@ -45,12 +44,12 @@ public sealed class HostileTenantTests : SinkAndDatabaseTest
                 o.Destinations.DnsTimeout = TimeSpan.FromMilliseconds(200);
                 o.Destinations.MaxConcurrentDnsLookups = 4;
                 o.Quotas.MaxNornsPerDevice = NornsPerDevice;
-            },
-            services: s => s.AddSingleton(sp => new HostResolver(
+            };
+            h.Services = s => s.AddSingleton(sp => new HostResolver(
                 sp.GetRequiredService<IOptionsMonitor<MimisbrunnrOptions>>(),
                 sp.GetRequiredService<MimisbrunnrMetrics>(),
-                (host, ct) => host == "slow-dns.test" ? hungLookups.Task : Dns.GetHostAddressesAsync(host, ct))));
-        using var listener = Listen(host, drops, lookups);
+                (host, ct) => host == "slow-dns.test" ? hungLookups.Task : Dns.GetHostAddressesAsync(host, ct)));
+        });
 
         var good = await RegisterAsync(host, "alice", Device(0), Sink.Url("/alice"));
         Assert.Equal(HttpStatusCode.Created, good);
@@ -84,54 +83,18 @@ public sealed class HostileTenantTests : SinkAndDatabaseTest
         Assert.True(slowest < TimeSpan.FromSeconds(10), $"the slowest of alice's events took {slowest}");
 
         var pool = host.Services.GetRequiredService<NornDispatcherPool>();
-        listener.RecordObservableInstruments();
-        lock (drops)
-        {
-            Assert.True(drops.GetValueOrDefault(DropReasons.OwnerBudget) > 0, "mallory ran into her byte budget: " + string.Join(", ", drops));
-        }
+        Assert.True(host.Metrics.Drops(DropReasons.OwnerBudget) > 0, "mallory ran into her byte budget: " + host.Metrics);
 
         Assert.InRange(pool.Budgets.For("mallory").BufferedBytes, 0, 64 * 1024);
         Assert.InRange(pool.Budgets.For("mallory").Sends.CurrentCount, 0, 16);
-        lock (lookups)
-        {
-            Assert.True(lookups.GetValueOrDefault("timeout") + lookups.GetValueOrDefault("busy") > 0, "the hung lookups were cut short: " + string.Join(", ", lookups));
-        }
+        var timedOut = host.Metrics.Sum("mimisbrunnr.dns.lookups", "outcome", "timeout");
+        var busy = host.Metrics.Sum("mimisbrunnr.dns.lookups", "outcome", "busy");
+        Assert.True(timedOut + busy > 0, $"the hung lookups were cut short: timeout={timedOut}, busy={busy}");
 
         hungLookups.SetResult([]); // let the hung lookups end before the host stops
     }
 
-    private static MeterListener Listen(TestHost host, Dictionary<string, long> drops, Dictionary<string, long> lookups)
-    {
-        var meter = host.Services.GetRequiredService<MimisbrunnrMetrics>().Meter;
-        var listener = new MeterListener
-        {
-            InstrumentPublished = (instrument, l) =>
-            {
-                if (ReferenceEquals(instrument.Meter, meter) && instrument.Name is "mimisbrunnr.drops" or "mimisbrunnr.dns.lookups")
-                {
-                    l.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
-        {
-            var target = instrument.Name == "mimisbrunnr.drops" ? drops : lookups;
-            foreach (var tag in tags)
-            {
-                if (tag.Key is "reason" or "outcome" && tag.Value is string key)
-                {
-                    lock (target)
-                    {
-                        target[key] = target.GetValueOrDefault(key) + value;
-                    }
-                }
-            }
-        });
-        listener.Start();
-        return listener;
-    }
-
-    private static string Device(int i) => "mac:" + (0x100000000000L + i).ToString("x12", CultureInfo.InvariantCulture);
+    private static string Device(int i) => TestNorns.Mac(0x100000000000L + i);
 
     private static WrpMessage Event(string device, string transaction) => new()
     {
@@ -143,9 +106,6 @@ public sealed class HostileTenantTests : SinkAndDatabaseTest
         Payload = new byte[256],
     };
 
-    private static async Task<HttpStatusCode> RegisterAsync(TestHost host, string user, string device, Uri url)
-    {
-        using var response = await host.SendAsync(HttpMethod.Post, "norns", user, NornJson.Http(device, url));
-        return response.StatusCode;
-    }
+    private static async Task<HttpStatusCode> RegisterAsync(MimisbrunnrTestHost host, string user, string device, Uri url) =>
+        (await host.CreateNornAsync(user, TestNorns.HttpRequest(device, url, secret: TestNorns.Secret))).Status;
 }

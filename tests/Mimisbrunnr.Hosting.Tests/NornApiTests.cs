@@ -1,15 +1,17 @@
 using System.Net;
+using Mimisbrunnr.Testing;
+using Mimisbrunnr.Testing.Http;
 
 namespace Mimisbrunnr.Hosting.Tests;
 
 public sealed class NornApiTests : SinkAndDatabaseTest
 {
-    private TestHost _host = null!;
+    private MimisbrunnrTestHost _host = null!;
 
     public override async ValueTask InitializeAsync()
     {
         await base.InitializeAsync();
-        _host = await TestHost.StartAsync(Database.Path, engine: o => o.MaxTtl = 7200);
+        _host = await StartHostAsync(o => o.Engine += e => e.MaxTtl = 7200);
     }
 
     public override async ValueTask DisposeAsync()
@@ -21,10 +23,10 @@ public sealed class NornApiTests : SinkAndDatabaseTest
     [Fact]
     public async Task Create_returns_201_with_location_then_200_for_the_same_pair()
     {
-        var body = NornJson.Http("MAC:11:22:33:44:55:66/config", Sink.Url("/hook"));
+        var body = TestNorns.HttpRequest("MAC:11:22:33:44:55:66/config", Sink.Url("/hook"), secret: TestNorns.Secret).ToJson();
         using var created = await _host.SendAsync(HttpMethod.Post, "norns", "alice", body);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var norn = await NornJson.ReadAsync(created);
+        var norn = await created.ReadJsonAsync();
         var id = norn.GetProperty("id").GetString()!;
         Assert.Equal($"/norns/{id}", created.Headers.Location?.OriginalString);
         Assert.Equal("mac:112233445566", norn.GetProperty("deviceId").GetString());
@@ -33,7 +35,7 @@ public sealed class NornApiTests : SinkAndDatabaseTest
 
         using var again = await _host.SendAsync(HttpMethod.Post, "norns", "alice", body);
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
-        Assert.Equal(id, (await NornJson.ReadAsync(again)).GetProperty("id").GetString());
+        Assert.Equal(id, (await again.ReadJsonAsync()).GetProperty("id").GetString());
 
         using var fetched = await _host.SendAsync(HttpMethod.Get, $"norns/{id}", "alice");
         Assert.Equal(HttpStatusCode.OK, fetched.StatusCode);
@@ -51,9 +53,9 @@ public sealed class NornApiTests : SinkAndDatabaseTest
     [Fact]
     public async Task Others_norns_are_404_and_the_same_pair_is_409()
     {
-        var body = NornJson.Http("mac:112233445566", Sink.Url("/hook"));
+        var body = TestNorns.HttpRequest("mac:112233445566", Sink.Url("/hook"), secret: TestNorns.Secret).ToJson();
         using var created = await _host.SendAsync(HttpMethod.Post, "norns", "alice", body);
-        var id = (await NornJson.ReadAsync(created)).GetProperty("id").GetString()!;
+        var id = (await created.ReadJsonAsync()).GetProperty("id").GetString()!;
 
         using var get = await _host.SendAsync(HttpMethod.Get, $"norns/{id}", "mallory");
         Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
@@ -75,20 +77,20 @@ public sealed class NornApiTests : SinkAndDatabaseTest
     [Fact]
     public async Task Put_updates_and_delete_removes()
     {
-        var body = NornJson.Http("mac:112233445566", Sink.Url("/hook"), ttl: 60);
+        var body = TestNorns.HttpRequest("mac:112233445566", Sink.Url("/hook"), ttl: 60, secret: TestNorns.Secret).ToJson();
         using var created = await _host.SendAsync(HttpMethod.Post, "norns", "alice", body);
-        var first = await NornJson.ReadAsync(created);
+        var first = await created.ReadJsonAsync();
         var id = first.GetProperty("id").GetString()!;
 
-        using var put = await _host.SendAsync(HttpMethod.Put, $"norns/{id}", "alice", NornJson.Http("mac:112233445566", Sink.Url("/hook"), ttl: 3600, contentType: "application/msgpack"));
+        using var put = await _host.SendAsync(HttpMethod.Put, $"norns/{id}", "alice", TestNorns.HttpRequest("mac:112233445566", Sink.Url("/hook"), ttl: 3600, contentType: "application/msgpack", secret: TestNorns.Secret).ToJson());
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
-        var updated = await NornJson.ReadAsync(put);
+        var updated = await put.ReadJsonAsync();
         Assert.Equal("application/msgpack", updated.GetProperty("destination").GetProperty("http").GetProperty("contentType").GetString());
         Assert.True(updated.GetProperty("expiresAt").GetDateTimeOffset() > first.GetProperty("expiresAt").GetDateTimeOffset());
 
-        using var moved = await _host.SendAsync(HttpMethod.Put, $"norns/{id}", "alice", NornJson.Http("mac:112233445566", Sink.Url("/other")));
+        using var moved = await _host.SendAsync(HttpMethod.Put, $"norns/{id}", "alice", TestNorns.HttpRequest("mac:112233445566", Sink.Url("/other"), secret: TestNorns.Secret).ToJson());
         Assert.Equal(HttpStatusCode.BadRequest, moved.StatusCode);
-        Assert.Equal("immutable", (await NornJson.ReadAsync(moved)).GetProperty("rule").GetString());
+        Assert.Equal("immutable", (await moved.ReadJsonAsync()).GetProperty("rule").GetString());
 
         using var delete = await _host.SendAsync(HttpMethod.Delete, $"norns/{id}", "alice");
         Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
@@ -109,7 +111,7 @@ public sealed class NornApiTests : SinkAndDatabaseTest
         using var response = await _host.SendAsync(HttpMethod.Post, "norns", "alice", body);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = await NornJson.ReadAsync(response);
+        var problem = await response.ReadJsonAsync();
         Assert.Equal(field, problem.GetProperty("field").GetString());
         Assert.False(string.IsNullOrEmpty(problem.GetProperty("detail").GetString()));
         if (mentions is not null)
@@ -123,21 +125,21 @@ public sealed class NornApiTests : SinkAndDatabaseTest
     {
         using var malformed = await _host.SendAsync(HttpMethod.Post, "norns", "alice", "{\"deviceId\": ");
         Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
-        Assert.Equal("json", (await NornJson.ReadAsync(malformed)).GetProperty("rule").GetString());
+        Assert.Equal("json", (await malformed.ReadJsonAsync()).GetProperty("rule").GetString());
 
-        using var text = _host.Request(HttpMethod.Post, "norns", "alice");
+        using var text = MimisbrunnrTestHost.CreateRequest(HttpMethod.Post, "norns", "alice");
         text.Content = new StringContent("deviceId=x", System.Text.Encoding.UTF8, "text/plain");
         using var unsupported = await _host.Client.SendAsync(text, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, unsupported.StatusCode);
 
-        var huge = NornJson.Http("mac:112233445566", Sink.Url("/hook"), secret: new string('s', 70_000));
+        var huge = TestNorns.HttpRequest("mac:112233445566", Sink.Url("/hook"), secret: new string('s', 70_000)).ToJson();
         using var tooLarge = await _host.SendAsync(HttpMethod.Post, "norns", "alice", huge);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
 
         using var anonymous = await _host.SendAsync(HttpMethod.Get, "norns", user: null);
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         Assert.Equal("application/problem+json", anonymous.Content.Headers.ContentType?.MediaType);
-        using var anonymousPost = await _host.SendAsync(HttpMethod.Post, "norns", null, NornJson.Http("mac:112233445566", Sink.Url("/hook")));
+        using var anonymousPost = await _host.SendAsync(HttpMethod.Post, "norns", null, TestNorns.HttpRequest("mac:112233445566", Sink.Url("/hook"), secret: TestNorns.Secret).ToJson());
         Assert.Equal(HttpStatusCode.Unauthorized, anonymousPost.StatusCode);
     }
 
@@ -148,12 +150,12 @@ public sealed class NornApiTests : SinkAndDatabaseTest
         for (var i = 0; i < 7; i++)
         {
             var device = i < 5 ? "mac:112233445566" : "mac:aabbccddeeff";
-            using var response = await _host.SendAsync(HttpMethod.Post, "norns", "alice", NornJson.Http(device, Sink.Url($"/hook/{i}")));
+            using var response = await _host.SendAsync(HttpMethod.Post, "norns", "alice", TestNorns.HttpRequest(device, Sink.Url($"/hook/{i}"), secret: TestNorns.Secret).ToJson());
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-            ids.Add((await NornJson.ReadAsync(response)).GetProperty("id").GetString()!);
+            ids.Add((await response.ReadJsonAsync()).GetProperty("id").GetString()!);
         }
 
-        using (var other = await _host.SendAsync(HttpMethod.Post, "norns", "bob", NornJson.Http("mac:112233445566", Sink.Url("/bob"))))
+        using (var other = await _host.SendAsync(HttpMethod.Post, "norns", "bob", TestNorns.HttpRequest("mac:112233445566", Sink.Url("/bob"), secret: TestNorns.Secret).ToJson()))
         {
             Assert.Equal(HttpStatusCode.Created, other.StatusCode);
         }
@@ -165,7 +167,7 @@ public sealed class NornApiTests : SinkAndDatabaseTest
         {
             using var page = await _host.SendAsync(HttpMethod.Get, next, "alice");
             Assert.Equal(HttpStatusCode.OK, page.StatusCode);
-            var items = await NornJson.ReadAsync(page);
+            var items = await page.ReadJsonAsync();
             seen.AddRange(items.EnumerateArray().Select(n => n.GetProperty("id").GetString()!));
             pages++;
             next = page.Headers.TryGetValues("Link", out var links)
@@ -179,22 +181,26 @@ public sealed class NornApiTests : SinkAndDatabaseTest
         Assert.Equal(ids.Order(StringComparer.Ordinal), seen);
 
         using var filtered = await _host.SendAsync(HttpMethod.Get, "norns?deviceId=MAC:AA:BB:CC:DD:EE:FF", "alice");
-        Assert.Equal(2, (await NornJson.ReadAsync(filtered)).GetArrayLength());
+        Assert.Equal(2, (await filtered.ReadJsonAsync()).GetArrayLength());
 
         using var badLimit = await _host.SendAsync(HttpMethod.Get, "norns?limit=1001", "alice");
         Assert.Equal(HttpStatusCode.BadRequest, badLimit.StatusCode);
-        Assert.Equal("limit", (await NornJson.ReadAsync(badLimit)).GetProperty("field").GetString());
+        Assert.Equal("limit", (await badLimit.ReadJsonAsync()).GetProperty("field").GetString());
     }
 
     [Fact]
     public async Task Quota_is_429_with_retry_after()
     {
-        await using var host = await TestHost.StartAsync(Database.Path + ".quota", engine: o => o.Quotas.MaxNornsPerOwner = 1);
-        using var first = await host.SendAsync(HttpMethod.Post, "norns", "alice", NornJson.Http("mac:112233445566", Sink.Url("/a")));
+        await using var host = await MimisbrunnrTestHost.StartAsync(o =>
+        {
+            o.UseSqlite(Database.Path + ".quota"); // a file of its own, beside this test's
+            o.Engine += e => e.Quotas.MaxNornsPerOwner = 1;
+        });
+        using var first = await host.SendAsync(HttpMethod.Post, "norns", "alice", TestNorns.HttpRequest("mac:112233445566", Sink.Url("/a"), secret: TestNorns.Secret).ToJson());
         Assert.Equal(HttpStatusCode.Created, first.StatusCode);
-        using var second = await host.SendAsync(HttpMethod.Post, "norns", "alice", NornJson.Http("mac:112233445566", Sink.Url("/b")));
+        using var second = await host.SendAsync(HttpMethod.Post, "norns", "alice", TestNorns.HttpRequest("mac:112233445566", Sink.Url("/b"), secret: TestNorns.Secret).ToJson());
         Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
         Assert.NotNull(second.Headers.RetryAfter);
-        Assert.Equal("perOwner", (await NornJson.ReadAsync(second)).GetProperty("rule").GetString());
+        Assert.Equal("perOwner", (await second.ReadJsonAsync()).GetProperty("rule").GetString());
     }
 }

@@ -1,16 +1,12 @@
 using System.Net;
 using System.Runtime.CompilerServices;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Logging;
-using Mimisbrunnr.DependencyInjection;
 using Mimisbrunnr.Norns;
 using Mimisbrunnr.Storage;
+using Mimisbrunnr.Testing;
+using Mimisbrunnr.Testing.Http;
 using Mimisbrunnr.Wrp;
 
 namespace Mimisbrunnr.Hosting.Tests;
@@ -23,7 +19,7 @@ public sealed class ReadinessTests
     {
         var store = new GatedStore();
         await using var host = await StartAsync(store);
-        var body = WrpMsgPack.Encode(EventFlowTests.Event("mac:112233445566"));
+        var body = WrpMsgPack.Encode(TestEvents.DeviceStatus("mac:112233445566"));
 
         using (var early = await host.PostEventAsync(body))
         {
@@ -64,40 +60,12 @@ public sealed class ReadinessTests
         Assert.Equal(HealthStatus.Healthy, healthy.Status);
     }
 
-    private static async Task<Host> StartAsync(GatedStore store)
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        builder.Services.AddMimisbrunnr().ConfigureEvents(o => o.Secret = TestHost.EventsSecret);
-        builder.Services.Replace(ServiceDescriptor.Singleton<INornStore>(store));
-        builder.Services.AddHealthChecks().AddMimisbrunnr();
-        var app = builder.Build();
-        app.MapMimisbrunnr();
-        await app.StartAsync(TestContext.Current.CancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new Host(app, new HttpClient { BaseAddress = new Uri(address) });
-    }
-
-    private sealed class Host(WebApplication app, HttpClient client) : IAsyncDisposable
-    {
-        public IServiceProvider Services => app.Services;
-
-        public Task<HttpResponseMessage> PostEventAsync(byte[] body)
+    private static Task<MimisbrunnrTestHost> StartAsync(GatedStore store) =>
+        MimisbrunnrTestHost.StartAsync(o =>
         {
-            var request = new HttpRequestMessage(HttpMethod.Post, "events") { Content = new ByteArrayContent(body) };
-            request.Content.Headers.ContentType = new("application/msgpack");
-            request.Headers.Add("X-Webpa-Signature", TestHost.Sign(TestHost.EventsSecret, body));
-            return client.SendAsync(request, TestContext.Current.CancellationToken);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            client.Dispose();
-            await app.StopAsync();
-            await app.DisposeAsync();
-        }
-    }
+            o.Mimisbrunnr += b => b.Services.Replace(ServiceDescriptor.Singleton<INornStore>(store));
+            o.Services += s => s.AddHealthChecks().AddMimisbrunnr();
+        });
 
     /// <summary>An in-memory store that cannot be loaded until opened, and whose feed status the test sets.</summary>
     private sealed class GatedStore : INornStore, INornChangeFeedStatus

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Mimisbrunnr.DependencyInjection;
+using Mimisbrunnr.Testing.Storage;
 
 namespace Mimisbrunnr.Hosting.Tests;
 
@@ -14,7 +15,7 @@ public sealed class ReadmeQuickStartTests
     [Fact]
     public async Task The_readme_embedding_snippet_runs()
     {
-        using var database = new TempDatabase();
+        using var database = new TempSqliteDatabase();
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();

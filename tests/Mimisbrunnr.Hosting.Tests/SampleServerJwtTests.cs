@@ -12,6 +12,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using Mimisbrunnr.Testing;
+using Mimisbrunnr.Testing.Http;
 
 namespace Mimisbrunnr.Hosting.Tests;
 
@@ -36,10 +38,10 @@ public sealed class SampleServerJwtTests : SinkAndDatabaseTest
         using var otherOwner = await server.SendAsync(HttpMethod.Get, "norns", Hmac(Claims("bob", ["comcast"])));
 
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var norn = await NornJson.ReadAsync(created);
+        var norn = await created.ReadJsonAsync();
         Assert.Equal(["comcast", "sky"], norn.GetProperty("partnerIds").EnumerateArray().Select(e => e.GetString()));
-        Assert.Single((await NornJson.ReadAsync(listed)).EnumerateArray());
-        Assert.Empty((await NornJson.ReadAsync(otherOwner)).EnumerateArray());
+        Assert.Single((await listed.ReadJsonAsync()).EnumerateArray());
+        Assert.Empty((await otherOwner.ReadJsonAsync()).EnumerateArray());
     }
 
     [Fact]
@@ -54,7 +56,7 @@ public sealed class SampleServerJwtTests : SinkAndDatabaseTest
             HttpMethod.Post, "norns", Hmac(Claims("alice", ["p"]), key: "another-signing-key-of-32-bytes!!!"), Norn("/x"));
 
         Assert.Equal(HttpStatusCode.BadRequest, noPartners.StatusCode);
-        Assert.Equal("partnerIds", (await NornJson.ReadAsync(noPartners)).GetProperty("field").GetString());
+        Assert.Equal("partnerIds", (await noPartners.ReadJsonAsync()).GetProperty("field").GetString());
         Assert.Equal(HttpStatusCode.Unauthorized, expired.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
     }
@@ -118,32 +120,31 @@ public sealed class SampleServerJwtTests : SinkAndDatabaseTest
         using var listed = await server.SendAsync(HttpMethod.Get, "norns", token: null, basicUser: "dev");
 
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        Assert.Single((await NornJson.ReadAsync(listed)).EnumerateArray());
-        Assert.Equal(["comcast"], (await NornJson.ReadAsync(created)).GetProperty("partnerIds").EnumerateArray().Select(e => e.GetString()));
+        Assert.Single((await listed.ReadJsonAsync()).EnumerateArray());
+        Assert.Equal(["comcast"], (await created.ReadJsonAsync()).GetProperty("partnerIds").EnumerateArray().Select(e => e.GetString()));
     }
 
     [Fact]
     public async Task Two_key_sources_at_once_stop_the_server_naming_the_keys()
     {
-        using var process = SampleServerProcess.StartServer(
+        using var process = SampleServerProcess.Start(
             $"--urls=http://127.0.0.1:{SampleServerProcess.FreePort()}",
             $"--ConnectionStrings:Norns=Data Source={Database.Path}",
             "--Mimisbrunnr:Events:Secret=s",
             "--Server:Jwt:SigningKey=" + SigningKey,
             "--Server:Jwt:KeysUrl=http://127.0.0.1:1/keys");
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.Process.WaitForExitAsync(timeout.Token);
+        await process.WaitForExitAsync();
 
         Assert.Equal(2, process.Process.ExitCode);
         Assert.Contains("Server:Jwt:KeysUrl", process.Errors, StringComparison.Ordinal);
     }
 
-    private string Norn(string path) => NornJson.Http("mac:112233445566", Sink.Url(path));
+    private string Norn(string path) => TestNorns.HttpRequest("mac:112233445566", Sink.Url(path), secret: TestNorns.Secret).ToJson();
 
     private async Task<Server> StartAsync(params string[] jwt)
     {
         var port = SampleServerProcess.FreePort();
-        var process = SampleServerProcess.StartServer(
+        var process = SampleServerProcess.Start(
         [
             $"--urls=http://127.0.0.1:{port}",
             $"--ConnectionStrings:Norns=Data Source={Database.Path}",
@@ -154,7 +155,7 @@ public sealed class SampleServerJwtTests : SinkAndDatabaseTest
             .. jwt,
         ]);
         var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
-        await SampleServerProcess.WaitUntilUpAsync(client, process.Process);
+        await process.WaitUntilUpAsync(client);
         return new Server(process, client);
     }
 
@@ -194,7 +195,7 @@ public sealed class SampleServerJwtTests : SinkAndDatabaseTest
         });
     }
 
-    private sealed class Server(SampleServerProcess.RunningServer process, HttpClient client) : IAsyncDisposable
+    private sealed class Server(SampleServerProcess process, HttpClient client) : IAsyncDisposable
     {
         public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? token, string? json = null, string basicUser = "dev")
         {

@@ -1,7 +1,8 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using Mimisbrunnr.Testing;
+using Mimisbrunnr.Testing.Http;
 using Mimisbrunnr.Wrp;
 
 namespace Mimisbrunnr.Hosting.Tests;
@@ -9,17 +10,11 @@ namespace Mimisbrunnr.Hosting.Tests;
 /// <summary>Starts samples/Mimisbrunnr.Server as a process with the configuration keys the README documents.</summary>
 public sealed class SampleServerTests : SinkAndDatabaseTest
 {
-    private static int FreePort() => SampleServerProcess.FreePort();
-
-    private static SampleServerProcess.RunningServer StartServer(params string[] arguments) => SampleServerProcess.StartServer(arguments);
-
-    private static Task WaitUntilUpAsync(HttpClient client, Process process) => SampleServerProcess.WaitUntilUpAsync(client, process);
-
     [Fact]
     public async Task Sample_server_answers_norns_and_events_with_the_documented_keys()
     {
-        var port = FreePort();
-        using var server = StartServer(
+        var port = SampleServerProcess.FreePort();
+        using var server = SampleServerProcess.Start(
             $"--urls=http://127.0.0.1:{port}",
             $"--ConnectionStrings:Norns=Data Source={Database.Path}",
             "--Mimisbrunnr:Events:Secret=process-secret",
@@ -28,19 +23,19 @@ public sealed class SampleServerTests : SinkAndDatabaseTest
             "--Server:Users:alice=wonderland",
             "--Server:Partners:alice:0=*");
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
-        await WaitUntilUpAsync(client, server.Process);
+        await server.WaitUntilUpAsync(client);
         client.DefaultRequestHeaders.Authorization =
             new AuthenticationHeaderValue("Basic", Convert.ToBase64String("alice:wonderland"u8.ToArray()));
 
-        using var tooLong = await client.PostAsync("norns", Json(NornJson.Http("mac:112233445566", Sink.Url("/s"), ttl: 601)), TestContext.Current.CancellationToken);
+        using var tooLong = await client.PostAsync("norns", Json(TestNorns.HttpRequest("mac:112233445566", Sink.Url("/s"), ttl: 601, secret: TestNorns.Secret).ToJson()), TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
-        using var created = await client.PostAsync("norns", Json(NornJson.Http("mac:112233445566", Sink.Url("/s"), ttl: 600)), TestContext.Current.CancellationToken);
+        using var created = await client.PostAsync("norns", Json(TestNorns.HttpRequest("mac:112233445566", Sink.Url("/s"), ttl: 600, secret: TestNorns.Secret).ToJson()), TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
 
-        var body = WrpMsgPack.Encode(EventFlowTests.Event("mac:112233445566"));
+        var body = WrpMsgPack.Encode(TestEvents.DeviceStatus("mac:112233445566"));
         using var request = new HttpRequestMessage(HttpMethod.Post, "events") { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/msgpack");
-        request.Headers.Add("X-Webpa-Signature", TestHost.Sign("process-secret", body));
+        EventSigning.SignEvent(request, "process-secret", body);
         using var accepted = await client.SendAsync(request, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         Assert.Single(await Sink.WaitForRequestsAsync(1, "/s"));
@@ -55,9 +50,8 @@ public sealed class SampleServerTests : SinkAndDatabaseTest
     [Fact]
     public async Task Sample_server_without_a_secret_exits_non_zero_with_a_readable_message()
     {
-        using var server = StartServer($"--urls=http://127.0.0.1:{FreePort()}", $"--ConnectionStrings:Norns=Data Source={Database.Path}");
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await server.Process.WaitForExitAsync(timeout.Token);
+        using var server = SampleServerProcess.Start($"--urls=http://127.0.0.1:{SampleServerProcess.FreePort()}", $"--ConnectionStrings:Norns=Data Source={Database.Path}");
+        await server.WaitForExitAsync();
         Assert.NotEqual(0, server.Process.ExitCode);
         Assert.Contains("Mimisbrunnr:Events:Secret", server.Errors, StringComparison.Ordinal);
     }
@@ -67,13 +61,12 @@ public sealed class SampleServerTests : SinkAndDatabaseTest
     [InlineData("PostgreSql", "Host=127.0.0.1;Colour=blue;Password=hunter2", "cannot be parsed")] // never echoes the string
     public async Task Sample_server_with_an_unreadable_connection_string_exits_2_naming_the_key(string store, string connectionString, string reason)
     {
-        using var server = StartServer(
-            $"--urls=http://127.0.0.1:{FreePort()}",
+        using var server = SampleServerProcess.Start(
+            $"--urls=http://127.0.0.1:{SampleServerProcess.FreePort()}",
             "--Mimisbrunnr:Events:Secret=process-secret",
             $"--Mimisbrunnr:Store={store}",
             $"--ConnectionStrings:Norns={connectionString}");
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await server.Process.WaitForExitAsync(timeout.Token);
+        await server.WaitForExitAsync();
         Assert.Equal(2, server.Process.ExitCode);
         Assert.Contains("ConnectionStrings:Norns", server.Errors, StringComparison.Ordinal);
         Assert.Contains(reason, server.Errors, StringComparison.OrdinalIgnoreCase);
@@ -97,7 +90,7 @@ public sealed class SampleServerTests : SinkAndDatabaseTest
     {
         var arguments = new List<string>
         {
-            $"--urls=http://127.0.0.1:{FreePort()}",
+            $"--urls=http://127.0.0.1:{SampleServerProcess.FreePort()}",
             $"--ConnectionStrings:Norns=Data Source={Database.Path}",
             "--Mimisbrunnr:Events:Secret=process-secret",
             $"--{key}={value}",
@@ -108,9 +101,8 @@ public sealed class SampleServerTests : SinkAndDatabaseTest
             arguments.Add("--Mimisbrunnr:Webhook:PublicUrl=https://mimisbrunnr.example/events");
         }
 
-        using var server = StartServer([.. arguments]);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await server.Process.WaitForExitAsync(timeout.Token);
+        using var server = SampleServerProcess.Start([.. arguments]);
+        await server.WaitForExitAsync();
 
         Assert.Equal(2, server.Process.ExitCode);
         Assert.Contains(key.Split(':')[^1] == "0" ? key[..key.LastIndexOf(':')] : key, server.Errors, StringComparison.Ordinal);
@@ -119,8 +111,8 @@ public sealed class SampleServerTests : SinkAndDatabaseTest
     [Fact]
     public async Task Sample_server_limits_each_owners_norn_requests_with_429_and_Retry_After()
     {
-        var port = FreePort();
-        using var server = StartServer(
+        var port = SampleServerProcess.FreePort();
+        using var server = SampleServerProcess.Start(
             $"--urls=http://127.0.0.1:{port}",
             $"--ConnectionStrings:Norns=Data Source={Database.Path}",
             "--Mimisbrunnr:Events:Secret=process-secret",
@@ -129,7 +121,7 @@ public sealed class SampleServerTests : SinkAndDatabaseTest
             "--Server:Users:alice=wonderland",
             "--Server:Users:bob=builder");
         using var alice = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
-        await WaitUntilUpAsync(alice, server.Process);
+        await server.WaitUntilUpAsync(alice);
         alice.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String("alice:wonderland"u8.ToArray()));
         using var bob = new HttpClient { BaseAddress = alice.BaseAddress };
         bob.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String("bob:builder"u8.ToArray()));
@@ -160,7 +152,7 @@ public sealed class SampleServerTests : SinkAndDatabaseTest
             Assert.InRange(answered, 3, 49);
             Assert.True(limited.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1), "Retry-After of at least a second");
             Assert.Equal("application/problem+json", limited.Content.Headers.ContentType?.MediaType);
-            var problem = await NornJson.ReadAsync(limited);
+            var problem = await limited.ReadJsonAsync();
             Assert.Equal("rateLimit", problem.GetProperty("rule").GetString());
         }
 

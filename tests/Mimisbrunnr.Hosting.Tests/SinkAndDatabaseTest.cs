@@ -1,11 +1,12 @@
 using Mimisbrunnr.Testing.Http;
+using Mimisbrunnr.Testing.Storage;
 
 namespace Mimisbrunnr.Hosting.Tests;
 
 /// <summary>A test class with a SQLite file of its own and a delivery sink on 127.0.0.1, both gone after each test.</summary>
 public abstract class SinkAndDatabaseTest : IAsyncLifetime
 {
-    private protected TempDatabase Database { get; } = new();
+    private protected TempSqliteDatabase Database { get; } = new();
 
     private protected SinkServer Sink { get; private set; } = null!;
 
@@ -17,4 +18,12 @@ public abstract class SinkAndDatabaseTest : IAsyncLifetime
         Database.Dispose();
         GC.SuppressFinalize(this);
     }
+
+    /// <summary>A test host on this test's SQLite file.</summary>
+    private protected Task<MimisbrunnrTestHost> StartHostAsync(Action<MimisbrunnrTestHostOptions>? configure = null) =>
+        MimisbrunnrTestHost.StartAsync(o =>
+        {
+            o.UseSqlite(Database.Path);
+            configure?.Invoke(o);
+        });
 }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Mimisbrunnr.DependencyInjection;
 
@@ -27,5 +28,7 @@ public sealed class StartupTests
         allowed.Services.AddMimisbrunnr().UseInMemoryStore().ConfigureEvents(o => o.AllowUnsigned = true);
         var ok = allowed.Build();
         Assert.Null(Record.Exception(() => ok.MapMimisbrunnr()));
+        var routes = ((IEndpointRouteBuilder)ok).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>().Select(e => e.RoutePattern.RawText);
+        Assert.Contains("/events", routes);
     }
 }

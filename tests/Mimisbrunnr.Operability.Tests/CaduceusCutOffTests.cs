@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
@@ -23,7 +24,7 @@ public sealed class CaduceusCutOffTests
     public async Task A_signed_cut_off_notice_renews_the_registration_at_once_and_an_unsigned_one_is_refused()
     {
         await using var caduceus = await SinkServer.StartAsync(TestContext.Current.CancellationToken);
-        await using var host = await OperabilityHost.StartAsync(mimisbrunnr: builder => builder.AddWebhookRegistration(options =>
+        await using var host = await MimisbrunnrTestHost.StartAsync(o => o.Mimisbrunnr = builder => builder.AddWebhookRegistration(options =>
         {
             options.RegistrationUrl = caduceus.Url("/hook");
             options.AllowInsecure = true; // the fake Caduceus listens on http://127.0.0.1
@@ -36,18 +37,18 @@ public sealed class CaduceusCutOffTests
             host.Services.GetRequiredService<IMeterFactory>(), MimisbrunnrTelemetry.MeterName, "mimisbrunnr.caduceus.cutoffs");
         await caduceus.WaitForRequestsAsync(1, "/hook");
 
-        using (var unsigned = await host.Client.SendAsync(Wrp.SignedPost("webhook/cutoff", null, Notice, "application/json"), TestContext.Current.CancellationToken))
+        using (var unsigned = await host.Client.SendAsync(CutOffNotice(secret: null), TestContext.Current.CancellationToken))
         {
             Assert.Equal(HttpStatusCode.Forbidden, unsigned.StatusCode);
             Assert.Equal("application/problem+json", unsigned.Content.Headers.ContentType?.MediaType);
         }
 
-        using (var forged = await host.Client.SendAsync(Wrp.SignedPost("webhook/cutoff", "not-the-secret", Notice, "application/json"), TestContext.Current.CancellationToken))
+        using (var forged = await host.Client.SendAsync(CutOffNotice("not-the-secret"), TestContext.Current.CancellationToken))
         {
             Assert.Equal(HttpStatusCode.Forbidden, forged.StatusCode);
         }
 
-        using (var signed = await host.Client.SendAsync(Wrp.SignedPost("webhook/cutoff", OperabilityHost.EventsSecret, Notice, "application/json"), TestContext.Current.CancellationToken))
+        using (var signed = await host.Client.SendAsync(CutOffNotice(MimisbrunnrTestHost.EventsSecret), TestContext.Current.CancellationToken))
         {
             Assert.Equal(HttpStatusCode.NoContent, signed.StatusCode);
         }
@@ -65,11 +66,24 @@ public sealed class CaduceusCutOffTests
     [Fact]
     public async Task Without_webhook_registration_there_is_no_cut_off_endpoint()
     {
-        await using var host = await OperabilityHost.StartAsync();
+        await using var host = await MimisbrunnrTestHost.StartAsync();
 
         using var response = await host.Client.SendAsync(
-            Wrp.SignedPost("webhook/cutoff", OperabilityHost.EventsSecret, Notice, "application/json"), TestContext.Current.CancellationToken);
+            CutOffNotice(MimisbrunnrTestHost.EventsSecret), TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    /// <summary><c>POST /webhook/cutoff</c> of <see cref="Notice"/>, signed like an event (unsigned when the secret is null).</summary>
+    private static HttpRequestMessage CutOffNotice(string? secret)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "webhook/cutoff") { Content = new ByteArrayContent(Notice) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        if (secret is not null)
+        {
+            EventSigning.SignEvent(request, secret, Notice);
+        }
+
+        return request;
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Playwright;
+using Mimisbrunnr.Testing;
 using Mimisbrunnr.Testing.Http;
 
 namespace Mimisbrunnr.Operability.Tests;
@@ -39,7 +40,7 @@ public sealed class DashboardBrowserTests
             // Traffic (one event at a time: the buffers hold two): the numbers follow, the events line leaves the baseline.
             for (var i = 0; i < 12; i++)
             {
-                await Wrp.PostEventAsync(server.Client, SampleServer.EventsSecret, Wrp.Event("mac:112233445566", transaction: $"fast-{i}"));
+                await server.PostEventAsync(TestEvents.DeviceStatus("mac:112233445566", transaction: $"fast-{i}"));
                 await sink.WaitForRequestsAsync(i + 1, "/fast");
             }
 
@@ -53,7 +54,7 @@ public sealed class DashboardBrowserTests
             await Assertions.Expect(page.Locator("#norns tbody tr")).ToHaveCountAsync(1);
 
             // A consumer that answers 500: after its retries the norn is failing, with its last failure.
-            await Wrp.PostEventAsync(server.Client, SampleServer.EventsSecret, Wrp.Event("mac:a1b2c3d4e5f6", transaction: "down-0"));
+            await server.PostEventAsync(TestEvents.DeviceStatus("mac:a1b2c3d4e5f6", transaction: "down-0"));
             var failing = page.Locator("#norns tbody tr[data-state='failing']");
             await Assertions.Expect(failing).ToHaveCountAsync(1, new() { Timeout = 30_000 });
             await Assertions.Expect(failing.Locator(".last-failure")).ToContainTextAsync("500");
@@ -61,14 +62,14 @@ public sealed class DashboardBrowserTests
             await Assertions.Expect(page.Locator("#failures-total")).ToHaveTextAsync("1");
 
             // A consumer that holds every request: one event in flight, two buffered (bytes show), then the overflow.
-            await Wrp.PostEventAsync(server.Client, SampleServer.EventsSecret, Wrp.Event("mac:665544332211", transaction: "slow-0"));
+            await server.PostEventAsync(TestEvents.DeviceStatus("mac:665544332211", transaction: "slow-0"));
             await sink.WaitForRequestsAsync(1, "/slow");
-            await Wrp.PostEventAsync(server.Client, SampleServer.EventsSecret, Wrp.Event("mac:665544332211", transaction: "slow-1"));
-            await Wrp.PostEventAsync(server.Client, SampleServer.EventsSecret, Wrp.Event("mac:665544332211", transaction: "slow-2"));
+            await server.PostEventAsync(TestEvents.DeviceStatus("mac:665544332211", transaction: "slow-1"));
+            await server.PostEventAsync(TestEvents.DeviceStatus("mac:665544332211", transaction: "slow-2"));
             await Assertions.Expect(page.Locator("#buffered-events")).ToHaveTextAsync("2", new() { Timeout = 30_000 });
             await Assertions.Expect(page.Locator("#buffered-bytes")).Not.ToHaveTextAsync("0 B");
-            await Wrp.PostEventAsync(server.Client, SampleServer.EventsSecret, Wrp.Event("mac:665544332211", transaction: "slow-3"));
-            await Wrp.PostEventAsync(server.Client, SampleServer.EventsSecret, Wrp.Event("mac:665544332211", transaction: "slow-4"));
+            await server.PostEventAsync(TestEvents.DeviceStatus("mac:665544332211", transaction: "slow-3"));
+            await server.PostEventAsync(TestEvents.DeviceStatus("mac:665544332211", transaction: "slow-4"));
 
             var cutOff = page.Locator("#norns tbody tr[data-state='cutOff']");
             await Assertions.Expect(cutOff).ToHaveCountAsync(1, new() { Timeout = 30_000 });
@@ -99,7 +100,7 @@ public sealed class DashboardBrowserTests
 
     private static async Task RegisterAsync(SampleServer server, string device, Uri url)
     {
-        using var created = await server.Client.PostAsync("norns", Wrp.Norn(device, url), Ct);
+        using var created = await server.CreateNornAsync(device, url);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
     }
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Mimisbrunnr.Hosting;
+using Mimisbrunnr.Testing;
 using Mimisbrunnr.Testing.Http;
 
 namespace Mimisbrunnr.Operability.Tests;
@@ -17,24 +18,25 @@ public sealed class DashboardDataTests
     {
         await using var sink = await SinkServer.StartAsync(Ct);
         await using var host = await StartAsync();
-        var alices = await host.CreateNornAsync("alice", "mac:aaaaaaaaaaaa", sink.Url("/alice"));
-        var bobs = await host.CreateNornAsync("bob", "mac:bbbbbbbbbbbb", sink.Url("/bob"));
-        await host.CreateNornAsync("alice", "mac:cccccccccccc", sink.Url("/quiet"));
+        var alices = await CreateNornAsync(host, "alice", "mac:aaaaaaaaaaaa", sink.Url("/alice"));
+        var bobs = await CreateNornAsync(host, "bob", "mac:bbbbbbbbbbbb", sink.Url("/bob"));
+        await CreateNornAsync(host, "alice", "mac:cccccccccccc", sink.Url("/quiet"));
 
         using (var anonymous = await host.SendAsync(HttpMethod.Get, "dashboard/data", user: null))
         {
             Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         }
 
-        await Wrp.PostEventAsync(host.Client, OperabilityHost.EventsSecret, Wrp.Event("mac:aaaaaaaaaaaa", transaction: "a-1"));
-        await Wrp.PostEventAsync(host.Client, OperabilityHost.EventsSecret, Wrp.Event("mac:aaaaaaaaaaaa", transaction: "a-2"));
-        await Wrp.PostEventAsync(host.Client, OperabilityHost.EventsSecret, Wrp.Event("mac:bbbbbbbbbbbb", transaction: "b-1"));
+        Assert.Equal(HttpStatusCode.Accepted, await host.PostEventAsync(TestEvents.DeviceStatus("mac:aaaaaaaaaaaa", transaction: "a-1")));
+        Assert.Equal(HttpStatusCode.Accepted, await host.PostEventAsync(TestEvents.DeviceStatus("mac:aaaaaaaaaaaa", transaction: "a-2")));
+        Assert.Equal(HttpStatusCode.Accepted, await host.PostEventAsync(TestEvents.DeviceStatus("mac:bbbbbbbbbbbb", transaction: "b-1")));
         await sink.WaitForRequestsAsync(3);
 
         var data = await Eventually.ValueAsync(
             () => ReadAsync(host, "alice"),
             d => d.GetProperty("totals").GetProperty("delivered").GetInt64() == 3,
-            "three deliveries in the totals");
+            "three deliveries in the totals",
+            TimeSpan.FromSeconds(30));
 
         var totals = data.GetProperty("totals");
         Assert.Equal(3, totals.GetProperty("eventsReceived").GetInt64());
@@ -82,20 +84,29 @@ public sealed class DashboardDataTests
     public async Task Mapping_the_dashboard_without_its_services_names_the_missing_call()
     {
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(
-            async () => await OperabilityHost.StartAsync(map: app => app.MapMimisbrunnrDashboard()));
+            async () => await MimisbrunnrTestHost.StartAsync(o => o.Map = app => app.MapMimisbrunnrDashboard()));
         Assert.Contains("AddDashboard()", ex.Message, StringComparison.Ordinal);
     }
 
-    private static Task<OperabilityHost> StartAsync() => OperabilityHost.StartAsync(
-        services: services => services.AddAuthorization(),
-        mimisbrunnr: builder => builder.AddDashboard(),
-        map: app =>
+    private static Task<MimisbrunnrTestHost> StartAsync() => MimisbrunnrTestHost.StartAsync(o =>
+    {
+        o.Services = services => services.AddAuthorization();
+        o.Mimisbrunnr = builder => builder.AddDashboard();
+        o.Map = app =>
         {
             app.UseAuthorization();
             app.MapMimisbrunnrDashboard().RequireAuthorization();
-        });
+        };
+    });
 
-    private static async Task<JsonElement> ReadAsync(OperabilityHost host, string user)
+    private static async Task<string> CreateNornAsync(MimisbrunnrTestHost host, string user, string device, Uri url)
+    {
+        var (status, id) = await host.CreateNornAsync(user, TestNorns.HttpRequest(device, url, secret: TestNorns.Secret));
+        Assert.Equal(HttpStatusCode.Created, status);
+        return id!;
+    }
+
+    private static async Task<JsonElement> ReadAsync(MimisbrunnrTestHost host, string user)
     {
         using var response = await host.SendAsync(HttpMethod.Get, "dashboard/data", user);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Mimisbrunnr.Testing;
 using Mimisbrunnr.Testing.Http;
 
 namespace Mimisbrunnr.Operability.Tests;
@@ -13,15 +14,17 @@ public sealed class DeliveryStatusApiTests
     public async Task Get_one_carries_the_delivery_status_the_list_does_not_and_attempts_are_the_owners_only()
     {
         await using var sink = await SinkServer.StartAsync(Ct);
-        await using var host = await OperabilityHost.StartAsync(engine: options => options.InstanceName = "api-instance");
-        var id = await host.CreateNornAsync("alice", "mac:112233445566", sink.Url("/hook"));
-        await Wrp.PostEventAsync(host.Client, OperabilityHost.EventsSecret, Wrp.Event("mac:112233445566", transaction: "api-1"));
+        await using var host = await MimisbrunnrTestHost.StartAsync(o => o.Engine = options => options.InstanceName = "api-instance");
+        var (created, id) = await host.CreateNornAsync("alice", TestNorns.HttpRequest("mac:112233445566", sink.Url("/hook"), secret: TestNorns.Secret));
+        Assert.Equal(HttpStatusCode.Created, created);
+        Assert.Equal(HttpStatusCode.Accepted, await host.PostEventAsync(TestEvents.DeviceStatus("mac:112233445566", transaction: "api-1")));
         await sink.WaitForRequestsAsync(1, "/hook");
 
         var norn = await Eventually.ValueAsync(
             () => ReadAsync(host, $"norns/{id}", "alice"),
             n => n.GetProperty("delivery").GetProperty("delivered").GetInt64() == 1,
-            "the delivery in GET /norns/{id}");
+            "the delivery in GET /norns/{id}",
+            TimeSpan.FromSeconds(30));
         var delivery = norn.GetProperty("delivery");
         Assert.Equal("api-instance", delivery.GetProperty("instance").GetString());
         Assert.Equal("active", delivery.GetProperty("state").GetString());
@@ -51,7 +54,7 @@ public sealed class DeliveryStatusApiTests
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
 
-    private static async Task<JsonElement> ReadAsync(OperabilityHost host, string path, string user)
+    private static async Task<JsonElement> ReadAsync(MimisbrunnrTestHost host, string path, string user)
     {
         using var response = await host.SendAsync(HttpMethod.Get, path, user);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

@@ -1,4 +1,5 @@
 using System.Net;
+using Mimisbrunnr.Testing;
 using Mimisbrunnr.Testing.Http;
 
 namespace Mimisbrunnr.Operability.Tests;
@@ -14,24 +15,25 @@ public sealed class MetricsScrapeTests
         await using var sink = await SinkServer.StartAsync(Ct);
         sink.Enqueue("/hook", SinkResponse.WithStatus(503)); // the first event needs a second try
         await using var server = await SampleServer.StartAsync("--Mimisbrunnr:InstanceName=scraped");
-        using (var created = await server.Client.PostAsync("norns", Wrp.Norn("mac:112233445566", sink.Url("/hook"), filterEvent: "online$"), Ct))
+        using (var created = await server.CreateNornAsync("mac:112233445566", sink.Url("/hook"), filterEvent: "online$"))
         {
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         }
 
         for (var i = 0; i < 3; i++)
         {
-            await Wrp.PostEventAsync(server.Client, SampleServer.EventsSecret, Wrp.Event("mac:112233445566", transaction: $"m-{i}"));
+            await server.PostEventAsync(TestEvents.DeviceStatus("mac:112233445566", transaction: $"m-{i}"));
         }
 
-        await Wrp.PostEventAsync(server.Client, SampleServer.EventsSecret, Wrp.Event("mac:112233445566", eventName: "offline", transaction: "m-f"));
-        await Wrp.PostEventAsync(server.Client, SampleServer.EventsSecret, Wrp.Event("mac:665544332211", transaction: "m-none"));
+        await server.PostEventAsync(TestEvents.DeviceStatus("mac:112233445566", eventName: "offline", transaction: "m-f"));
+        await server.PostEventAsync(TestEvents.DeviceStatus("mac:665544332211", transaction: "m-none"));
         await sink.WaitForRequestsAsync(4, "/hook");
 
         var metrics = await Eventually.ValueAsync(
             () => ScrapeAsync(server, "metrics"),
             m => m.Value("mimisbrunnr_deliveries_total", "outcome=success") == 3,
-            "three successful deliveries in /metrics");
+            "three successful deliveries in /metrics",
+            TimeSpan.FromSeconds(30));
 
         Assert.Equal(4, metrics.Value("mimisbrunnr_events_received_total", "outcome=routed"));
         Assert.Equal(1, metrics.Value("mimisbrunnr_events_received_total", "outcome=no_norns"));
@@ -76,12 +78,12 @@ public sealed class MetricsScrapeTests
             $"--OTEL_EXPORTER_OTLP_ENDPOINT={collector.BaseAddress.ToString().TrimEnd('/')}",
             "--OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf",
             "--OTEL_BSP_SCHEDULE_DELAY=100");
-        using (var created = await server.Client.PostAsync("norns", Wrp.Norn("mac:112233445566", sink.Url("/hook")), Ct))
+        using (var created = await server.CreateNornAsync("mac:112233445566", sink.Url("/hook")))
         {
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         }
 
-        await Wrp.PostEventAsync(server.Client, SampleServer.EventsSecret, Wrp.Event("mac:112233445566", transaction: "otlp-1"));
+        await server.PostEventAsync(TestEvents.DeviceStatus("mac:112233445566", transaction: "otlp-1"));
         await sink.WaitForRequestsAsync(1, "/hook");
 
         var exports = await collector.WaitForRequestsAsync(1, "/v1/traces", TimeSpan.FromSeconds(60));

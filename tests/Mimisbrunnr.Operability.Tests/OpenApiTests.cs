@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Mimisbrunnr.Hosting;
+using Mimisbrunnr.Testing;
 using Mimisbrunnr.Testing.Http;
 
 namespace Mimisbrunnr.Operability.Tests;
@@ -59,15 +60,16 @@ public sealed class OpenApiTests
             paths.GetProperty("/norns").GetProperty("post").GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString());
 
         // A real norn with a real delivery status: every property the server returns is in the schema.
-        using var created = await server.Client.PostAsync("norns", Wrp.Norn("mac:112233445566", sink.Url("/hook"), filterEvent: "online$"), Ct);
+        using var created = await server.CreateNornAsync("mac:112233445566", sink.Url("/hook"), filterEvent: "online$");
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var id = JsonDocument.Parse(await created.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("id").GetString();
-        await Wrp.PostEventAsync(server.Client, SampleServer.EventsSecret, Wrp.Event("mac:112233445566"));
+        await server.PostEventAsync(TestEvents.DeviceStatus("mac:112233445566"));
         await sink.WaitForRequestsAsync(1, "/hook");
         var norn = await Eventually.ValueAsync(
             async () => JsonDocument.Parse(await server.Client.GetStringAsync($"norns/{id}", Ct)).RootElement.Clone(),
             n => n.GetProperty("delivery").TryGetProperty("lastSuccessAt", out _),
-            "the delivery in the norn's status");
+            "the delivery in the norn's status",
+            TimeSpan.FromSeconds(30));
         var schemas = root.GetProperty("components").GetProperty("schemas");
         AssertMatches(norn, schemas, Resolve(schemas, "#/components/schemas/NornResponse"), "$");
         var attempts = JsonDocument.Parse(await server.Client.GetStringAsync($"norns/{id}/attempts", Ct)).RootElement;
@@ -78,14 +80,16 @@ public sealed class OpenApiTests
     /// <summary>The routes a host maps with Mimisbrunnr, webhook registration and the dashboard: (method, pattern).</summary>
     private static async Task<List<(string Method, string Pattern)>> MappedRoutesAsync()
     {
-        await using var host = await OperabilityHost.StartAsync(
-            mimisbrunnr: builder => builder.AddDashboard().AddWebhookRegistration(options =>
+        await using var host = await MimisbrunnrTestHost.StartAsync(o =>
+        {
+            o.Mimisbrunnr = builder => builder.AddDashboard().AddWebhookRegistration(options =>
             {
                 options.RegistrationUrl = new Uri("http://127.0.0.1:9/hook");
                 options.AllowInsecure = true;
                 options.PublicUrl = new Uri("https://mimisbrunnr.example/events");
-            }),
-            map: app => app.MapMimisbrunnrDashboard());
+            });
+            o.Map = app => app.MapMimisbrunnrDashboard();
+        });
         var routes = new List<(string, string)>();
         foreach (var endpoint in host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>())
         {

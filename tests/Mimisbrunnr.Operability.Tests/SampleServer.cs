@@ -1,14 +1,16 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
+using Mimisbrunnr.Norns;
+using Mimisbrunnr.Testing;
+using Mimisbrunnr.Testing.Http;
+using Mimisbrunnr.Wrp;
 
 namespace Mimisbrunnr.Operability.Tests;
 
 /// <summary>
-/// samples/Mimisbrunnr.Server started as a process (Production environment, SQLite in a temporary file) with the
-/// configuration keys an operator would pass; one Basic user, <see cref="User"/>.
+/// samples/Mimisbrunnr.Server started as a process (<see cref="SampleServerProcess"/>: Production environment, SQLite in
+/// a temporary file) with the configuration keys an operator would pass; one Basic user, <see cref="User"/>.
 /// </summary>
 internal sealed class SampleServer : IAsyncDisposable
 {
@@ -16,11 +18,10 @@ internal sealed class SampleServer : IAsyncDisposable
     public const string Password = "dashboard-password";
     public const string EventsSecret = "sample-events-secret";
 
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    private readonly SampleServerProcess _process;
     private readonly string _directory;
 
-    private SampleServer(Process process, string directory, Uri baseAddress)
+    private SampleServer(SampleServerProcess process, string directory, Uri baseAddress)
     {
         _process = process;
         _directory = directory;
@@ -28,10 +29,6 @@ internal sealed class SampleServer : IAsyncDisposable
         Client = new HttpClient { BaseAddress = baseAddress };
         Client.DefaultRequestHeaders.Authorization =
             new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{User}:{Password}")));
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
     }
 
     public Uri BaseAddress { get; }
@@ -39,31 +36,12 @@ internal sealed class SampleServer : IAsyncDisposable
     /// <summary>A client authenticated as <see cref="User"/>.</summary>
     public HttpClient Client { get; }
 
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
-
     public static async Task<SampleServer> StartAsync(params string[] arguments)
     {
         var directory = Directory.CreateTempSubdirectory("mimisbrunnr-sample-").FullName;
-        var port = FreePort();
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = directory,
-        };
-        start.ArgumentList.Add(ServerAssembly());
-        foreach (var argument in new[]
-        {
+        var port = SampleServerProcess.FreePort();
+        var process = SampleServerProcess.Start(
+        [
             $"--urls=http://127.0.0.1:{port}",
             $"--ConnectionStrings:Norns=Data Source={Path.Combine(directory, "norns.db")}",
             $"--Mimisbrunnr:Events:Secret={EventsSecret}",
@@ -71,18 +49,12 @@ internal sealed class SampleServer : IAsyncDisposable
             "--Mimisbrunnr:Delivery:RetryBaseDelay=00:00:00.010",
             $"--Server:Users:{User}={Password}",
             $"--Server:Partners:{User}:0=*", // an operator: receives the events of every partner
-        }.Concat(arguments))
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment.Remove("ASPNETCORE_URLS");
-        start.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
-        var server = new SampleServer(Process.Start(start)!, directory, new Uri($"http://127.0.0.1:{port}/"));
+            .. arguments,
+        ]);
+        var server = new SampleServer(process, directory, new Uri($"http://127.0.0.1:{port}/"));
         try
         {
-            await server.WaitUntilUpAsync();
+            await process.WaitUntilUpAsync(server.Client, TimeSpan.FromSeconds(90));
         }
         catch
         {
@@ -93,15 +65,29 @@ internal sealed class SampleServer : IAsyncDisposable
         return server;
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary><c>POST /norns</c> as <see cref="User"/>: an HTTP destination with <see cref="TestNorns.Secret"/>.</summary>
+    public async Task<HttpResponseMessage> CreateNornAsync(string deviceId, Uri url, string? filterEvent = null)
+    {
+        var filter = filterEvent is null ? null : new NornFilter { Events = [filterEvent] };
+        using var content = new StringContent(
+            TestNorns.HttpRequest(deviceId, url, secret: TestNorns.Secret, filter: filter).ToJson(), Encoding.UTF8, "application/json");
+        return await Client.PostAsync("norns", content, TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>POSTs a msgpack event signed with <see cref="EventsSecret"/> and asserts that it was accepted.</summary>
+    public async Task PostEventAsync(WrpMessage message)
+    {
+        var body = WrpMsgPack.Encode(message);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "events") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/msgpack");
+        EventSigning.SignEvent(request, EventsSecret, body);
+        using var response = await Client.SendAsync(request, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    public ValueTask DisposeAsync()
     {
         Client.Dispose();
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync(CancellationToken.None);
-        }
-
         _process.Dispose();
         try
         {
@@ -111,61 +97,7 @@ internal sealed class SampleServer : IAsyncDisposable
         {
             // Best effort: a temporary directory.
         }
-    }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static string ServerAssembly()
-    {
-        var configuration = AppContext.BaseDirectory.Contains("/Debug/", StringComparison.Ordinal) ? "Debug" : "Release";
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Mimisbrunnr.sln")))
-            {
-                var path = Path.Combine(dir.FullName, "samples", "Mimisbrunnr.Server", "bin", configuration, "net10.0", "Mimisbrunnr.Server.dll");
-                Assert.True(File.Exists(path), $"build the sample server first: {path} is missing");
-                return path;
-            }
-        }
-
-        throw new InvalidOperationException("repository root not found");
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            _output.AppendLine(line);
-        }
-    }
-
-    private async Task WaitUntilUpAsync()
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-        while (DateTime.UtcNow < deadline)
-        {
-            Assert.False(_process.HasExited, "the sample server exited early:\n" + Output);
-            try
-            {
-                using var response = await Client.GetAsync("health", TestContext.Current.CancellationToken);
-                return;
-            }
-            catch (HttpRequestException)
-            {
-                await Task.Delay(200, TestContext.Current.CancellationToken);
-            }
-        }
-
-        Assert.Fail("the sample server did not answer within 90 s:\n" + Output);
+        return ValueTask.CompletedTask;
     }
 }

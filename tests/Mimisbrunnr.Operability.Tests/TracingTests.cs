@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Mimisbrunnr.Diagnostics;
+using Mimisbrunnr.Testing;
 using Mimisbrunnr.Testing.Http;
 using OpenTelemetry.Trace;
 
@@ -15,21 +17,24 @@ public sealed class TracingTests
         await using var sink = await SinkServer.StartAsync(TestContext.Current.CancellationToken);
         sink.Enqueue("/hook", SinkResponse.WithStatus(503), SinkResponse.Ok);
         var exported = new SynchronizedList<Activity>();
-        await using var host = await OperabilityHost.StartAsync(
-            engine: options => options.Delivery.Retries = 2,
-            services: services => services.AddOpenTelemetry().WithTracing(tracing => tracing
+        await using var host = await MimisbrunnrTestHost.StartAsync(o =>
+        {
+            o.Engine = options => options.Delivery.Retries = 2;
+            o.Services = services => services.AddOpenTelemetry().WithTracing(tracing => tracing
                 .AddSource(MimisbrunnrTelemetry.ActivitySourceName, "System.Net.Http")
                 .AddAspNetCoreInstrumentation()
-                .AddInMemoryExporter(exported)));
-        await host.CreateNornAsync("alice", "mac:112233445566", sink.Url("/hook"));
+                .AddInMemoryExporter(exported));
+        });
+        Assert.Equal(HttpStatusCode.Created, (await host.CreateNornAsync("alice", TestNorns.HttpRequest("mac:112233445566", sink.Url("/hook"), secret: TestNorns.Secret))).Status);
 
-        await Wrp.PostEventAsync(host.Client, OperabilityHost.EventsSecret, Wrp.Event("mac:112233445566", transaction: "traced-1"));
+        Assert.Equal(HttpStatusCode.Accepted, await host.PostEventAsync(TestEvents.DeviceStatus("mac:112233445566", transaction: "traced-1")));
 
         var requests = await sink.WaitForRequestsAsync(2, "/hook");
         var spans = await Eventually.ValueAsync(
             () => Task.FromResult(exported.Snapshot()),
             all => all.Any(a => a.OperationName == "mimisbrunnr.deliver") && all.Any(IsEventsRequest),
-            "the delivery span and the /events request span to be exported");
+            "the delivery span and the /events request span to be exported",
+            TimeSpan.FromSeconds(30));
 
         var request = Assert.Single(spans, IsEventsRequest);
         var route = Assert.Single(spans, a => a.OperationName == "mimisbrunnr.route");

@@ -1,3 +1,5 @@
+using System.Net;
+using Mimisbrunnr.Testing;
 using Mimisbrunnr.Testing.Http;
 
 namespace Mimisbrunnr.PostgreSql.Tests;
@@ -12,25 +14,25 @@ public sealed class ClockSkewTests
         var ct = TestContext.Current.CancellationToken;
         await using var database = await TestDatabase.CreateAsync(ct);
         await using var sink = await SinkServer.StartAsync(ct);
-        await using var ahead = await TestHost.StartAsync("ahead", database.ConnectionString, clock: new OffsetClock(TimeSpan.FromMinutes(2)));
-        await using var behind = await TestHost.StartAsync("behind", database.ConnectionString);
-        await TestHost.BothListeningAsync(ahead, behind, ct);
+        await using var ahead = await PostgreSqlHosts.StartAsync("ahead", database.ConnectionString, clock: new OffsetClock(TimeSpan.FromMinutes(2)));
+        await using var behind = await PostgreSqlHosts.StartAsync("behind", database.ConnectionString);
+        await PostgreSqlHosts.BothListeningAsync(ahead, behind, ct);
         const string Device = "mac:c10000000001";
 
-        var (status, id) = await ahead.CreateAsync("alice", Device, sink.Url("/skew"), "first-secret");
-        Assert.Equal(201, status);
-        await Eventually.HoldsAsync(() => behind.Registry.Find(id!) is not null, TimeSpan.FromSeconds(5), "the other host knows the norn");
+        var (status, id) = await ahead.CreateNornAsync("alice", TestNorns.HttpRequest(Device, sink.Url("/skew"), secret: "first-secret"));
+        Assert.Equal(HttpStatusCode.Created, status);
+        await Eventually.TrueAsync(() => behind.Registry.Find(id!) is not null, "the other host knows the norn", TimeSpan.FromSeconds(5));
 
         // Stamped two minutes earlier than the version it replaces.
-        Assert.Equal(200, await behind.UpdateAsync(new("alice"), id!, Device, sink.Url("/skew"), "second-secret"));
-        await Eventually.HoldsAsync(
+        Assert.Equal(HttpStatusCode.OK, await behind.UpdateNornAsync("alice", id!, TestNorns.HttpRequest(Device, sink.Url("/skew"), secret: "second-secret")));
+        await Eventually.TrueAsync(
             () => ahead.Registry.Find(id!)?.Norn.Destination.Http?.Secret == "second-secret",
-            TimeSpan.FromSeconds(5),
-            "the host whose clock is ahead took the update");
+            "the host whose clock is ahead took the update",
+            TimeSpan.FromSeconds(5));
 
-        Assert.Equal(202, await ahead.PostEventAsync(Device, "after-update"));
+        Assert.Equal(HttpStatusCode.Accepted, await ahead.PostEventAsync(TestEvents.DeviceStatus(Device, transaction: "after-update")));
         var delivered = Assert.Single(await sink.WaitForRequestsAsync(1, "/skew", TimeSpan.FromSeconds(5)));
-        Assert.Equal(TestHost.NornSignature("second-secret", delivered.Body), delivered.Header("X-Webpa-Signature"));
+        Assert.Equal(PostgreSqlHosts.ExpectedSignature("second-secret", delivered.Body), delivered.Header("X-Webpa-Signature"));
     }
 
     /// <summary>The system clock moved by a fixed offset; timers run as usual.</summary>

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Net;
 using Mimisbrunnr.Storage;
+using Mimisbrunnr.Testing;
 using Mimisbrunnr.Testing.Http;
 
 namespace Mimisbrunnr.PostgreSql.Tests;
@@ -10,9 +12,9 @@ public sealed class TwoHostsFixture : IAsyncLifetime
 {
     private TestDatabase? _database;
 
-    internal TestHost A { get; private set; } = null!;
+    internal MimisbrunnrTestHost A { get; private set; } = null!;
 
-    internal TestHost B { get; private set; } = null!;
+    internal MimisbrunnrTestHost B { get; private set; } = null!;
 
     internal SinkServer Sink { get; private set; } = null!;
 
@@ -25,9 +27,9 @@ public sealed class TwoHostsFixture : IAsyncLifetime
 
         _database = await TestDatabase.CreateAsync();
         Sink = await SinkServer.StartAsync();
-        A = await TestHost.StartAsync("A", _database.ConnectionString);
-        B = await TestHost.StartAsync("B", _database.ConnectionString);
-        await TestHost.BothListeningAsync(A, B);
+        A = await PostgreSqlHosts.StartAsync("A", _database.ConnectionString);
+        B = await PostgreSqlHosts.StartAsync("B", _database.ConnectionString);
+        await PostgreSqlHosts.BothListeningAsync(A, B);
     }
 
     public async ValueTask DisposeAsync()
@@ -48,9 +50,9 @@ public sealed class MultiHostTests(TwoHostsFixture hosts) : IClassFixture<TwoHos
 {
     private static readonly TimeSpan OneSecond = TimeSpan.FromSeconds(1);
 
-    private TestHost A => hosts.A;
+    private MimisbrunnrTestHost A => hosts.A;
 
-    private TestHost B => hosts.B;
+    private MimisbrunnrTestHost B => hosts.B;
 
     private SinkServer Sink => hosts.Sink;
 
@@ -59,12 +61,12 @@ public sealed class MultiHostTests(TwoHostsFixture hosts) : IClassFixture<TwoHos
     {
         PostgreSqlServer.Require();
         const string Device = "mac:a10000000001";
-        var (status, id) = await A.CreateAsync("alice", Device, Sink.Url("/created-on-a"));
-        Assert.Equal(201, status);
+        var (status, id) = await A.CreateNornAsync("alice", TestNorns.HttpRequest(Device, Sink.Url("/created-on-a")));
+        Assert.Equal(HttpStatusCode.Created, status);
         var clock = Stopwatch.StartNew();
 
-        await Eventually.HoldsAsync(() => B.Registry.Find(id!) is not null, OneSecond, "B knows the norn created through A");
-        Assert.Equal(202, await B.PostEventAsync(Device, "txn-b"));
+        await Eventually.TrueAsync(() => B.Registry.Find(id!) is not null, "B knows the norn created through A", OneSecond);
+        Assert.Equal(HttpStatusCode.Accepted, await B.PostEventAsync(TestEvents.DeviceStatus(Device, transaction: "txn-b")));
         var delivered = await Sink.WaitForRequestsAsync(1, "/created-on-a", OneSecond);
 
         Assert.True(clock.Elapsed < OneSecond, $"took {clock.Elapsed}");
@@ -77,22 +79,22 @@ public sealed class MultiHostTests(TwoHostsFixture hosts) : IClassFixture<TwoHos
         PostgreSqlServer.Require();
         const string Device = "mac:a10000000002";
         var url = Sink.Url("/updated-on-b");
-        var (status, id) = await A.CreateAsync("alice", Device, url, secret: "first-secret");
-        Assert.Equal(201, status);
-        Assert.Equal(202, await A.PostEventAsync(Device, "txn-1"));
+        var (status, id) = await A.CreateNornAsync("alice", TestNorns.HttpRequest(Device, url, secret: "first-secret"));
+        Assert.Equal(HttpStatusCode.Created, status);
+        Assert.Equal(HttpStatusCode.Accepted, await A.PostEventAsync(TestEvents.DeviceStatus(Device, transaction: "txn-1")));
         var first = (await Sink.WaitForRequestsAsync(1, "/updated-on-b"))[0];
-        Assert.Equal(TestHost.NornSignature("first-secret", first.Body), first.Header("X-Webpa-Signature"));
-        await Eventually.HoldsAsync(() => B.Registry.Find(id!) is not null, OneSecond, "B knows the norn");
+        Assert.Equal(PostgreSqlHosts.ExpectedSignature("first-secret", first.Body), first.Header("X-Webpa-Signature"));
+        await Eventually.TrueAsync(() => B.Registry.Find(id!) is not null, "B knows the norn", OneSecond);
 
-        Assert.Equal(200, await B.UpdateAsync(new("alice"), id!, Device, url, "second-secret"));
-        await Eventually.HoldsAsync(
-            () => A.Registry.Find(id!)?.Norn.Destination.Http?.Secret == "second-secret", OneSecond, "A has the new secret");
-        Assert.Equal(202, await A.PostEventAsync(Device, "txn-2"));
+        Assert.Equal(HttpStatusCode.OK, await B.UpdateNornAsync("alice", id!, TestNorns.HttpRequest(Device, url, secret: "second-secret")));
+        await Eventually.TrueAsync(
+            () => A.Registry.Find(id!)?.Norn.Destination.Http?.Secret == "second-secret", "A has the new secret", OneSecond);
+        Assert.Equal(HttpStatusCode.Accepted, await A.PostEventAsync(TestEvents.DeviceStatus(Device, transaction: "txn-2")));
 
         var second = (await Sink.WaitForRequestsAsync(2, "/updated-on-b"))[1];
         Assert.Equal("txn-2", second.Header("X-Webpa-Transaction-Id"));
-        Assert.Equal(TestHost.NornSignature("second-secret", second.Body), second.Header("X-Webpa-Signature"));
-        Assert.NotEqual(TestHost.NornSignature("first-secret", second.Body), second.Header("X-Webpa-Signature"));
+        Assert.Equal(PostgreSqlHosts.ExpectedSignature("second-secret", second.Body), second.Header("X-Webpa-Signature"));
+        Assert.NotEqual(PostgreSqlHosts.ExpectedSignature("first-secret", second.Body), second.Header("X-Webpa-Signature"));
     }
 
     [Fact]
@@ -100,17 +102,19 @@ public sealed class MultiHostTests(TwoHostsFixture hosts) : IClassFixture<TwoHos
     {
         PostgreSqlServer.Require();
         const string Device = "mac:a10000000003";
-        var (status, id) = await A.CreateAsync("alice", Device, Sink.Url("/deleted-on-b"));
-        Assert.Equal(201, status);
-        Assert.Equal(202, await A.PostEventAsync(Device, "txn-1"));
+        var (status, id) = await A.CreateNornAsync("alice", TestNorns.HttpRequest(Device, Sink.Url("/deleted-on-b")));
+        Assert.Equal(HttpStatusCode.Created, status);
+        Assert.Equal(HttpStatusCode.Accepted, await A.PostEventAsync(TestEvents.DeviceStatus(Device, transaction: "txn-1")));
         await Sink.WaitForRequestsAsync(1, "/deleted-on-b");
-        await Eventually.HoldsAsync(() => B.Registry.Find(id!) is not null, OneSecond, "B knows the norn");
+        await Eventually.TrueAsync(() => B.Registry.Find(id!) is not null, "B knows the norn", OneSecond);
 
-        Assert.Equal(204, await B.DeleteAsync("alice", id!));
-        await Eventually.HoldsAsync(() => A.Registry.Find(id!) is null, OneSecond, "A forgot the deleted norn");
-        Assert.Equal(202, await A.PostEventAsync(Device, "txn-2"));
+        Assert.Equal(HttpStatusCode.NoContent, await B.DeleteNornAsync("alice", id!));
+        await Eventually.TrueAsync(() => A.Registry.Find(id!) is null, "A forgot the deleted norn", OneSecond);
+        var unrouted = A.Metrics.EventsReceived("no_norns");
+        Assert.Equal(HttpStatusCode.Accepted, await A.PostEventAsync(TestEvents.DeviceStatus(Device, transaction: "txn-2")));
 
-        await Task.Delay(300, TestContext.Current.CancellationToken);
+        // Routed before the 202: A found no norn for the device, so nothing was enqueued for delivery.
+        Assert.Equal(unrouted + 1, A.Metrics.EventsReceived("no_norns"));
         Assert.Single(Sink.RequestsTo("/deleted-on-b"));
     }
 
@@ -127,8 +131,8 @@ public sealed class MultiHostTests(TwoHostsFixture hosts) : IClassFixture<TwoHos
                 var host = c % 2 == 0 ? A : B;
                 for (var n = c; n < Total; n += Creators)
                 {
-                    var (status, id) = await host.CreateAsync($"bulk-{c % 4}", $"mac:b1{n:x10}", Sink.Url($"/bulk/{n}"));
-                    Assert.True(status == 201, $"norn {n} through {host}: {status}");
+                    var (status, id) = await host.CreateNornAsync($"bulk-{c % 4}", TestNorns.HttpRequest($"mac:b1{n:x10}", Sink.Url($"/bulk/{n}")));
+                    Assert.True(status == HttpStatusCode.Created, $"norn {n} through {host}: {status}");
                     created.Add(id!);
                 }
             },
@@ -137,7 +141,7 @@ public sealed class MultiHostTests(TwoHostsFixture hosts) : IClassFixture<TwoHos
         Assert.Equal(Total, created.Count);
         Assert.Equal(Total, created.Distinct().Count());
         var stored = new List<string>();
-        await foreach (var norn in A.Store.LoadActiveAsync(DateTimeOffset.UtcNow, TestContext.Current.CancellationToken))
+        await foreach (var norn in A.PgStore().LoadActiveAsync(DateTimeOffset.UtcNow, TestContext.Current.CancellationToken))
         {
             if (norn.Owner.StartsWith("bulk-", StringComparison.Ordinal))
             {
@@ -148,14 +152,14 @@ public sealed class MultiHostTests(TwoHostsFixture hosts) : IClassFixture<TwoHos
         Assert.Equal(created.Order(StringComparer.Ordinal), stored.Order(StringComparer.Ordinal));
         for (var owner = 0; owner < 4; owner++)
         {
-            var page = await B.Store.ListAsync(
+            var page = await B.PgStore().ListAsync(
                 new NornQuery($"bulk-{owner}", null, null, 1000, DateTimeOffset.UtcNow), TestContext.Current.CancellationToken);
             Assert.Equal(Total / 4, page.Items.Count);
         }
 
         // Both instances' indexes end up with every norn, whichever instance created it.
-        await Eventually.HoldsAsync(() => created.All(id => A.Registry.Find(id) is not null), TimeSpan.FromSeconds(10), "A has all");
-        await Eventually.HoldsAsync(() => created.All(id => B.Registry.Find(id) is not null), TimeSpan.FromSeconds(10), "B has all");
+        await Eventually.TrueAsync(() => created.All(id => A.Registry.Find(id) is not null), "A has all", TimeSpan.FromSeconds(10));
+        await Eventually.TrueAsync(() => created.All(id => B.Registry.Find(id) is not null), "B has all", TimeSpan.FromSeconds(10));
     }
 
     [Fact]
@@ -167,15 +171,15 @@ public sealed class MultiHostTests(TwoHostsFixture hosts) : IClassFixture<TwoHos
             var device = $"mac:c1{round:x10}";
             var url = Sink.Url($"/race/{round}");
             var results = await Task.WhenAll(
-                Task.Run(() => A.CreateAsync("alice", device, url), TestContext.Current.CancellationToken),
-                Task.Run(() => B.CreateAsync("bob", device, url), TestContext.Current.CancellationToken));
+                Task.Run(() => A.CreateNornAsync("alice", TestNorns.HttpRequest(device, url)), TestContext.Current.CancellationToken),
+                Task.Run(() => B.CreateNornAsync("bob", TestNorns.HttpRequest(device, url)), TestContext.Current.CancellationToken));
 
-            Assert.Equal([201, 409], results.Select(r => r.Status).Order());
-            var winner = results[0].Status == 201 ? "alice" : "bob";
-            var id = results.Single(r => r.Status == 201).Id!;
-            Assert.Equal(winner, (await A.Store.GetAsync(id, TestContext.Current.CancellationToken))!.Owner);
-            await Eventually.HoldsAsync(() => A.Registry.Find(id)?.Norn.Owner == winner, OneSecond, "A agrees on the owner");
-            await Eventually.HoldsAsync(() => B.Registry.Find(id)?.Norn.Owner == winner, OneSecond, "B agrees on the owner");
+            Assert.Equal([HttpStatusCode.Created, HttpStatusCode.Conflict], results.Select(r => r.Status).Order());
+            var winner = results[0].Status == HttpStatusCode.Created ? "alice" : "bob";
+            var id = results.Single(r => r.Status == HttpStatusCode.Created).Id!;
+            Assert.Equal(winner, (await A.PgStore().GetAsync(id, TestContext.Current.CancellationToken))!.Owner);
+            await Eventually.TrueAsync(() => A.Registry.Find(id)?.Norn.Owner == winner, "A agrees on the owner", OneSecond);
+            await Eventually.TrueAsync(() => B.Registry.Find(id)?.Norn.Owner == winner, "B agrees on the owner", OneSecond);
         }
     }
 }

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Mimisbrunnr.DependencyInjection;
-using Mimisbrunnr.Norns;
 using Mimisbrunnr.Storage;
+using Mimisbrunnr.Testing;
 using Npgsql;
 
 namespace Mimisbrunnr.PostgreSql.Tests;
@@ -9,20 +9,9 @@ namespace Mimisbrunnr.PostgreSql.Tests;
 /// <summary>What the PostgreSQL store adds to the contract: its schema, several instances on one database, its listener.</summary>
 public sealed class PostgreSqlStoreTests
 {
-    private static readonly DateTimeOffset T0 = new(2030, 1, 1, 12, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset T0 = TestNorns.T0;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private static Norn MakeNorn(string owner, string deviceId, string url, TimeSpan? ttl = null) => new()
-    {
-        Id = NornIdentity.Derive(deviceId, url),
-        DeviceId = deviceId,
-        Owner = owner,
-        Destination = new NornDestination { Http = new HttpDestination { Url = url, Secret = "s" } },
-        ExpiresAt = T0 + (ttl ?? TimeSpan.FromHours(1)),
-        CreatedAt = T0,
-        UpdatedAt = T0,
-    };
 
     [Fact]
     public async Task Instances_starting_together_migrate_once()
@@ -86,7 +75,7 @@ public sealed class PostgreSqlStoreTests
             var next = changes.MoveNextAsync();
             await store.WhenListeningAsync().WaitAsync(TimeSpan.FromSeconds(30), Ct);
 
-            var norn = MakeNorn("alice", "mac:f10000000001", "https://consumer.example/owner");
+            var norn = TestNorns.Http("mac:f10000000001", "https://consumer.example/owner", owner: "alice");
             Assert.Equal(NornWriteStatus.Created, (await store.UpsertAsync(norn, new NornQuotas(10, 10), Ct)).Status);
 
             Assert.Equal(norn.Id, (await store.GetAsync(norn.Id, Ct))!.Id);
@@ -114,7 +103,7 @@ public sealed class PostgreSqlStoreTests
 
         var results = await Task.WhenAll(Enumerable.Range(0, 16).Select(i => Task.Run(
             async () => (await (i % 2 == 0 ? first : second).UpsertAsync(
-                MakeNorn("alice", $"mac:f2{i:x10}", $"https://consumer.example/{i}"), quotas, Ct)).Status,
+                TestNorns.Http($"mac:f2{i:x10}", $"https://consumer.example/{i}", owner: "alice"), quotas, Ct)).Status,
             Ct)));
 
         Assert.Equal(5, results.Count(s => s == NornWriteStatus.Created));
@@ -137,7 +126,7 @@ public sealed class PostgreSqlStoreTests
             async () =>
             {
                 var owner = owners[i % 3];
-                var norn = MakeNorn(owner, i % 4 == 0 ? "uuid:Dev-F3" : "uuid:dev-f3", $"https://consumer.example/{i}");
+                var norn = TestNorns.Http(i % 4 == 0 ? "uuid:Dev-F3" : "uuid:dev-f3", $"https://consumer.example/{i}", owner: owner);
                 return (Owner: owner, (await (i % 2 == 0 ? first : second).UpsertAsync(norn, quotas, Ct)).Status);
             },
             Ct)));
@@ -161,7 +150,7 @@ public sealed class PostgreSqlStoreTests
         // 4 devices x 5 creates each: the device quota allows 8, the owner quota 7.
         var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => Task.Run(
             async () => (await (i % 2 == 0 ? first : second).UpsertAsync(
-                MakeNorn("alice", $"mac:f7{i % 4:x10}", $"https://consumer.example/{i}"), quotas, Ct)).Status,
+                TestNorns.Http($"mac:f7{i % 4:x10}", $"https://consumer.example/{i}", owner: "alice"), quotas, Ct)).Status,
             Ct)));
 
         Assert.Equal(7, results.Count(s => s == NornWriteStatus.Created));
@@ -179,7 +168,7 @@ public sealed class PostgreSqlStoreTests
         var expired = new List<string>();
         for (var i = 0; i < 300; i++)
         {
-            var norn = MakeNorn("alice", $"mac:f4{i:x10}", $"https://consumer.example/{i}", ttl: i % 3 == 0 ? TimeSpan.FromHours(2) : TimeSpan.FromMinutes(1));
+            var norn = TestNorns.Http($"mac:f4{i:x10}", $"https://consumer.example/{i}", owner: "alice", ttl: i % 3 == 0 ? TimeSpan.FromHours(2) : TimeSpan.FromMinutes(1));
             await first.UpsertAsync(norn, NornQuotas.Unlimited, Ct);
             if (i % 3 != 0)
             {
@@ -213,7 +202,7 @@ public sealed class PostgreSqlStoreTests
         Assert.Equal(NornChangeKind.Resync, changes.Current.Kind);
         Assert.NotEqual(listener, store.ListenerProcessId);
 
-        var norn = MakeNorn("alice", "mac:f50000000001", "https://consumer.example/after");
+        var norn = TestNorns.Http("mac:f50000000001", "https://consumer.example/after", owner: "alice");
         await writer.UpsertAsync(norn, NornQuotas.Unlimited, Ct);
         Assert.True(await changes.MoveNextAsync());
         Assert.Equal((NornChangeKind.Upserted, norn.Id), (changes.Current.Kind, changes.Current.Id));
@@ -228,7 +217,7 @@ public sealed class PostgreSqlStoreTests
         await using var database = await TestDatabase.CreateAsync(Ct);
         await using var store = new PostgreSqlNornStore(database.ConnectionString);
         var at = new DateTimeOffset(2030, 1, 1, 12, 0, 0, TimeSpan.Zero).AddTicks(1_234_567);
-        var norn = MakeNorn("alice", "mac:f60000000001", "https://consumer.example/ticks") with
+        var norn = TestNorns.Http("mac:f60000000001", "https://consumer.example/ticks", owner: "alice") with
         {
             CreatedAt = at,
             UpdatedAt = at,

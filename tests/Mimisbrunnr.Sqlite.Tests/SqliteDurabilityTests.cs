@@ -6,13 +6,15 @@ using Mimisbrunnr.Management;
 using Mimisbrunnr.Norns;
 using Mimisbrunnr.Registry;
 using Mimisbrunnr.Storage;
+using Mimisbrunnr.Testing;
+using Mimisbrunnr.Testing.Storage;
 
 namespace Mimisbrunnr.Sqlite.Tests;
 
 public sealed class SqliteDurabilityTests : IDisposable
 {
-    private static readonly DateTimeOffset T0 = new(2030, 1, 1, 12, 0, 0, TimeSpan.Zero);
-    private readonly TempDatabase _database = new();
+    private static readonly DateTimeOffset T0 = TestNorns.T0;
+    private readonly TempSqliteDatabase _database = new();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -32,16 +34,12 @@ public sealed class SqliteDurabilityTests : IDisposable
                 var shortLived = i % 10 == 0;
                 var outcome = await service.CreateOrUpdateAsync(
                     new($"owner-{i % 7}"),
-                    new NornRequest
-                    {
-                        DeviceId = $"MAC:{i:x12}",
-                        Ttl = shortLived ? 60 : 3600,
-                        Destination = new DestinationRequest
-                        {
-                            Http = new HttpDestinationRequest { Url = $"https://consumer.example/hook/{i}", Secret = "s" + i },
-                        },
-                        Filter = i % 3 == 0 ? new NornFilter { Events = ["online$"] } : null,
-                    },
+                    TestNorns.HttpRequest(
+                        $"MAC:{i:x12}",
+                        $"https://consumer.example/hook/{i}",
+                        ttl: shortLived ? 60 : 3600,
+                        secret: "s" + i,
+                        filter: i % 3 == 0 ? new NornFilter { Events = ["online$"] } : null),
                     Ct);
                 Assert.True(outcome.Created);
                 (shortLived ? expiring : expected).Add(outcome.Norn.Id);

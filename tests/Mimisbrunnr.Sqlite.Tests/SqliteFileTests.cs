@@ -1,5 +1,6 @@
 using Mimisbrunnr.Norns;
 using Mimisbrunnr.Storage;
+using Mimisbrunnr.Testing.Storage;
 
 namespace Mimisbrunnr.Sqlite.Tests;
 
@@ -7,7 +8,7 @@ namespace Mimisbrunnr.Sqlite.Tests;
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class SqliteFileTests : IDisposable
 {
-    private readonly TempDatabase _database = new();
+    private readonly TempSqliteDatabase _database = new();
 
     public void Dispose() => _database.Dispose();
 
@@ -18,20 +19,20 @@ public sealed class SqliteFileTests : IDisposable
 
         await store.InitializeAsync(TestContext.Current.CancellationToken);
 
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(_database.File));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(_database.Path));
     }
 
     [Fact]
     public async Task An_existing_file_keeps_the_permissions_its_operator_gave_it()
     {
-        await File.WriteAllBytesAsync(_database.File, [], TestContext.Current.CancellationToken);
+        await File.WriteAllBytesAsync(_database.Path, [], TestContext.Current.CancellationToken);
         var chosen = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead;
-        File.SetUnixFileMode(_database.File, chosen);
+        File.SetUnixFileMode(_database.Path, chosen);
         await using var store = new SqliteNornStore(_database.ConnectionString);
 
         await store.InitializeAsync(TestContext.Current.CancellationToken);
 
-        Assert.Equal(chosen, File.GetUnixFileMode(_database.File));
+        Assert.Equal(chosen, File.GetUnixFileMode(_database.Path));
     }
 
     [Theory]

@@ -5,6 +5,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Testing;
 using Mimisbrunnr.Norns;
 using Mimisbrunnr.Storage;
+using Mimisbrunnr.Testing.Storage;
 
 namespace Mimisbrunnr.Sqlite.Tests;
 
@@ -35,7 +36,7 @@ public sealed class SqliteMigrationTests : IDisposable
         CREATE INDEX ix_norns_owner_id_expires_at ON norns (owner, id, expires_at);
         """;
 
-    private readonly TempDatabase _database = new();
+    private readonly TempSqliteDatabase _database = new();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

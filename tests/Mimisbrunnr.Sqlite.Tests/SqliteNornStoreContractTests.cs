@@ -6,7 +6,7 @@ namespace Mimisbrunnr.Sqlite.Tests;
 /// <summary>The store contract, against a SQLite file of its own per test.</summary>
 public sealed class SqliteNornStoreContractTests : NornStoreContractTests
 {
-    private readonly TempDatabase _database = new();
+    private readonly TempSqliteDatabase _database = new();
 
     protected override ValueTask<INornStore> CreateStoreAsync() =>
         ValueTask.FromResult<INornStore>(new SqliteNornStore(_database.ConnectionString));

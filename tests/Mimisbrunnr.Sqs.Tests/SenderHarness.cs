@@ -8,6 +8,7 @@ using Mimisbrunnr.Dispatch;
 using Mimisbrunnr.Norns;
 using Mimisbrunnr.Registry;
 using Mimisbrunnr.Routing;
+using Mimisbrunnr.Testing;
 using Mimisbrunnr.Wrp;
 
 namespace Mimisbrunnr.Sqs.Tests;
@@ -57,6 +58,7 @@ internal sealed class SenderHarness : IAsyncDisposable
 
     public static string QueueUrl(string name = "events") => $"{ServiceUrl}/000000000000/{name}";
 
+    /// <summary>A registered SQS norn of <see cref="Device"/> (built by <see cref="TestNorns.Sqs"/>).</summary>
     public static RegisteredNorn Norn(
         string? queueUrl = null,
         bool credentials = true,
@@ -65,33 +67,22 @@ internal sealed class SenderHarness : IAsyncDisposable
         string? secret = null,
         string secretAccessKey = SqsEmulator.SecretAccessKey,
         string? sessionToken = null,
-        string region = "us-east-1")
-    {
-        queueUrl ??= QueueUrl();
-        return new RegisteredNorn(new Norn
-        {
-            Id = NornIdentity.Derive(Device, queueUrl),
-            DeviceId = Device,
-            Owner = "owner",
-            Destination = new NornDestination
+        string region = "us-east-1") =>
+        new(TestNorns.Sqs(
+            Device,
+            new SqsDestination
             {
-                Sqs = new SqsDestination
-                {
-                    QueueUrl = queueUrl,
-                    Region = region,
-                    DelaySeconds = delaySeconds,
-                    AccessKeyId = credentials ? SqsEmulator.AccessKeyId : null,
-                    SecretAccessKey = credentials ? secretAccessKey : null,
-                    SessionToken = sessionToken,
-                    FailureUrl = failureUrl,
-                    Secret = secret,
-                },
+                QueueUrl = queueUrl ?? QueueUrl(),
+                Region = region,
+                DelaySeconds = delaySeconds,
+                AccessKeyId = credentials ? SqsEmulator.AccessKeyId : null,
+                SecretAccessKey = credentials ? secretAccessKey : null,
+                SessionToken = sessionToken,
+                FailureUrl = failureUrl,
+                Secret = secret,
             },
-            ExpiresAt = Start.AddHours(1),
-            CreatedAt = Start,
-            UpdatedAt = Start,
-        });
-    }
+            owner: "owner",
+            now: Start));
 
     /// <summary>An event whose payload is <paramref name="payloadBytes"/> bytes (base64 in the JSON body).</summary>
     public static RoutedEvent Event(int sequence, int payloadBytes = 16, string transaction = "")

@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Mimisbrunnr.Diagnostics;
 using Mimisbrunnr.Testing.Http;
+using Mimisbrunnr.Testing;
 
 namespace Mimisbrunnr.Sqs.Tests;
 
@@ -26,7 +27,7 @@ public sealed class SqsCutOffTests
         await using var proxy = await SqsFaultProxy.StartAsync(emulator.ServiceUrl);
         var name = SqsEmulator.UniqueName("stuck");
         var queueUrl = await emulator.CreateQueueAsync(name, proxy.BaseAddress);
-        await using var host = await SqsTestHost.StartAsync(proxy.BaseAddress, engine: o =>
+        await using var host = await SqsHosts.StartAsync(proxy.BaseAddress, engine: o =>
         {
             o.Delivery.QueueSize = 3;
             o.Delivery.CutOffPeriod = TimeSpan.FromMinutes(1);
@@ -34,17 +35,17 @@ public sealed class SqsCutOffTests
         var meters = host.Services.GetRequiredService<IMeterFactory>();
         using var drops = new MetricCollector<long>(meters, MimisbrunnrMetrics.MeterName, "mimisbrunnr.drops");
         using var cutOffs = new MetricCollector<long>(meters, MimisbrunnrMetrics.MeterName, "mimisbrunnr.cutoffs");
-        var (status, _) = await host.RegisterAsync(SqsTestHost.SqsNorn(Device, queueUrl, failureUrl: sink.Url("/cutoff"), secret: Secret));
+        var (status, _) = await host.RegisterAsync(TestNorns.SqsRequest(Device, queueUrl, SqsEmulator.AccessKeyId, SqsEmulator.SecretAccessKey, failureUrl: sink.Url("/cutoff"), secret: Secret));
         Assert.Equal(HttpStatusCode.Created, status);
 
         proxy.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously); // the queue stops answering
         for (var i = 0; i < Burst; i++)
         {
-            Assert.Equal(HttpStatusCode.Accepted, await host.PostEventAsync(SqsTestHost.Event(Device, transaction: "burst-" + i.ToString(CultureInfo.InvariantCulture))));
+            Assert.Equal(HttpStatusCode.Accepted, await host.PostEventAsync(TestEvents.DeviceStatus(Device, transaction: "burst-" + i.ToString(CultureInfo.InvariantCulture))));
         }
 
         var notice = Assert.Single(await sink.WaitForRequestsAsync(1, "/cutoff"));
-        Assert.Equal("sha1=" + Convert.ToHexStringLower(HMACSHA1.HashData(Encoding.UTF8.GetBytes(Secret), notice.Body)), notice.Header("X-Webpa-Signature"));
+        Assert.Equal("sha1=" + Convert.ToHexStringLower(HMACSHA1.HashData(Encoding.UTF8.GetBytes(Secret), notice.Body)), notice.Header("X-Webpa-Signature")); // checked with the BCL
         using (var json = JsonDocument.Parse(notice.Body))
         {
             var root = json.RootElement;
@@ -71,9 +72,17 @@ public sealed class SqsCutOffTests
         var received = await emulator.ReceiveAsync(name, expected);
         Assert.Equal(expected, received.Count);
         Assert.Equal("burst-0", received[0].MessageAttributes["transactionId"].StringValue);
-        Assert.Equal(HttpStatusCode.Accepted, await host.PostEventAsync(SqsTestHost.Event(Device, transaction: "after")));
-        await Task.Delay(300, TestContext.Current.CancellationToken);
-        Assert.Empty(await emulator.ReceiveAsync(name, 1, TimeSpan.FromSeconds(1)));
+
+        // Still cut off: the next event is dropped when it is routed (counted before the 202), never sent.
+        Assert.Equal(HttpStatusCode.Accepted, await host.PostEventAsync(TestEvents.DeviceStatus(Device, transaction: "after")));
+        Assert.Equal(byReason.GetValueOrDefault("cut_off") + 1, CutOffDrops());
+
+        // Stopping drains every dispatcher: after it, nothing more can reach the queue or the failure URL.
+        await host.StopAsync();
+        Assert.Equal((0, 0, 0), await emulator.InspectAsync(name));
         Assert.Single(sink.RequestsTo("/cutoff"));
+        Assert.Equal(1, cutOffs.GetMeasurementSnapshot().Sum(m => m.Value));
+
+        long CutOffDrops() => drops.GetMeasurementSnapshot().Where(m => Equals(m.Tags["reason"], "cut_off")).Sum(m => m.Value);
     }
 }

@@ -6,6 +6,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Mimisbrunnr.Diagnostics;
+using Mimisbrunnr.Testing;
 using Mimisbrunnr.Wrp;
 
 namespace Mimisbrunnr.Sqs.Tests;
@@ -21,8 +22,8 @@ public sealed class SqsDeliveryTests
         using var emulator = SqsEmulator.Require();
         var name = SqsEmulator.UniqueName("delivery");
         var queueUrl = await emulator.CreateQueueAsync(name);
-        await using var host = await SqsTestHost.StartAsync(emulator.ServiceUrl);
-        var (status, norn) = await host.RegisterAsync(SqsTestHost.SqsNorn("MAC:11-22-33-44-55-66", queueUrl));
+        await using var host = await SqsHosts.StartAsync(emulator.ServiceUrl);
+        var (status, norn) = await host.RegisterAsync(TestNorns.SqsRequest("MAC:11-22-33-44-55-66", queueUrl, SqsEmulator.AccessKeyId, SqsEmulator.SecretAccessKey));
         Assert.Equal(HttpStatusCode.Created, status);
         var sqs = norn.GetProperty("destination").GetProperty("sqs");
         Assert.Equal(queueUrl, sqs.GetProperty("queueUrl").GetString());
@@ -30,7 +31,7 @@ public sealed class SqsDeliveryTests
         Assert.True(sqs.GetProperty("hasCredentials").GetBoolean());
         Assert.DoesNotContain(SqsEmulator.SecretAccessKey, norn.GetRawText(), StringComparison.Ordinal);
 
-        var message = SqsTestHost.Event(Device);
+        var message = TestEvents.DeviceStatus(Device);
         Assert.Equal(HttpStatusCode.Accepted, await host.PostEventAsync(message));
 
         var received = Assert.Single(await emulator.ReceiveAsync(name, 1));
@@ -51,8 +52,8 @@ public sealed class SqsDeliveryTests
         var name = SqsEmulator.UniqueName("protected");
         var queueUrl = await emulator.CreateQueueAsync(name);
         var key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-        await using var host = await SqsTestHost.StartAsync(emulator.ServiceUrl, engine: o => o.SecretKeys.Add(key));
-        var (status, norn) = await host.RegisterAsync(SqsTestHost.SqsNorn(Device, queueUrl));
+        await using var host = await SqsHosts.StartAsync(emulator.ServiceUrl, engine: o => o.SecretKeys.Add(key));
+        var (status, norn) = await host.RegisterAsync(TestNorns.SqsRequest(Device, queueUrl, SqsEmulator.AccessKeyId, SqsEmulator.SecretAccessKey));
         Assert.Equal(HttpStatusCode.Created, status);
 
         var stored = await host.Services.GetRequiredService<Mimisbrunnr.Storage.INornStore>()
@@ -60,7 +61,7 @@ public sealed class SqsDeliveryTests
         Assert.StartsWith(Mimisbrunnr.Norns.NornSecretProtector.Prefix, stored!.Destination.Sqs!.SecretAccessKey, StringComparison.Ordinal);
         Assert.DoesNotContain(SqsEmulator.SecretAccessKey, stored.Destination.Sqs.SecretAccessKey, StringComparison.Ordinal);
 
-        var message = SqsTestHost.Event(Device);
+        var message = TestEvents.DeviceStatus(Device);
         Assert.Equal(HttpStatusCode.Accepted, await host.PostEventAsync(message));
         var received = Assert.Single(await emulator.ReceiveAsync(name, 1));
         Assert.Equal(WrpJson.Encode(message), Encoding.UTF8.GetBytes(received.Body));
@@ -73,16 +74,16 @@ public sealed class SqsDeliveryTests
         using var emulator = SqsEmulator.Require();
         var name = SqsEmulator.UniqueName("thousand");
         var queueUrl = await emulator.CreateQueueAsync(name);
-        await using var host = await SqsTestHost.StartAsync(emulator.ServiceUrl, engine: o => o.Delivery.QueueSize = 2 * Count);
+        await using var host = await SqsHosts.StartAsync(emulator.ServiceUrl, engine: o => o.Delivery.QueueSize = 2 * Count);
         using var requests = new MetricCollector<long>(
             host.Services.GetRequiredService<IMeterFactory>(), MimisbrunnrMetrics.MeterName, "mimisbrunnr.sqs.requests");
-        Assert.Equal(HttpStatusCode.Created, (await host.RegisterAsync(SqsTestHost.SqsNorn(Device, queueUrl))).Status);
+        Assert.Equal(HttpStatusCode.Created, (await host.RegisterAsync(TestNorns.SqsRequest(Device, queueUrl, SqsEmulator.AccessKeyId, SqsEmulator.SecretAccessKey))).Status);
 
         // Posted one after the other: the host accepts them faster than one SQS request each, so they are batched.
         for (var i = 0; i < Count; i++)
         {
             var sequence = i.ToString(CultureInfo.InvariantCulture);
-            var status = await host.PostEventAsync(SqsTestHost.Event(Device, transaction: "txn-" + sequence, payload: "{\"seq\":" + sequence + "}"));
+            var status = await host.PostEventAsync(TestEvents.DeviceStatus(Device, transaction: "txn-" + sequence, payload: "{\"seq\":" + sequence + "}"));
             Assert.Equal(HttpStatusCode.Accepted, status);
         }
 
@@ -98,8 +99,9 @@ public sealed class SqsDeliveryTests
         Assert.Equal(Enumerable.Range(0, Count), sequences);
         Assert.Equal(Enumerable.Range(0, Count).Select(i => "txn-" + i.ToString(CultureInfo.InvariantCulture)), received.Select(m => m.MessageAttributes["transactionId"].StringValue));
 
-        // The last request is counted just after SQS answered it, which may be after the test received its messages.
-        await Task.Delay(300, TestContext.Current.CancellationToken);
+        // The last request is counted just after SQS answered it, which may be after the test received its messages:
+        // stopping the host waits for its dispatchers to finish, so every request has been counted after it.
+        await host.StopAsync();
         var measurements = requests.GetMeasurementSnapshot();
         var batches = measurements.Where(m => Equals(m.Tags["operation"], "send_message_batch")).Sum(m => m.Value);
         var total = measurements.Sum(m => m.Value);
@@ -115,12 +117,12 @@ public sealed class SqsDeliveryTests
         using var emulator = SqsEmulator.Require();
         var name = SqsEmulator.UniqueName("delayed");
         var queueUrl = await emulator.CreateQueueAsync(name);
-        await using var host = await SqsTestHost.StartAsync(emulator.ServiceUrl);
+        await using var host = await SqsHosts.StartAsync(emulator.ServiceUrl);
         using var deliveries = new MetricCollector<long>(
             host.Services.GetRequiredService<IMeterFactory>(), MimisbrunnrMetrics.MeterName, "mimisbrunnr.deliveries");
-        Assert.Equal(HttpStatusCode.Created, (await host.RegisterAsync(SqsTestHost.SqsNorn(Device, queueUrl, delaySeconds: 30))).Status);
+        Assert.Equal(HttpStatusCode.Created, (await host.RegisterAsync(TestNorns.SqsRequest(Device, queueUrl, SqsEmulator.AccessKeyId, SqsEmulator.SecretAccessKey, delaySeconds: 30))).Status);
 
-        Assert.Equal(HttpStatusCode.Accepted, await host.PostEventAsync(SqsTestHost.Event(Device)));
+        Assert.Equal(HttpStatusCode.Accepted, await host.PostEventAsync(TestEvents.DeviceStatus(Device)));
         await deliveries.WaitForMeasurementsAsync(1, TimeSpan.FromSeconds(20));
 
         Assert.Equal("success", deliveries.LastMeasurement!.Tags["outcome"]);
@@ -134,12 +136,12 @@ public sealed class SqsDeliveryTests
         using var emulator = SqsEmulator.Require();
         var name = SqsEmulator.UniqueName("ordered", fifo: true);
         var queueUrl = await emulator.CreateQueueAsync(name, attributes: new() { ["FifoQueue"] = "true" });
-        await using var host = await SqsTestHost.StartAsync(emulator.ServiceUrl);
-        Assert.Equal(HttpStatusCode.Created, (await host.RegisterAsync(SqsTestHost.SqsNorn(Device, queueUrl))).Status);
+        await using var host = await SqsHosts.StartAsync(emulator.ServiceUrl);
+        Assert.Equal(HttpStatusCode.Created, (await host.RegisterAsync(TestNorns.SqsRequest(Device, queueUrl, SqsEmulator.AccessKeyId, SqsEmulator.SecretAccessKey))).Status);
 
         for (var i = 0; i < 3; i++)
         {
-            Assert.Equal(HttpStatusCode.Accepted, await host.PostEventAsync(SqsTestHost.Event(Device, transaction: "fifo-" + i.ToString(CultureInfo.InvariantCulture))));
+            Assert.Equal(HttpStatusCode.Accepted, await host.PostEventAsync(TestEvents.DeviceStatus(Device, transaction: "fifo-" + i.ToString(CultureInfo.InvariantCulture))));
         }
 
         var received = await emulator.ReceiveAsync(name, 3);
@@ -154,11 +156,11 @@ public sealed class SqsDeliveryTests
         using var emulator = SqsEmulator.Require();
         var name = SqsEmulator.UniqueName("vpce");
         await emulator.CreateQueueAsync(name);
-        await using var host = await SqsTestHost.StartAsync(emulator.ServiceUrl);
+        await using var host = await SqsHosts.StartAsync(emulator.ServiceUrl);
         var awsUrl = $"https://sqs.{SqsEmulator.Region}.amazonaws.com/123456789012/{name}";
-        Assert.Equal(HttpStatusCode.Created, (await host.RegisterAsync(SqsTestHost.SqsNorn(Device, awsUrl))).Status);
+        Assert.Equal(HttpStatusCode.Created, (await host.RegisterAsync(TestNorns.SqsRequest(Device, awsUrl, SqsEmulator.AccessKeyId, SqsEmulator.SecretAccessKey))).Status);
 
-        Assert.Equal(HttpStatusCode.Accepted, await host.PostEventAsync(SqsTestHost.Event(Device)));
+        Assert.Equal(HttpStatusCode.Accepted, await host.PostEventAsync(TestEvents.DeviceStatus(Device)));
         Assert.Single(await emulator.ReceiveAsync(name, 1));
     }
 
@@ -169,15 +171,15 @@ public sealed class SqsDeliveryTests
         await using var proxy = await SqsFaultProxy.StartAsync(emulator.ServiceUrl);
         var name = SqsEmulator.UniqueName("retried");
         var queueUrl = await emulator.CreateQueueAsync(name, proxy.BaseAddress);
-        await using var host = await SqsTestHost.StartAsync(proxy.BaseAddress, sqs: o => o.Retries = 3);
+        await using var host = await SqsHosts.StartAsync(proxy.BaseAddress, sqs: o => o.Retries = 3);
         using var requests = new MetricCollector<long>(
             host.Services.GetRequiredService<IMeterFactory>(), MimisbrunnrMetrics.MeterName, "mimisbrunnr.sqs.requests");
-        Assert.Equal(HttpStatusCode.Created, (await host.RegisterAsync(SqsTestHost.SqsNorn(Device, queueUrl))).Status);
+        Assert.Equal(HttpStatusCode.Created, (await host.RegisterAsync(TestNorns.SqsRequest(Device, queueUrl, SqsEmulator.AccessKeyId, SqsEmulator.SecretAccessKey))).Status);
         proxy.Enqueue(HttpStatusCode.BadRequest, "ThrottlingException");
         proxy.Enqueue(HttpStatusCode.InternalServerError, "InternalError");
         proxy.Enqueue(HttpStatusCode.ServiceUnavailable, "ServiceUnavailable");
 
-        Assert.Equal(HttpStatusCode.Accepted, await host.PostEventAsync(SqsTestHost.Event(Device)));
+        Assert.Equal(HttpStatusCode.Accepted, await host.PostEventAsync(TestEvents.DeviceStatus(Device)));
 
         Assert.Single(await emulator.ReceiveAsync(name, 1));
         await requests.WaitForMeasurementsAsync(4, TimeSpan.FromSeconds(20)); // the success is counted just after the answer
@@ -193,12 +195,12 @@ public sealed class SqsDeliveryTests
         await using var proxy = await SqsFaultProxy.StartAsync(emulator.ServiceUrl);
         var name = SqsEmulator.UniqueName("exhausted");
         var queueUrl = await emulator.CreateQueueAsync(name, proxy.BaseAddress);
-        await using var host = await SqsTestHost.StartAsync(proxy.BaseAddress, sqs: o => o.Retries = 1);
+        await using var host = await SqsHosts.StartAsync(proxy.BaseAddress, sqs: o => o.Retries = 1);
         using var drops = new MetricCollector<long>(host.Services.GetRequiredService<IMeterFactory>(), MimisbrunnrMetrics.MeterName, "mimisbrunnr.drops");
-        Assert.Equal(HttpStatusCode.Created, (await host.RegisterAsync(SqsTestHost.SqsNorn(Device, queueUrl))).Status);
+        Assert.Equal(HttpStatusCode.Created, (await host.RegisterAsync(TestNorns.SqsRequest(Device, queueUrl, SqsEmulator.AccessKeyId, SqsEmulator.SecretAccessKey))).Status);
         proxy.Enqueue(HttpStatusCode.InternalServerError, "InternalError", times: 2);
 
-        Assert.Equal(HttpStatusCode.Accepted, await host.PostEventAsync(SqsTestHost.Event(Device)));
+        Assert.Equal(HttpStatusCode.Accepted, await host.PostEventAsync(TestEvents.DeviceStatus(Device)));
 
         await drops.WaitForMeasurementsAsync(1, TimeSpan.FromSeconds(20));
         Assert.Equal("failed", drops.LastMeasurement!.Tags["reason"]);

@@ -1,6 +1,6 @@
-using Microsoft.Extensions.Options;
 using Mimisbrunnr.Management;
 using Mimisbrunnr.Norns;
+using Mimisbrunnr.Testing;
 
 namespace Mimisbrunnr.Sqs.Tests;
 
@@ -9,12 +9,7 @@ public sealed class SqsDestinationValidationTests
 {
     private const string Queue = "https://sqs.us-east-1.amazonaws.com/123456789012/events";
 
-    private static readonly NornRequest Valid = new()
-    {
-        DeviceId = "mac:112233445566",
-        Ttl = 3600,
-        Destination = new DestinationRequest { Sqs = new SqsDestinationRequest { QueueUrl = Queue, AccessKeyId = "AKIA", SecretAccessKey = "s" } },
-    };
+    private static readonly NornRequest Valid = TestNorns.SqsRequest(TestNorns.Device, Queue, "AKIA", "s");
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -72,17 +67,8 @@ public sealed class SqsDestinationValidationTests
     {
         var engine = new MimisbrunnrOptions();
         return new NornValidator(
-            new Monitor<MimisbrunnrOptions>(engine), sqsRules: new SqsQueuePolicy(new Monitor<SqsDestinationOptions>(new SqsDestinationOptions())));
+            new StaticOptionsMonitor<MimisbrunnrOptions>(engine), sqsRules: new SqsQueuePolicy(new StaticOptionsMonitor<SqsDestinationOptions>(new SqsDestinationOptions())));
     }
 
     private static NornRequest Sqs(SqsDestinationRequest sqs) => Valid with { Destination = new DestinationRequest { Sqs = sqs } };
-
-    private sealed class Monitor<T>(T value) : IOptionsMonitor<T>
-    {
-        public T CurrentValue { get; } = value;
-
-        public T Get(string? name) => CurrentValue;
-
-        public IDisposable? OnChange(Action<T, string?> listener) => null;
-    }
 }

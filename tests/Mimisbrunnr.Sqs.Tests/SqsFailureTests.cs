@@ -8,6 +8,7 @@ using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Mimisbrunnr.Diagnostics;
 using Mimisbrunnr.Storage;
 using Mimisbrunnr.Testing.Http;
+using Mimisbrunnr.Testing;
 
 namespace Mimisbrunnr.Sqs.Tests;
 
@@ -28,12 +29,12 @@ public sealed class SqsFailureTests : IAsyncLifetime
     {
         using var emulator = SqsEmulator.Require();
         var queueUrl = SqsEmulator.QueueUrl(emulator.ServiceUrl, SqsEmulator.UniqueName("never-created"));
-        await using var host = await SqsTestHost.StartAsync(emulator.ServiceUrl);
+        await using var host = await SqsHosts.StartAsync(emulator.ServiceUrl);
         using var drops = Drops(host);
-        var (status, _) = await host.RegisterAsync(SqsTestHost.SqsNorn(Device, queueUrl, failureUrl: _sink.Url("/failure"), secret: NoticeSecret));
+        var (status, _) = await host.RegisterAsync(TestNorns.SqsRequest(Device, queueUrl, SqsEmulator.AccessKeyId, SqsEmulator.SecretAccessKey, failureUrl: _sink.Url("/failure"), secret: NoticeSecret));
         Assert.Equal(HttpStatusCode.Created, status);
 
-        Assert.Equal(HttpStatusCode.Accepted, await host.PostEventAsync(SqsTestHost.Event(Device)));
+        Assert.Equal(HttpStatusCode.Accepted, await host.PostEventAsync(TestEvents.DeviceStatus(Device)));
         var notice = Assert.Single(await _sink.WaitForRequestsAsync(1, "/failure"));
         await drops.WaitForMeasurementsAsync(1, TimeSpan.FromSeconds(20));
         AssertSigned(notice);
@@ -47,7 +48,7 @@ public sealed class SqsFailureTests : IAsyncLifetime
         Assert.Contains(host.Logs.GetSnapshot(), r => r.Message.Contains("queue_does_not_exist", StringComparison.Ordinal));
 
         // The norn stays registered and keeps failing, counted each time; the owner is told once per interval.
-        Assert.Equal(HttpStatusCode.Accepted, await host.PostEventAsync(SqsTestHost.Event(Device, transaction: "txn-2")));
+        Assert.Equal(HttpStatusCode.Accepted, await host.PostEventAsync(TestEvents.DeviceStatus(Device, transaction: "txn-2")));
         await drops.WaitForMeasurementsAsync(2, TimeSpan.FromSeconds(20));
         Assert.Single(_sink.RequestsTo("/failure"));
         AssertNoSecretLogged(host);
@@ -61,13 +62,12 @@ public sealed class SqsFailureTests : IAsyncLifetime
         proxy.AcceptedAccessKeys = ["AKIDSOMEONEELSE"];
         var name = SqsEmulator.UniqueName("denied");
         var queueUrl = await emulator.CreateQueueAsync(name, proxy.BaseAddress);
-        await using var host = await SqsTestHost.StartAsync(proxy.BaseAddress, sqs: o => o.Retries = 3);
+        await using var host = await SqsHosts.StartAsync(proxy.BaseAddress, sqs: o => o.Retries = 3);
         using var drops = Drops(host);
-        var (status, _) = await host.RegisterAsync(SqsTestHost.SqsNorn(
-            Device, queueUrl, failureUrl: _sink.Url("/failure"), secret: NoticeSecret, sessionToken: "session-token-do-not-log"));
+        var (status, _) = await host.RegisterAsync(TestNorns.SqsRequest(Device, queueUrl, SqsEmulator.AccessKeyId, SqsEmulator.SecretAccessKey, failureUrl: _sink.Url("/failure"), secret: NoticeSecret, sessionToken: "session-token-do-not-log"));
         Assert.Equal(HttpStatusCode.Created, status);
 
-        Assert.Equal(HttpStatusCode.Accepted, await host.PostEventAsync(SqsTestHost.Event(Device)));
+        Assert.Equal(HttpStatusCode.Accepted, await host.PostEventAsync(TestEvents.DeviceStatus(Device)));
         var notice = Assert.Single(await _sink.WaitForRequestsAsync(1, "/failure"));
         await drops.WaitForMeasurementsAsync(1, TimeSpan.FromSeconds(20));
 
@@ -89,10 +89,10 @@ public sealed class SqsFailureTests : IAsyncLifetime
     public async Task Without_ambient_credentials_a_norn_must_bring_an_access_key()
     {
         // Refused at registration: no SQS request is made, so no emulator is needed.
-        await using var host = await SqsTestHost.StartAsync(new Uri("http://127.0.0.1:9"));
+        await using var host = await SqsHosts.StartAsync(new Uri("http://127.0.0.1:9"));
         var queueUrl = "http://127.0.0.1:9/000000000000/q";
 
-        var (status, problem) = await host.RegisterAsync(SqsTestHost.SqsNorn(Device, queueUrl, credentials: false));
+        var (status, problem) = await host.RegisterAsync(TestNorns.SqsRequest(Device, queueUrl));
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal("destination.sqs.accessKeyId", problem.GetProperty("field").GetString());
         Assert.Equal("required", problem.GetProperty("rule").GetString());
@@ -104,7 +104,7 @@ public sealed class SqsFailureTests : IAsyncLifetime
         Assert.Equal("destination.sqs.secretAccessKey", problem.GetProperty("field").GetString());
         Assert.Equal("together", problem.GetProperty("rule").GetString());
 
-        var elsewhere = SqsTestHost.SqsNorn(Device, "http://127.0.0.1:10/000000000000/q");
+        var elsewhere = TestNorns.SqsRequest(Device, "http://127.0.0.1:10/000000000000/q", SqsEmulator.AccessKeyId, SqsEmulator.SecretAccessKey);
         (status, problem) = await host.RegisterAsync(elsewhere);
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal("destination.sqs.queueUrl", problem.GetProperty("field").GetString());
@@ -120,24 +120,24 @@ public sealed class SqsFailureTests : IAsyncLifetime
         var other = SqsEmulator.UniqueName("other");
         var otherUrl = await emulator.CreateQueueAsync(other);
         using var ambient = AmbientCredentials.Set("AKIDAMBIENT", "ambient-secret-do-not-log");
-        await using var host = await SqsTestHost.StartAsync(emulator.ServiceUrl, sqs: o =>
+        await using var host = await SqsHosts.StartAsync(emulator.ServiceUrl, sqs: o =>
         {
             o.AllowAmbientCredentials = true;
             o.AllowedQueues.Add(SqsEmulator.QueueUrl(emulator.ServiceUrl, "allowed-*"));
         });
 
-        var (status, problem) = await host.RegisterAsync(SqsTestHost.SqsNorn(Device, otherUrl, credentials: false));
+        var (status, problem) = await host.RegisterAsync(TestNorns.SqsRequest(Device, otherUrl));
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal("destination.sqs.queueUrl", problem.GetProperty("field").GetString());
         Assert.Equal("notAllowed", problem.GetProperty("rule").GetString());
 
         // Its own credentials make the same queue acceptable.
-        Assert.Equal(HttpStatusCode.Created, (await host.RegisterAsync(SqsTestHost.SqsNorn("mac:aabbccddeeff", otherUrl))).Status);
+        Assert.Equal(HttpStatusCode.Created, (await host.RegisterAsync(TestNorns.SqsRequest("mac:aabbccddeeff", otherUrl, SqsEmulator.AccessKeyId, SqsEmulator.SecretAccessKey))).Status);
 
-        var (created, norn) = await host.RegisterAsync(SqsTestHost.SqsNorn(Device, allowedUrl, credentials: false));
+        var (created, norn) = await host.RegisterAsync(TestNorns.SqsRequest(Device, allowedUrl));
         Assert.Equal(HttpStatusCode.Created, created);
         Assert.False(norn.GetProperty("destination").GetProperty("sqs").GetProperty("hasCredentials").GetBoolean());
-        Assert.Equal(HttpStatusCode.Accepted, await host.PostEventAsync(SqsTestHost.Event(Device)));
+        Assert.Equal(HttpStatusCode.Accepted, await host.PostEventAsync(TestEvents.DeviceStatus(Device)));
         Assert.Single(await emulator.ReceiveAsync(allowed, 1));
         AssertNoSecretLogged(host, "ambient-secret-do-not-log");
     }
@@ -151,18 +151,18 @@ public sealed class SqsFailureTests : IAsyncLifetime
         var name = SqsEmulator.UniqueName("account");
         var queueUrl = await emulator.CreateQueueAsync(name, proxy.BaseAddress);
         using var ambient = AmbientCredentials.Set("AKIDAMBIENT", "ambient-secret-do-not-log");
-        await using var host = await SqsTestHost.StartAsync(proxy.BaseAddress, sqs: o =>
+        await using var host = await SqsHosts.StartAsync(proxy.BaseAddress, sqs: o =>
         {
             o.AllowAmbientCredentials = true;
             o.AllowedQueues.Add(SqsEmulator.Account);
         });
 
-        Assert.Equal(HttpStatusCode.Created, (await host.RegisterAsync(SqsTestHost.SqsNorn(Device, queueUrl, credentials: false))).Status);
-        var (status, problem) = await host.RegisterAsync(SqsTestHost.SqsNorn(Device, $"https://sqs.us-east-1.amazonaws.com/123456789012/{name}", credentials: false));
+        Assert.Equal(HttpStatusCode.Created, (await host.RegisterAsync(TestNorns.SqsRequest(Device, queueUrl))).Status);
+        var (status, problem) = await host.RegisterAsync(TestNorns.SqsRequest(Device, $"https://sqs.us-east-1.amazonaws.com/123456789012/{name}"));
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal("notAllowed", problem.GetProperty("rule").GetString());
 
-        Assert.Equal(HttpStatusCode.Accepted, await host.PostEventAsync(SqsTestHost.Event(Device)));
+        Assert.Equal(HttpStatusCode.Accepted, await host.PostEventAsync(TestEvents.DeviceStatus(Device)));
         Assert.Single(await emulator.ReceiveAsync(name, 1));
     }
 
@@ -174,20 +174,20 @@ public sealed class SqsFailureTests : IAsyncLifetime
         var queueUrl = await emulator.CreateQueueAsync(name);
         using var ambient = AmbientCredentials.Set("AKIDAMBIENT", "ambient-secret-do-not-log");
         using var store = new InMemoryNornStore();
-        await using (var before = await SqsTestHost.StartAsync(emulator.ServiceUrl, store: store, sqs: o =>
+        await using (var before = await SqsHosts.StartAsync(emulator.ServiceUrl, store: store, sqs: o =>
         {
             o.AllowAmbientCredentials = true;
             o.AllowedQueues.Add(SqsEmulator.Account);
         }))
         {
-            var (status, _) = await before.RegisterAsync(SqsTestHost.SqsNorn(Device, queueUrl, credentials: false, failureUrl: _sink.Url("/failure"), secret: NoticeSecret));
+            var (status, _) = await before.RegisterAsync(TestNorns.SqsRequest(Device, queueUrl, failureUrl: _sink.Url("/failure"), secret: NoticeSecret));
             Assert.Equal(HttpStatusCode.Created, status);
         }
 
         // The operator turned ambient credentials off; the norn is still in the store.
-        await using var after = await SqsTestHost.StartAsync(emulator.ServiceUrl, store: store);
+        await using var after = await SqsHosts.StartAsync(emulator.ServiceUrl, store: store);
         using var drops = Drops(after);
-        Assert.Equal(HttpStatusCode.Accepted, await after.PostEventAsync(SqsTestHost.Event(Device)));
+        Assert.Equal(HttpStatusCode.Accepted, await after.PostEventAsync(TestEvents.DeviceStatus(Device)));
 
         var notice = Assert.Single(await _sink.WaitForRequestsAsync(1, "/failure"));
         await drops.WaitForMeasurementsAsync(1, TimeSpan.FromSeconds(20));
@@ -202,7 +202,7 @@ public sealed class SqsFailureTests : IAsyncLifetime
         Assert.Equal((0, 0, 0), await emulator.InspectAsync(name));
     }
 
-    private static MetricCollector<long> Drops(SqsTestHost host) =>
+    private static MetricCollector<long> Drops(MimisbrunnrTestHost host) =>
         new(host.Services.GetRequiredService<IMeterFactory>(), MimisbrunnrMetrics.MeterName, "mimisbrunnr.drops");
 
     private static void AssertSigned(RecordedRequest notice) =>
@@ -210,7 +210,7 @@ public sealed class SqsFailureTests : IAsyncLifetime
             "sha1=" + Convert.ToHexStringLower(HMACSHA1.HashData(Encoding.UTF8.GetBytes(NoticeSecret), notice.Body)),
             notice.Header("X-Webpa-Signature"));
 
-    private static void AssertNoSecretLogged(SqsTestHost host, params string[] more)
+    private static void AssertNoSecretLogged(MimisbrunnrTestHost host, params string[] more)
     {
         foreach (var record in host.Logs.GetSnapshot())
         {

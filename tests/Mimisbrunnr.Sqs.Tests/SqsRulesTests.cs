@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Mimisbrunnr.DependencyInjection;
 using Mimisbrunnr.Management;
 using Mimisbrunnr.Norns;
+using Mimisbrunnr.Testing;
 
 namespace Mimisbrunnr.Sqs.Tests;
 
@@ -240,27 +241,11 @@ public sealed class SqsRulesTests
         return services.BuildServiceProvider();
     }
 
-    private static NornRequest Request(string queueUrl, string? region = null) => new()
-    {
-        DeviceId = "mac:112233445566",
-        Ttl = 60,
-        Destination = new DestinationRequest
-        {
-            Sqs = new SqsDestinationRequest { QueueUrl = queueUrl, Region = region, AccessKeyId = "AKID", SecretAccessKey = "secret" },
-        },
-    };
+    private static NornRequest Request(string queueUrl, string? region = null) =>
+        TestNorns.SqsRequest(TestNorns.Device, queueUrl, "AKID", "secret", region: region, ttl: 60);
 
     private static SqsClientSettings Settings(string secret) =>
         new(Endpoint, "us-east-1", new SqsCredentials("AKID", secret, null));
 
-    private static IOptionsMonitor<SqsDestinationOptions> Monitor(SqsDestinationOptions options) => new StaticMonitor(options);
-
-    private sealed class StaticMonitor(SqsDestinationOptions value) : IOptionsMonitor<SqsDestinationOptions>
-    {
-        public SqsDestinationOptions CurrentValue => value;
-
-        public SqsDestinationOptions Get(string? name) => value;
-
-        public IDisposable? OnChange(Action<SqsDestinationOptions, string?> listener) => null;
-    }
+    private static StaticOptionsMonitor<SqsDestinationOptions> Monitor(SqsDestinationOptions options) => new(options);
 }

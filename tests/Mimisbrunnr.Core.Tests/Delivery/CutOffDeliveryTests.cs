@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Mimisbrunnr.Diagnostics;
 using Mimisbrunnr.Routing;
+using Mimisbrunnr.Testing;
 using Mimisbrunnr.Testing.Http;
 using Mimisbrunnr.Tests.Dispatch;
 

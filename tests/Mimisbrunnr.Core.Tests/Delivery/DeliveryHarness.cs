@@ -7,8 +7,9 @@ using Mimisbrunnr.Diagnostics;
 using Mimisbrunnr.Dispatch;
 using Mimisbrunnr.Norns;
 using Mimisbrunnr.Registry;
+using Mimisbrunnr.Testing;
 using Mimisbrunnr.Testing.Http;
-using Mimisbrunnr.Tests.Diagnostics;
+using Mimisbrunnr.Testing.Diagnostics;
 using Mimisbrunnr.Tests.Dispatch;
 
 namespace Mimisbrunnr.Tests.Delivery;
@@ -64,7 +65,7 @@ internal sealed class DeliveryHarness : IAsyncDisposable
     {
         var url = host is null ? Sink.Url(path).ToString() : new UriBuilder(Sink.Url(path)) { Host = host }.Uri.ToString();
         var failureUrl = failurePath is null ? null : Sink.Url(failurePath).ToString();
-        return Registry.Add(TestData.HttpNorn(url, secret: secret, failureUrl: failureUrl, contentType: contentType));
+        return Registry.Add(TestNorns.Http(TestData.Device, url, secret: secret, failureUrl: failureUrl, contentType: contentType));
     }
 
     public ValueTask<DeliveryOutcome> SendAsync(RegisteredNorn norn, params Mimisbrunnr.Routing.RoutedEvent[] events) =>

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using Mimisbrunnr.Delivery;
-using Mimisbrunnr.Tests.Diagnostics;
-using Mimisbrunnr.Tests.Dispatch;
+using Mimisbrunnr.Testing;
+using Mimisbrunnr.Testing.Diagnostics;
 
 namespace Mimisbrunnr.Tests.Delivery;
 
@@ -98,6 +98,6 @@ public sealed class HostResolverTests
         var options = new MimisbrunnrOptions();
         options.Destinations.DnsTimeout = timeout;
         options.Destinations.MaxConcurrentDnsLookups = slots;
-        return TestData.Monitor(options);
+        return StaticOptionsMonitor.For(options);
     }
 }

@@ -6,6 +6,7 @@ using Mimisbrunnr.Dispatch;
 using Mimisbrunnr.Norns;
 using Mimisbrunnr.Registry;
 using Mimisbrunnr.Routing;
+using Mimisbrunnr.Testing;
 using Mimisbrunnr.Testing.Http;
 using Mimisbrunnr.Tests.Dispatch;
 using Mimisbrunnr.Wrp;
@@ -274,7 +275,7 @@ public sealed class HttpNornSenderTests
         reserved.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var closedPort = ((IPEndPoint)reserved.LocalEndPoint!).Port;
 
-        var norn = h.Registry.Add(TestData.HttpNorn($"http://127.0.0.1:{closedPort}/hook"));
+        var norn = h.Registry.Add(TestNorns.Http(TestData.Device, $"http://127.0.0.1:{closedPort}/hook"));
 
         Assert.Equal(DeliveryOutcome.Failed(1), await h.SendAsync(norn, TestData.Event(1)));
     }
@@ -308,7 +309,7 @@ public sealed class HttpNornSenderTests
     public async Task A_norn_without_an_HTTP_destination_fails()
     {
         await using var h = await DeliveryHarness.StartAsync();
-        var norn = new RegisteredNorn(TestData.HttpNorn("https://x.example/") with
+        var norn = new RegisteredNorn(TestNorns.Http(TestData.Device, "https://x.example/") with
         {
             Destination = new NornDestination { Sqs = new SqsDestination { QueueUrl = "https://sqs.example/q" } },
         });

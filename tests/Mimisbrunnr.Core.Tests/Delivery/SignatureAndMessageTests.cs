@@ -4,6 +4,7 @@ using System.Text.Json;
 using Mimisbrunnr.Delivery;
 using Mimisbrunnr.Dispatch;
 using Mimisbrunnr.Norns;
+using Mimisbrunnr.Testing;
 using Mimisbrunnr.Tests.Dispatch;
 
 namespace Mimisbrunnr.Tests.Delivery;
@@ -59,7 +60,7 @@ public sealed class SignatureAndMessageTests
     [Fact]
     public void The_cut_off_message_carries_the_norn_without_its_secret()
     {
-        var norn = TestData.HttpNorn("https://consumer.example/hook", secret: "do-not-leak", failureUrl: "https://consumer.example/cutoff") with
+        var norn = TestNorns.Http(TestData.Device, "https://consumer.example/hook", secret: "do-not-leak", failureUrl: "https://consumer.example/cutoff") with
         {
             Filter = new NornFilter
             {
@@ -68,7 +69,7 @@ public sealed class SignatureAndMessageTests
             },
         };
 
-        var body = CutOffMessage.Serialize(norn, new CutOffNotice(TimeSpan.FromSeconds(10), TestData.Start, 1_000, 2));
+        var body = CutOffMessage.Serialize(norn, new CutOffNotice(TimeSpan.FromSeconds(10), TestNorns.T0, 1_000, 2));
 
         var text = Encoding.UTF8.GetString(body);
         Assert.DoesNotContain("do-not-leak", text, StringComparison.Ordinal);

@@ -6,6 +6,7 @@ using Mimisbrunnr.Delivery;
 using Mimisbrunnr.DependencyInjection;
 using Mimisbrunnr.Dispatch;
 using Mimisbrunnr.Routing;
+using Mimisbrunnr.Testing;
 using Mimisbrunnr.Tests.Dispatch;
 
 namespace Mimisbrunnr.Tests.Delivery;
@@ -17,7 +18,7 @@ public sealed class DestinationGuardTests
         var options = new MimisbrunnrOptions();
         configure?.Invoke(options.Destinations);
         return new DestinationGuard(
-            TestData.Monitor(options),
+            StaticOptionsMonitor.For(options),
             resolve ?? ((host, _) => throw new InvalidOperationException($"no DNS in this test ({host})")));
     }
 
@@ -162,7 +163,7 @@ public sealed class DestinationGuardTests
     public async Task Localhost_resolves_to_loopback_and_is_refused()
     {
         var options = new MimisbrunnrOptions();
-        var refusal = await new DestinationGuard(TestData.Monitor(options)).CheckAsync(new Uri("http://localhost:8080/"), TestContext.Current.CancellationToken);
+        var refusal = await new DestinationGuard(StaticOptionsMonitor.For(options)).CheckAsync(new Uri("http://localhost:8080/"), TestContext.Current.CancellationToken);
 
         Assert.Equal("network", refusal?.Rule);
         Assert.Contains("loopback", refusal?.Message, StringComparison.Ordinal);
@@ -267,7 +268,7 @@ public sealed class ConnectTimeSsrfTests
     {
         await using var h = await DeliveryHarness.StartAsync(o => o.Destinations.AllowPrivateNetworks = false);
         var notifier = h.Services.GetRequiredService<INornCutOffNotifier>();
-        var norn = h.Registry.Add(TestData.HttpNorn("https://93.184.216.34/hook", failureUrl: h.Sink.Url("/failure").ToString()));
+        var norn = h.Registry.Add(TestNorns.Http(TestData.Device, "https://93.184.216.34/hook", failureUrl: h.Sink.Url("/failure").ToString()));
 
         await Assert.ThrowsAsync<HttpRequestException>(async () => await notifier.NotifyAsync(
             norn.Norn, new CutOffNotice(TimeSpan.FromSeconds(10), DateTimeOffset.UtcNow, 1, 1), TestContext.Current.CancellationToken));

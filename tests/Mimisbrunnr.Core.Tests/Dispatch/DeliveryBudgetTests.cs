@@ -1,6 +1,7 @@
 using Mimisbrunnr.Diagnostics;
-using Mimisbrunnr.Routing;
 using Mimisbrunnr.Registry;
+using Mimisbrunnr.Routing;
+using Mimisbrunnr.Testing;
 
 namespace Mimisbrunnr.Tests.Dispatch;
 
@@ -28,7 +29,7 @@ public sealed class DeliveryBudgetTests
         Assert.Equal(100 - buffered, f.Recorder.Drops(DropReasons.OwnerBudget));
         Assert.Equal(0, f.Recorder.Drops(DropReasons.QueueFull)); // a budget drop is not a cut-off
         Assert.Equal(EnqueueOutcome.Enqueued, bobs);
-        Assert.InRange(f.Pool.Budgets.For("owner-of-the-test").BufferedBytes, 1, 2_048);
+        Assert.InRange(f.Pool.Budgets.For(TestNorns.Owner).BufferedBytes, 1, 2_048);
 
         f.Sender.Release(alice.Id);
         await f.WaitForSentAsync(buffered + 1);
@@ -58,7 +59,7 @@ public sealed class DeliveryBudgetTests
         Assert.True(f.Recorder.Drops(DropReasons.OwnerBudget) > 0, "alice passed her own budget first");
         Assert.True(f.Recorder.Drops(DropReasons.HostBudget) > 0, "bob then met the host's budget");
         Assert.InRange(f.Pool.Budgets.BufferedBytes, 2_049, 3_072);
-        Assert.InRange(f.Pool.Budgets.For("bob").BufferedBytes, 1, 3_072 - f.Pool.Budgets.For("owner-of-the-test").BufferedBytes);
+        Assert.InRange(f.Pool.Budgets.For("bob").BufferedBytes, 1, 3_072 - f.Pool.Budgets.For(TestNorns.Owner).BufferedBytes);
     }
 
     [Fact]

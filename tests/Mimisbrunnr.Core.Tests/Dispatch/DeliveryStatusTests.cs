@@ -4,8 +4,9 @@ using Mimisbrunnr.Diagnostics;
 using Mimisbrunnr.Dispatch;
 using Mimisbrunnr.Norns;
 using Mimisbrunnr.Routing;
-using Mimisbrunnr.Tests.Delivery;
+using Mimisbrunnr.Testing;
 using Mimisbrunnr.Testing.Http;
+using Mimisbrunnr.Tests.Delivery;
 using Mimisbrunnr.Wrp;
 
 namespace Mimisbrunnr.Tests.Dispatch;
@@ -55,7 +56,7 @@ public sealed class DeliveryStatusTests
 
         var status = monitor.GetStatus(norn.Id);
         Assert.Equal(NornDeliveryStates.Active, status.State);
-        Assert.Equal(TestData.Start, status.Since);
+        Assert.Equal(TestNorns.T0, status.Since);
         Assert.Equal(1, status.Filtered);
         Assert.Equal(0, status.Failed);
         Assert.NotNull(status.LastSuccessAt);
@@ -150,7 +151,7 @@ public sealed class DeliveryStatusTests
 
         var status = monitor.GetStatus(norn.Id);
         Assert.Equal(NornDeliveryStates.CutOff, status.State);
-        Assert.Equal(TestData.Start + pool.Options.Delivery.CutOffPeriod, status.CutOffUntil);
+        Assert.Equal(TestNorns.T0 + pool.Options.Delivery.CutOffPeriod, status.CutOffUntil);
         Assert.Equal(2, status.Dropped[DropReasons.QueueFull]);
         Assert.Equal(1, status.Dropped[DropReasons.CutOff]);
         Assert.Equal(1, status.CutOffs);
@@ -177,7 +178,7 @@ public sealed class DeliveryStatusTests
         Assert.Equal(NornDeliveryStates.Idle, monitor.GetStatus(norn.Id).State);
         pool.Enqueue(norn, 2);
         await Eventually.TrueAsync(() => monitor.GetStatus(norn.Id).Delivered == 1, () => "the second delivery");
-        Assert.Equal(TestData.Start + (pool.Options.Delivery.IdleTimeout * 2), monitor.GetStatus(norn.Id).Since);
+        Assert.Equal(TestNorns.T0 + (pool.Options.Delivery.IdleTimeout * 2), monitor.GetStatus(norn.Id).Since);
     }
 
     [Fact]
@@ -195,13 +196,13 @@ public sealed class DeliveryStatusTests
         pool.Enqueue(cut, 3);
         pool.Enqueue(cut, 4);
 
-        var listed = monitor.GetActiveNorns("owner-of-the-test", 10);
+        var listed = monitor.GetActiveNorns(TestNorns.Owner, 10);
 
         Assert.Equal([cut.Id, busy.Id], listed.Select(n => n.Id));
         Assert.Equal(NornDeliveryStates.CutOff, listed[0].Delivery.State);
         Assert.DoesNotContain(listed, n => n.Id == quiet.Id);
         Assert.Empty(monitor.GetActiveNorns("someone-else", 10));
-        Assert.Single(monitor.GetActiveNorns("owner-of-the-test", 1));
+        Assert.Single(monitor.GetActiveNorns(TestNorns.Owner, 1));
         pool.Sender.Release(cut.Id);
     }
 
@@ -219,7 +220,7 @@ public sealed class DeliveryStatusTests
             PartnerIds = ["comcast"], // 7
             Payload = Encoding.UTF8.GetBytes("0123456789"), // 10
         };
-        var routed = new RoutedEvent(message, DeviceId.Parse("mac:112233445566"), "device-status/mac:112233445566/online", TestData.Start);
+        var routed = new RoutedEvent(message, DeviceId.Parse("mac:112233445566"), "device-status/mac:112233445566/online", TestNorns.T0);
 
         Assert.Equal(24 + 43 + 4 + 16 + 6 + 4 + 7 + 10, QueuedEvent.SizeOf(routed));
         Assert.Equal(QueuedEvent.SizeOf(routed), QueuedEvent.SizeOf(routed)); // cached for the next norn of the device
@@ -251,7 +252,7 @@ public sealed class DeliveryStatusTests
     }
 
     private static NornDeliveryMonitor Monitor(PoolFixture pool) =>
-        new(pool.Pool, pool.Registry, pool.Metrics, TestData.Monitor(pool.Options), pool.Time);
+        new(pool.Pool, pool.Registry, pool.Metrics, StaticOptionsMonitor.For(pool.Options), pool.Time);
 
     /// <summary>Reports one attempt per send (scripted results, else success) and returns the matching outcome.</summary>
     private sealed class ReportingSender : INornDestinationSender
@@ -271,7 +272,7 @@ public sealed class DeliveryStatusTests
             var (succeeded, status, error) = Script.TryDequeue(out var next) ? next : (true, 200, null);
             attempts.OnAttempt(new DeliveryAttempt
             {
-                StartedAt = TestData.Start,
+                StartedAt = TestNorns.T0,
                 Duration = TimeSpan.FromMilliseconds(3),
                 Number = 1,
                 Succeeded = succeeded,

@@ -2,6 +2,7 @@ using Mimisbrunnr.Diagnostics;
 using Mimisbrunnr.Dispatch;
 using Mimisbrunnr.Norns;
 using Mimisbrunnr.Routing;
+using Mimisbrunnr.Testing;
 
 namespace Mimisbrunnr.Tests.Dispatch;
 
@@ -101,7 +102,7 @@ public sealed class NornDispatcherPoolTests
         await Eventually.TrueAsync(() => !f.Notifier.Notices.IsEmpty, () => "no cut-off notice");
         var (notified, notice) = Assert.Single(f.Notifier.Notices);
         Assert.Equal(norn.Id, notified.Id);
-        Assert.Equal(new CutOffNotice(TimeSpan.FromSeconds(10), TestData.Start.AddSeconds(10), 4, 1), notice);
+        Assert.Equal(new CutOffNotice(TimeSpan.FromSeconds(10), TestNorns.T0.AddSeconds(10), 4, 1), notice);
 
         f.Time.Advance(TimeSpan.FromSeconds(10) - TimeSpan.FromTicks(1));
         Assert.Equal(EnqueueOutcome.CutOff, f.Enqueue(norn, 11));
@@ -159,7 +160,7 @@ public sealed class NornDispatcherPoolTests
     public async Task An_event_for_an_expired_norn_is_dropped_and_empties_its_buffer()
     {
         await using var f = new PoolFixture();
-        var norn = f.AddNorn(expiresAt: TestData.Start.AddSeconds(10));
+        var norn = f.AddNorn(ttl: TimeSpan.FromSeconds(10));
         f.Sender.Hold(norn.Id);
         f.Enqueue(norn, 0);
         await f.WaitForStartedAsync(1);
@@ -180,7 +181,7 @@ public sealed class NornDispatcherPoolTests
     public async Task An_event_dequeued_after_expiry_empties_the_buffer()
     {
         await using var f = new PoolFixture();
-        var norn = f.AddNorn(expiresAt: TestData.Start.AddSeconds(10));
+        var norn = f.AddNorn(ttl: TimeSpan.FromSeconds(10));
         f.Sender.Hold(norn.Id);
         f.Enqueue(norn, 0);
         await f.WaitForStartedAsync(1);
@@ -325,9 +326,12 @@ public sealed class NornDispatcherPoolTests
         Assert.Equal(1, f.Pool.ActiveNornCount);
         Assert.Equal(1, f.Recorder.Observe("mimisbrunnr.dispatchers.active"));
 
+        // The idle timer runs inside Advance, so its decision is known when Advance returns.
         f.Time.Advance(TimeSpan.FromSeconds(30));
-        Assert.Equal(1, f.Pool.ActiveNornCount); // not idle long enough yet
+        Assert.Equal(0, f.Retirements); // not idle long enough yet
+        Assert.Equal(1, f.Pool.ActiveNornCount);
         f.Time.Advance(TimeSpan.FromSeconds(60));
+        Assert.Equal(1, f.Retirements);
         await Eventually.TrueAsync(() => f.Pool.ActiveNornCount == 0, () => $"{f.Pool.ActiveNornCount} active");
         Assert.Equal(0, f.Recorder.Observe("mimisbrunnr.dispatchers.active"));
 
@@ -354,7 +358,8 @@ public sealed class NornDispatcherPoolTests
         f.Sender.Release(norn.Id);
         await f.WaitForSentAsync(1);
 
-        f.Time.Advance(TimeSpan.FromSeconds(10)); // idle, but still cut off
+        f.Time.Advance(TimeSpan.FromSeconds(10)); // idle, but still cut off: the idle timer, run inside Advance, keeps it
+        Assert.Equal(0, f.Retirements);
         Assert.Equal(1, f.Pool.ActiveNornCount);
         Assert.Equal(EnqueueOutcome.CutOff, f.Enqueue(norn, 3));
     }

@@ -1,10 +1,11 @@
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 using Mimisbrunnr.Diagnostics;
 using Mimisbrunnr.Dispatch;
 using Mimisbrunnr.Registry;
 using Mimisbrunnr.Routing;
-using Mimisbrunnr.Tests.Diagnostics;
+using Mimisbrunnr.Testing;
+using Mimisbrunnr.Testing.Diagnostics;
 
 namespace Mimisbrunnr.Tests.Dispatch;
 
@@ -26,15 +27,15 @@ internal sealed class PoolFixture : IAsyncDisposable
             senders.Length > 0 ? senders : [Sender],
             Notifier,
             Registry,
-            TestData.Monitor(Options),
+            StaticOptionsMonitor.For(Options),
             Metrics,
             Time,
-            NullLogger<NornDispatcherPool>.Instance);
+            Log);
     }
 
     public MimisbrunnrOptions Options { get; }
 
-    public FakeTimeProvider Time { get; } = new(TestData.Start);
+    public FakeTimeProvider Time { get; } = new(TestNorns.T0);
 
     public FakeNornRegistry Registry { get; } = new();
 
@@ -48,8 +49,13 @@ internal sealed class PoolFixture : IAsyncDisposable
 
     public NornDispatcherPool Pool { get; }
 
-    public RegisteredNorn AddNorn(string url = "https://consumer.example/hook", DateTimeOffset? expiresAt = null, string? failureUrl = null) =>
-        Registry.Add(TestData.HttpNorn(url, secret: "s3cret", failureUrl: failureUrl, expiresAt: expiresAt));
+    public FakeLogger<NornDispatcherPool> Log { get; } = new();
+
+    /// <summary>The retirements the pool decided so far (it decides them in its idle timer, during the clock's advance).</summary>
+    public int Retirements => Log.Collector.GetSnapshot().Count(r => r.Message.EndsWith("was retired after being idle.", StringComparison.Ordinal));
+
+    public RegisteredNorn AddNorn(string url = "https://consumer.example/hook", TimeSpan? ttl = null, string? failureUrl = null) =>
+        Registry.Add(TestNorns.Http(TestData.Device, url, secret: "s3cret", failureUrl: failureUrl, ttl: ttl ?? TimeSpan.FromDays(1)));
 
     public EnqueueOutcome Enqueue(RegisteredNorn norn, int i) => Pool.TryEnqueue(norn, TestData.Event(i));
 

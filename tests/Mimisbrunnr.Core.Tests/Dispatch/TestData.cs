@@ -1,38 +1,16 @@
 using System.Text;
-using Microsoft.Extensions.Options;
-using Mimisbrunnr.Norns;
 using Mimisbrunnr.Routing;
+using Mimisbrunnr.Testing;
 using Mimisbrunnr.Wrp;
 
 namespace Mimisbrunnr.Tests.Dispatch;
 
-/// <summary>Builders for norns and events.</summary>
+/// <summary>Numbered events for the dispatch and delivery tests (norns come from <see cref="TestNorns"/>).</summary>
 public static class TestData
 {
-    public const string Device = "mac:112233445566";
+    public const string Device = TestNorns.Device;
 
-    public static readonly DateTimeOffset Start = new(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
-
-    public static Norn HttpNorn(
-        string url,
-        string? secret = null,
-        string? failureUrl = null,
-        string contentType = DeliveryContentTypes.Json,
-        DateTimeOffset? expiresAt = null,
-        string device = Device) => new()
-        {
-            Id = NornIdentity.Derive(device, url),
-            DeviceId = device,
-            Owner = "owner-of-the-test",
-            Destination = new NornDestination
-            {
-                Http = new HttpDestination { Url = url, Secret = secret, FailureUrl = failureUrl, ContentType = contentType },
-            },
-            ExpiresAt = expiresAt ?? Start.AddDays(1),
-            CreatedAt = Start,
-            UpdatedAt = Start,
-        };
-
+    /// <summary>Event number <paramref name="i"/>: its transaction id is <c>tx-{i:D6}</c>, its payload <c>{"n":i}</c>.</summary>
     public static WrpMessage Message(int i, string device = Device, string contentType = "application/json") => new()
     {
         Type = MessageType.SimpleEvent,
@@ -45,40 +23,13 @@ public static class TestData
         Payload = Encoding.UTF8.GetBytes($"{{\"n\":{i}}}"),
     };
 
+    /// <summary>Event number <paramref name="i"/> as routed at <see cref="TestNorns.T0"/>.</summary>
     public static RoutedEvent Event(int i, string device = Device, WrpMessage? message = null)
     {
         var wrp = message ?? Message(i, device);
-        return new RoutedEvent(wrp, DeviceId.Parse(device), wrp.Destination["event:".Length..], Start);
+        return new RoutedEvent(wrp, DeviceId.Parse(device), wrp.Destination["event:".Length..], TestNorns.T0);
     }
 
+    /// <summary>The number of an event made by <see cref="Event"/>.</summary>
     public static int Number(RoutedEvent routedEvent) => int.Parse(routedEvent.Message.TransactionUuid["tx-".Length..], System.Globalization.CultureInfo.InvariantCulture);
-
-    public static IOptionsMonitor<MimisbrunnrOptions> Monitor(MimisbrunnrOptions options) => new FixedOptionsMonitor(options);
-
-    private sealed class FixedOptionsMonitor(MimisbrunnrOptions value) : IOptionsMonitor<MimisbrunnrOptions>
-    {
-        public MimisbrunnrOptions CurrentValue { get; } = value;
-
-        public MimisbrunnrOptions Get(string? name) => CurrentValue;
-
-        public IDisposable? OnChange(Action<MimisbrunnrOptions, string?> listener) => null;
-    }
-}
-
-/// <summary>Waits for a condition without asserting on timing: polls until true or a generous timeout.</summary>
-public static class Eventually
-{
-    public static async Task TrueAsync(Func<bool> condition, Func<string> describe, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail("Timed out waiting: " + describe());
-            }
-
-            await Task.Delay(5);
-        }
-    }
 }

@@ -3,7 +3,7 @@ using Mimisbrunnr.Management;
 using Mimisbrunnr.Norns;
 using Mimisbrunnr.Registry;
 using Mimisbrunnr.Storage;
-using Mimisbrunnr.Tests.Norns;
+using Mimisbrunnr.Testing;
 
 namespace Mimisbrunnr.Tests.Management;
 
@@ -17,7 +17,7 @@ public sealed class NornServicePartnerTests
 
     public NornServicePartnerTests()
     {
-        var options = new StaticOptionsMonitor(new MimisbrunnrOptions());
+        var options = StaticOptionsMonitor.For(new MimisbrunnrOptions());
         _service = new NornService(_store, _registry, new NornValidator(options), _time, options);
     }
 

@@ -19,6 +19,7 @@ public class NornIdentityTests
     [Fact]
     public void The_id_matches_an_independent_incremental_hash_of_the_lower_cased_device()
     {
+        // The device part is the device key: the canonical id lower-cased, so uuid:Äbc and uuid:äbc are one norn.
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(Encoding.UTF8.GetBytes("uuid:äbc"));
         hash.AppendData("\n"u8);

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Mimisbrunnr.Norns;
+using Mimisbrunnr.Testing;
 
 namespace Mimisbrunnr.Tests.Norns;
 
@@ -162,7 +163,7 @@ public class NornSecretProtectorTests
             options.SecretKeys.Add(key);
         }
 
-        return new NornSecretProtector(new StaticOptionsMonitor(options));
+        return new NornSecretProtector(StaticOptionsMonitor.For(options));
     }
 
     private static string KeyIdOf(string base64Key) =>
@@ -176,16 +177,9 @@ public class NornSecretProtectorTests
         return secret;
     }
 
-    private static Norn Norn(NornDestination destination) => new()
-    {
-        Id = "n1",
-        DeviceId = "mac:112233445566",
-        Owner = "alice",
-        Destination = destination,
-        ExpiresAt = DateTimeOffset.UnixEpoch.AddHours(1),
-        CreatedAt = DateTimeOffset.UnixEpoch,
-        UpdatedAt = DateTimeOffset.UnixEpoch,
-    };
+    /// <summary>A norn with this destination and the id <c>n1</c>, which the secrets' purposes name.</summary>
+    private static Norn Norn(NornDestination destination) =>
+        TestNorns.Http(TestNorns.Device, "https://consumer.example/") with { Id = "n1", Destination = destination };
 
     [Fact]
     public void The_stored_form_is_the_documented_aes_gcm_layout()

@@ -1,5 +1,5 @@
 using Mimisbrunnr.Routing;
-using Mimisbrunnr.Tests.Norns;
+using Mimisbrunnr.Testing;
 using Mimisbrunnr.Wrp;
 
 namespace Mimisbrunnr.Tests.Routing;
@@ -81,7 +81,7 @@ public class DeviceIdExtractorTests
         var options = new MimisbrunnrOptions();
         options.Routing.Rules.Add(StatusRule);
 
-        var extractor = new DeviceIdExtractor(new StaticOptionsMonitor(options));
+        var extractor = new DeviceIdExtractor(StaticOptionsMonitor.For(options));
 
         Assert.True(extractor.TryExtract(Event("mac:aabbccddeeff", "event:device-status/mac:112233445566/online"), out var id));
         Assert.Equal("mac:112233445566", id.ToString());

@@ -2,7 +2,8 @@ using Microsoft.Extensions.Time.Testing;
 using Mimisbrunnr.Norns;
 using Mimisbrunnr.Registry;
 using Mimisbrunnr.Routing;
-using Mimisbrunnr.Tests.Norns;
+using Mimisbrunnr.Testing;
+using Mimisbrunnr.Testing.Diagnostics;
 using Mimisbrunnr.Wrp;
 
 namespace Mimisbrunnr.Tests.Routing;
@@ -13,13 +14,12 @@ public sealed class EventRouterTests : IDisposable
     private readonly FakeTimeProvider _time = new(TestNorns.T0);
     private readonly NornRegistry _registry = new();
     private readonly RecordingSink _sink = new();
-    private readonly CounterRecorder _counters;
+    private readonly MetricRecorder _metrics;
     private readonly EventRouter _router;
 
     public EventRouterTests()
     {
-        var metrics = TestNorns.Metrics();
-        _counters = new CounterRecorder(metrics.Meter);
+        (var metrics, _metrics) = MetricRecorder.Create();
         _router = new EventRouter(
             _registry,
             _sink,
@@ -28,7 +28,7 @@ public sealed class EventRouterTests : IDisposable
             metrics);
     }
 
-    public void Dispose() => _counters.Dispose();
+    public void Dispose() => _metrics.Dispose();
 
     private static WrpMessage Online(string device = "MAC:11:22:33:44:55:66") => new()
     {
@@ -46,27 +46,27 @@ public sealed class EventRouterTests : IDisposable
         Assert.Equal(RouteOutcome.NoDeviceId, result.Outcome);
         Assert.True(result.DeviceId.IsEmpty);
         Assert.Empty(_sink.Offered);
-        Assert.Equal(1, _counters["mimisbrunnr.events.received|outcome=no_device_id"]);
+        Assert.Equal(1, _metrics.EventsReceived("no_device_id"));
     }
 
     [Fact]
     public void An_event_of_a_device_without_norns_is_counted()
     {
-        _registry.Apply(TestNorns.Make("mac:665544332211", "https://a.example/"));
+        _registry.Apply(TestNorns.Http("mac:665544332211", "https://a.example/"));
 
         var result = _router.Route(Online());
 
         Assert.Equal(new RouteResult(RouteOutcome.NoNorns, DeviceId.Parse(Device), 0, 0, 0), result);
-        Assert.Equal(1, _counters["mimisbrunnr.events.received|outcome=no_norns"]);
+        Assert.Equal(1, _metrics.EventsReceived("no_norns"));
     }
 
     [Fact]
     public void The_event_goes_to_every_matching_norn_of_its_device_as_one_shared_routed_event()
     {
-        var all = TestNorns.Make(Device, "https://a.example/1");
-        var online = TestNorns.Make(Device, "https://a.example/2", filter: new NornFilter { Events = ["/online$"] });
-        var offline = TestNorns.Make(Device, "https://a.example/3", filter: new NornFilter { Events = ["/offline$"] });
-        var otherDevice = TestNorns.Make("mac:665544332211", "https://a.example/4");
+        var all = TestNorns.Http(Device, "https://a.example/1");
+        var online = TestNorns.Http(Device, "https://a.example/2", filter: new NornFilter { Events = ["/online$"] });
+        var offline = TestNorns.Http(Device, "https://a.example/3", filter: new NornFilter { Events = ["/offline$"] });
+        var otherDevice = TestNorns.Http("mac:665544332211", "https://a.example/4");
         foreach (var norn in new[] { all, online, offline, otherDevice })
         {
             _registry.Apply(norn);
@@ -82,23 +82,23 @@ public sealed class EventRouterTests : IDisposable
         Assert.Equal("device-status/MAC:11:22:33:44:55:66/online", routed.EventType);
         Assert.Equal(DeviceId.Parse(Device), routed.DeviceId);
         Assert.Equal(TestNorns.T0, routed.ReceivedAt);
-        Assert.Equal(1, _counters["mimisbrunnr.events.received|outcome=routed"]);
-        Assert.Equal(0, _counters["mimisbrunnr.drops|reason=expired"]);
+        Assert.Equal(1, _metrics.EventsReceived("routed"));
+        Assert.Equal(0, _metrics.Drops("expired"));
     }
 
     [Fact]
     public void An_expired_norn_is_a_drop_with_reason_expired_but_a_filtered_one_is_not()
     {
-        _registry.Apply(TestNorns.Make(Device, "https://a.example/1", ttl: TimeSpan.FromMinutes(1)));
-        _registry.Apply(TestNorns.Make(Device, "https://a.example/2", ttl: TimeSpan.FromMinutes(1), filter: new NornFilter { Events = ["nope"] }));
-        _registry.Apply(TestNorns.Make(Device, "https://a.example/3", ttl: TimeSpan.FromHours(1), filter: new NornFilter { Events = ["nope"] }));
+        _registry.Apply(TestNorns.Http(Device, "https://a.example/1", ttl: TimeSpan.FromMinutes(1)));
+        _registry.Apply(TestNorns.Http(Device, "https://a.example/2", ttl: TimeSpan.FromMinutes(1), filter: new NornFilter { Events = ["nope"] }));
+        _registry.Apply(TestNorns.Http(Device, "https://a.example/3", ttl: TimeSpan.FromHours(1), filter: new NornFilter { Events = ["nope"] }));
         _time.Advance(TimeSpan.FromMinutes(1));
 
         var result = _router.Route(Online());
 
         Assert.Equal(new RouteResult(RouteOutcome.Routed, DeviceId.Parse(Device), 0, 0, Dropped: 1), result);
         Assert.Empty(_sink.Offered);
-        Assert.Equal(1, _counters["mimisbrunnr.drops|reason=expired"]);
+        Assert.Equal(1, _metrics.Drops("expired"));
     }
 
     [Theory]
@@ -107,23 +107,23 @@ public sealed class EventRouterTests : IDisposable
     [InlineData(nameof(EnqueueOutcome.Stopped))]
     public void A_refusal_by_the_sink_is_a_drop_counted_by_the_sink(string outcome)
     {
-        _registry.Apply(TestNorns.Make(Device, "https://a.example/1"));
+        _registry.Apply(TestNorns.Http(Device, "https://a.example/1"));
         _sink.Outcome = Enum.Parse<EnqueueOutcome>(outcome);
 
         var result = _router.Route(Online());
 
         Assert.Equal((1, 0, 1), (result.Matched, result.Enqueued, result.Dropped));
-        Assert.Equal(0, _counters["mimisbrunnr.drops|reason=expired"]);
+        Assert.Equal(0, _metrics.Drops("expired"));
     }
 
     [Fact]
     public void Metadata_filters_see_the_message_metadata()
     {
-        var trusted = TestNorns.Make(Device, "https://a.example/1", filter: new NornFilter
+        var trusted = TestNorns.Http(Device, "https://a.example/1", filter: new NornFilter
         {
             Metadata = new Dictionary<string, string> { ["/trust"] = "1000" },
         });
-        var untrusted = TestNorns.Make(Device, "https://a.example/2", filter: new NornFilter
+        var untrusted = TestNorns.Http(Device, "https://a.example/2", filter: new NornFilter
         {
             Metadata = new Dictionary<string, string> { ["/trust"] = "0" },
         });

@@ -4,7 +4,8 @@ using Mimisbrunnr.Diagnostics;
 using Mimisbrunnr.Norns;
 using Mimisbrunnr.Registry;
 using Mimisbrunnr.Routing;
-using Mimisbrunnr.Tests.Norns;
+using Mimisbrunnr.Testing;
+using Mimisbrunnr.Testing.Diagnostics;
 using Mimisbrunnr.Wrp;
 
 namespace Mimisbrunnr.Tests.Routing;
@@ -20,10 +21,10 @@ public sealed class FilterBudgetTests : IDisposable
     private readonly FakeTimeProvider _time = new(TestNorns.T0);
     private readonly NornRegistry _registry = new();
     private readonly RecordingSink _sink = new();
-    private readonly CounterRecorder _counters;
-    private readonly MimisbrunnrMetrics _metrics = TestNorns.Metrics();
+    private readonly MetricRecorder _counters;
+    private readonly MimisbrunnrMetrics _metrics;
 
-    public FilterBudgetTests() => _counters = new CounterRecorder(_metrics.Meter);
+    public FilterBudgetTests() => (_metrics, _counters) = MetricRecorder.Create();
 
     public void Dispose() => _counters.Dispose();
 
@@ -43,31 +44,31 @@ public sealed class FilterBudgetTests : IDisposable
     {
         for (var i = 0; i < 100; i++)
         {
-            _registry.Apply(TestNorns.Make(Device, $"https://hostile.example/{i}", owner: "mallory", filter: new NornFilter { Events = [.. Enumerable.Repeat(Catastrophic, 10)] }));
+            _registry.Apply(TestNorns.Http(Device, $"https://hostile.example/{i}", owner: "mallory", filter: new NornFilter { Events = [.. Enumerable.Repeat(Catastrophic, 10)] }));
         }
 
-        _registry.Apply(TestNorns.Make(Device, "https://alice.example/", owner: "alice"));
+        _registry.Apply(TestNorns.Http(Device, "https://alice.example/", owner: "alice"));
         var router = new EventRouter(_registry, _sink, new DeviceIdExtractor([], filterBudget: TimeSpan.Zero), _time, _metrics);
 
         var result = router.Route(Online());
 
         Assert.Equal(1, result.Enqueued);
         Assert.Equal("https://alice.example/", Assert.Single(_sink.Offered).Norn.Norn.Destination.Http!.Url);
-        Assert.Equal(100, _counters[$"mimisbrunnr.drops|reason={DropReasons.FilterBudget}"]);
+        Assert.Equal(100, _counters.Drops(DropReasons.FilterBudget));
     }
 
     [Fact]
     public void Within_the_budget_every_filter_is_tried()
     {
-        _registry.Apply(TestNorns.Make(Device, "https://a.example/1", filter: new NornFilter { Events = ["^device-status/.*/online$"] }));
-        _registry.Apply(TestNorns.Make(Device, "https://a.example/2", filter: new NornFilter { Events = [Catastrophic] }));
+        _registry.Apply(TestNorns.Http(Device, "https://a.example/1", filter: new NornFilter { Events = ["^device-status/.*/online$"] }));
+        _registry.Apply(TestNorns.Http(Device, "https://a.example/2", filter: new NornFilter { Events = [Catastrophic] }));
         var router = new EventRouter(_registry, _sink, new DeviceIdExtractor([]), _time, _metrics);
 
         router.Route(Online());
 
         Assert.Equal("https://a.example/1", Assert.Single(_sink.Offered).Norn.Norn.Destination.Http!.Url);
-        Assert.Equal(1, _counters["mimisbrunnr.filtered|reason=filter"]);
-        Assert.Equal(0, _counters[$"mimisbrunnr.drops|reason={DropReasons.FilterBudget}"]);
+        Assert.Equal(1, _counters.Filtered("filter"));
+        Assert.Equal(0, _counters.Drops(DropReasons.FilterBudget));
     }
 
     private static WrpMessage Online() => new()

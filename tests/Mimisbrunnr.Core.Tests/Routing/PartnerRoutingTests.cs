@@ -2,7 +2,8 @@ using Microsoft.Extensions.Time.Testing;
 using Mimisbrunnr.Norns;
 using Mimisbrunnr.Registry;
 using Mimisbrunnr.Routing;
-using Mimisbrunnr.Tests.Norns;
+using Mimisbrunnr.Testing;
+using Mimisbrunnr.Testing.Diagnostics;
 using Mimisbrunnr.Wrp;
 
 namespace Mimisbrunnr.Tests.Routing;
@@ -14,13 +15,12 @@ public sealed class PartnerRoutingTests : IDisposable
     private readonly FakeTimeProvider _time = new(TestNorns.T0);
     private readonly NornRegistry _registry = new();
     private readonly RecordingSink _sink = new();
-    private readonly CounterRecorder _counters;
+    private readonly MetricRecorder _metrics;
     private readonly EventRouter _router;
 
     public PartnerRoutingTests()
     {
-        var metrics = TestNorns.Metrics();
-        _counters = new CounterRecorder(metrics.Meter);
+        (var metrics, _metrics) = MetricRecorder.Create();
         _router = new EventRouter(_registry, _sink, new DeviceIdExtractor([]), _time, metrics);
         Add("https://comcast.example/", "comcast");
         Add("https://sky.example/", "sky");
@@ -29,7 +29,7 @@ public sealed class PartnerRoutingTests : IDisposable
         Add("https://legacy.example/"); // written without partner ids
     }
 
-    public void Dispose() => _counters.Dispose();
+    public void Dispose() => _metrics.Dispose();
 
     [Theory]
     [InlineData(new[] { "comcast" }, new[] { "both", "comcast", "legacy", "operator" })]
@@ -43,7 +43,7 @@ public sealed class PartnerRoutingTests : IDisposable
 
         Assert.Equal(expected, Reached());
         Assert.Equal(expected.Length, result.Enqueued);
-        Assert.Equal(5 - expected.Length, _counters["mimisbrunnr.filtered|reason=partner"]);
+        Assert.Equal(5 - expected.Length, _metrics.Filtered("partner"));
     }
 
     [Fact]
@@ -73,16 +73,16 @@ public sealed class PartnerRoutingTests : IDisposable
     [Fact]
     public void Partner_checks_come_before_filters_and_both_are_counted_apart()
     {
-        _registry.Apply(TestNorns.Make(Device, "https://filtered.example/", filter: new NornFilter { Events = ["^never$"] }) with { PartnerIds = ["comcast"] });
+        _registry.Apply(TestNorns.Http(Device, "https://filtered.example/", filter: new NornFilter { Events = ["^never$"] }) with { PartnerIds = ["comcast"] });
 
         _router.Route(Event(["comcast"]));
 
-        Assert.Equal(1, _counters["mimisbrunnr.filtered|reason=filter"]);
-        Assert.Equal(1, _counters["mimisbrunnr.filtered|reason=partner"]); // sky
+        Assert.Equal(1, _metrics.Filtered("filter"));
+        Assert.Equal(1, _metrics.Filtered("partner")); // sky
     }
 
     private void Add(string url, params string[] partners) =>
-        _registry.Apply(TestNorns.Make(Device, url) with { PartnerIds = partners.Length == 0 ? null : partners });
+        _registry.Apply(TestNorns.Http(Device, url) with { PartnerIds = partners.Length == 0 ? null : partners });
 
     private string[] Reached() =>
         [.. _sink.Offered.Select(o => new Uri(o.Norn.Norn.Destination.Http!.Url).Host.Split('.')[0]).Order(StringComparer.Ordinal)];

@@ -10,7 +10,7 @@ namespace Mimisbrunnr.Testing.Storage;
 public abstract class NornStoreContractTests : IAsyncLifetime
 {
     /// <summary>A fixed "now" for the tests; stores judge expiry by the time the caller gives them.</summary>
-    protected static readonly DateTimeOffset T0 = new(2030, 1, 1, 12, 0, 0, TimeSpan.Zero);
+    protected static readonly DateTimeOffset T0 = TestNorns.T0;
 
     private INornStore? _store;
 
@@ -61,31 +61,7 @@ public abstract class NornStoreContractTests : IAsyncLifetime
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Builds a norn as NornService would, written at <paramref name="now"/>.</summary>
-    /// <param name="owner">The owner.</param>
-    /// <param name="deviceId">The canonical device id.</param>
-    /// <param name="url">The HTTP destination URL.</param>
-    /// <param name="now">The write time (default <see cref="T0"/>).</param>
-    /// <param name="ttl">The time to live (default one hour).</param>
-    /// <returns>The norn.</returns>
-    protected static Norn MakeNorn(string owner, string deviceId, string url, DateTimeOffset? now = null, TimeSpan? ttl = null)
-    {
-        var at = now ?? T0;
-        return new Norn
-        {
-            Id = NornIdentity.Derive(deviceId, url),
-            DeviceId = deviceId,
-            Owner = owner,
-            Destination = new NornDestination { Http = new HttpDestination { Url = url, Secret = "s3cret" } },
-            ExpiresAt = at + (ttl ?? TimeSpan.FromHours(1)),
-            CreatedAt = at,
-            UpdatedAt = at,
-        };
-    }
-
     private static string Url(int i) => $"https://consumer.example/hook/{i}";
-
-    private static string Mac(int i) => $"mac:{i:x12}";
 
     private async Task<Norn> CreateAsync(Norn norn, NornQuotas? quotas = null)
     {
@@ -98,7 +74,7 @@ public abstract class NornStoreContractTests : IAsyncLifetime
     [Fact]
     public async Task Create_stores_the_norn_and_get_returns_it_with_every_field()
     {
-        var norn = MakeNorn("alice", "mac:112233445566", Url(1)) with
+        var norn = TestNorns.Http("mac:112233445566", Url(1), owner: "alice", secret: "s3cret") with
         {
             Filter = new NornFilter
             {
@@ -128,21 +104,18 @@ public abstract class NornStoreContractTests : IAsyncLifetime
     public async Task An_sqs_norn_round_trips_with_its_credentials()
     {
         const string Queue = "https://sqs.us-east-1.amazonaws.com/123456789012/events";
-        var norn = MakeNorn("alice", "uuid:Abc-123", Queue) with
-        {
-            Destination = new NornDestination
+        var norn = TestNorns.Sqs(
+            "uuid:Abc-123",
+            new SqsDestination
             {
-                Sqs = new SqsDestination
-                {
-                    QueueUrl = Queue,
-                    Region = "us-east-1",
-                    DelaySeconds = 30,
-                    AccessKeyId = "AKIA0000",
-                    SecretAccessKey = "secret",
-                    SessionToken = "token",
-                },
+                QueueUrl = Queue,
+                Region = "us-east-1",
+                DelaySeconds = 30,
+                AccessKeyId = "AKIA0000",
+                SecretAccessKey = "secret",
+                SessionToken = "token",
             },
-        };
+            owner: "alice");
 
         await CreateAsync(norn);
 
@@ -156,9 +129,9 @@ public abstract class NornStoreContractTests : IAsyncLifetime
     [Fact]
     public async Task Upsert_by_the_owner_updates_and_keeps_CreatedAt()
     {
-        var first = await CreateAsync(MakeNorn("alice", "mac:112233445566", Url(1)));
+        var first = await CreateAsync(TestNorns.Http("mac:112233445566", Url(1), owner: "alice"));
         var later = T0.AddMinutes(5);
-        var update = MakeNorn("alice", "mac:112233445566", Url(1), later, TimeSpan.FromHours(2)) with
+        var update = TestNorns.Http("mac:112233445566", Url(1), owner: "alice", now: later, ttl: TimeSpan.FromHours(2)) with
         {
             Destination = new NornDestination { Http = new HttpDestination { Url = Url(1), Secret = "rotated" } },
         };
@@ -177,10 +150,10 @@ public abstract class NornStoreContractTests : IAsyncLifetime
     [Fact]
     public async Task Upsert_of_a_live_norn_by_another_owner_is_a_conflict_and_writes_nothing()
     {
-        var original = await CreateAsync(MakeNorn("alice", "mac:112233445566", Url(1)));
+        var original = await CreateAsync(TestNorns.Http("mac:112233445566", Url(1), owner: "alice"));
 
         var result = await Store.UpsertAsync(
-            MakeNorn("mallory", "mac:112233445566", Url(1), T0.AddMinutes(1)), NornQuotas.Unlimited, Ct);
+            TestNorns.Http("mac:112233445566", Url(1), owner: "mallory", now: T0.AddMinutes(1)), NornQuotas.Unlimited, Ct);
 
         Assert.Equal(NornWriteStatus.Conflict, result.Status);
         Assert.Null(result.Norn);
@@ -192,10 +165,10 @@ public abstract class NornStoreContractTests : IAsyncLifetime
     [Fact]
     public async Task An_expired_norn_of_another_owner_is_replaced_as_if_absent()
     {
-        var old = await CreateAsync(MakeNorn("alice", "mac:112233445566", Url(1), ttl: TimeSpan.FromMinutes(1)));
+        var old = await CreateAsync(TestNorns.Http("mac:112233445566", Url(1), owner: "alice", ttl: TimeSpan.FromMinutes(1)));
         var later = T0.AddMinutes(2);
 
-        var result = await Store.UpsertAsync(MakeNorn("bob", "mac:112233445566", Url(1), later), NornQuotas.Unlimited, Ct);
+        var result = await Store.UpsertAsync(TestNorns.Http("mac:112233445566", Url(1), owner: "bob", now: later), NornQuotas.Unlimited, Ct);
 
         Assert.Equal(NornWriteStatus.Created, result.Status);
         var stored = (await Store.GetAsync(old.Id, Ct))!;
@@ -206,7 +179,7 @@ public abstract class NornStoreContractTests : IAsyncLifetime
     [Fact]
     public async Task Delete_with_an_owner_deletes_only_that_owners_norn()
     {
-        var norn = await CreateAsync(MakeNorn("alice", "mac:112233445566", Url(1)));
+        var norn = await CreateAsync(TestNorns.Http("mac:112233445566", Url(1), owner: "alice"));
 
         Assert.False(await Store.DeleteAsync(norn.Id, "mallory", Ct));
         Assert.NotNull(await Store.GetAsync(norn.Id, Ct));
@@ -218,7 +191,7 @@ public abstract class NornStoreContractTests : IAsyncLifetime
     [Fact]
     public async Task A_system_delete_ignores_the_owner()
     {
-        var norn = await CreateAsync(MakeNorn("alice", "mac:112233445566", Url(1)));
+        var norn = await CreateAsync(TestNorns.Http("mac:112233445566", Url(1), owner: "alice"));
 
         Assert.True(await Store.DeleteAsync(norn.Id, owner: null, Ct));
         Assert.Null(await Store.GetAsync(norn.Id, Ct));
@@ -230,8 +203,8 @@ public abstract class NornStoreContractTests : IAsyncLifetime
     {
         for (var i = 0; i < 25; i++)
         {
-            await CreateAsync(MakeNorn("alice", Mac(i), Url(i)));
-            await CreateAsync(MakeNorn("bob", Mac(i), Url(1000 + i)));
+            await CreateAsync(TestNorns.Http(TestNorns.Mac(i), Url(i), owner: "alice"));
+            await CreateAsync(TestNorns.Http(TestNorns.Mac(i), Url(1000 + i), owner: "bob"));
         }
 
         var seen = new List<string>();
@@ -264,7 +237,7 @@ public abstract class NornStoreContractTests : IAsyncLifetime
     {
         for (var i = 0; i < 3; i++)
         {
-            await CreateAsync(MakeNorn("alice", Mac(i), Url(i)));
+            await CreateAsync(TestNorns.Http(TestNorns.Mac(i), Url(i), owner: "alice"));
         }
 
         var page = await Store.ListAsync(new NornQuery("alice", null, null, 3, T0), Ct);
@@ -277,9 +250,9 @@ public abstract class NornStoreContractTests : IAsyncLifetime
     [Fact]
     public async Task List_filters_by_device_ignoring_case()
     {
-        await CreateAsync(MakeNorn("alice", "uuid:AbC-1", Url(1)));
-        await CreateAsync(MakeNorn("alice", "uuid:AbC-1", Url(2)));
-        await CreateAsync(MakeNorn("alice", "uuid:other", Url(3)));
+        await CreateAsync(TestNorns.Http("uuid:AbC-1", Url(1), owner: "alice"));
+        await CreateAsync(TestNorns.Http("uuid:AbC-1", Url(2), owner: "alice"));
+        await CreateAsync(TestNorns.Http("uuid:other", Url(3), owner: "alice"));
 
         var page = await Store.ListAsync(new NornQuery("alice", "uuid:abc-1", null, 100, T0), Ct);
 
@@ -290,8 +263,8 @@ public abstract class NornStoreContractTests : IAsyncLifetime
     [Fact]
     public async Task Expired_norns_are_left_out_of_List_and_LoadActive()
     {
-        var live = await CreateAsync(MakeNorn("alice", Mac(1), Url(1), ttl: TimeSpan.FromHours(1)));
-        var expiring = await CreateAsync(MakeNorn("alice", Mac(2), Url(2), ttl: TimeSpan.FromMinutes(1)));
+        var live = await CreateAsync(TestNorns.Http(TestNorns.Mac(1), Url(1), owner: "alice", ttl: TimeSpan.FromHours(1)));
+        var expiring = await CreateAsync(TestNorns.Http(TestNorns.Mac(2), Url(2), owner: "alice", ttl: TimeSpan.FromMinutes(1)));
         var now = T0.AddMinutes(1); // exactly at expiresAt: expired
 
         var listed = (await Store.ListAsync(new NornQuery("alice", null, null, 100, now), Ct)).Items.Select(n => n.Id);
@@ -309,9 +282,9 @@ public abstract class NornStoreContractTests : IAsyncLifetime
     [Fact]
     public async Task DeleteExpired_returns_the_ids_it_deleted_and_is_idempotent()
     {
-        var a = await CreateAsync(MakeNorn("alice", Mac(1), Url(1), ttl: TimeSpan.FromMinutes(1)));
-        var b = await CreateAsync(MakeNorn("bob", Mac(2), Url(2), ttl: TimeSpan.FromMinutes(2)));
-        var c = await CreateAsync(MakeNorn("alice", Mac(3), Url(3), ttl: TimeSpan.FromHours(1)));
+        var a = await CreateAsync(TestNorns.Http(TestNorns.Mac(1), Url(1), owner: "alice", ttl: TimeSpan.FromMinutes(1)));
+        var b = await CreateAsync(TestNorns.Http(TestNorns.Mac(2), Url(2), owner: "bob", ttl: TimeSpan.FromMinutes(2)));
+        var c = await CreateAsync(TestNorns.Http(TestNorns.Mac(3), Url(3), owner: "alice", ttl: TimeSpan.FromHours(1)));
 
         var first = await Store.DeleteExpiredAsync(T0.AddMinutes(2), Ct);
         var second = await Store.DeleteExpiredAsync(T0.AddMinutes(2), Ct);
@@ -327,13 +300,13 @@ public abstract class NornStoreContractTests : IAsyncLifetime
     public async Task The_owner_quota_applies_to_creates_only()
     {
         var quotas = new NornQuotas(MaxPerOwner: 2, MaxPerDevice: 100);
-        await CreateAsync(MakeNorn("alice", Mac(1), Url(1)), quotas);
-        await CreateAsync(MakeNorn("alice", Mac(2), Url(2)), quotas);
+        await CreateAsync(TestNorns.Http(TestNorns.Mac(1), Url(1), owner: "alice"), quotas);
+        await CreateAsync(TestNorns.Http(TestNorns.Mac(2), Url(2), owner: "alice"), quotas);
 
-        var third = await Store.UpsertAsync(MakeNorn("alice", Mac(3), Url(3)), quotas, Ct);
-        var written = await Store.GetAsync(NornIdentity.Derive(Mac(3), Url(3)), Ct);
-        var update = await Store.UpsertAsync(MakeNorn("alice", Mac(1), Url(1), T0.AddMinutes(1)), quotas, Ct);
-        var otherOwner = await Store.UpsertAsync(MakeNorn("bob", Mac(3), Url(3)), quotas, Ct);
+        var third = await Store.UpsertAsync(TestNorns.Http(TestNorns.Mac(3), Url(3), owner: "alice"), quotas, Ct);
+        var written = await Store.GetAsync(NornIdentity.Derive(TestNorns.Mac(3), Url(3)), Ct);
+        var update = await Store.UpsertAsync(TestNorns.Http(TestNorns.Mac(1), Url(1), owner: "alice", now: T0.AddMinutes(1)), quotas, Ct);
+        var otherOwner = await Store.UpsertAsync(TestNorns.Http(TestNorns.Mac(3), Url(3), owner: "bob"), quotas, Ct);
 
         Assert.Equal(NornWriteStatus.OwnerQuotaExceeded, third.Status);
         Assert.Null(third.Norn);
@@ -346,12 +319,12 @@ public abstract class NornStoreContractTests : IAsyncLifetime
     public async Task The_device_quota_applies_to_creates_only_and_ignores_the_case_of_the_device()
     {
         var quotas = new NornQuotas(MaxPerOwner: 100, MaxPerDevice: 2);
-        await CreateAsync(MakeNorn("alice", "uuid:Dev", Url(1)), quotas);
-        await CreateAsync(MakeNorn("alice", "uuid:DEV", Url(2)), quotas);
+        await CreateAsync(TestNorns.Http("uuid:Dev", Url(1), owner: "alice"), quotas);
+        await CreateAsync(TestNorns.Http("uuid:DEV", Url(2), owner: "alice"), quotas);
 
-        var third = await Store.UpsertAsync(MakeNorn("alice", "uuid:dev", Url(3)), quotas, Ct);
-        var update = await Store.UpsertAsync(MakeNorn("alice", "uuid:DEV", Url(2), T0.AddMinutes(1)), quotas, Ct);
-        var otherDevice = await Store.UpsertAsync(MakeNorn("alice", "uuid:other", Url(3)), quotas, Ct);
+        var third = await Store.UpsertAsync(TestNorns.Http("uuid:dev", Url(3), owner: "alice"), quotas, Ct);
+        var update = await Store.UpsertAsync(TestNorns.Http("uuid:DEV", Url(2), owner: "alice", now: T0.AddMinutes(1)), quotas, Ct);
+        var otherDevice = await Store.UpsertAsync(TestNorns.Http("uuid:other", Url(3), owner: "alice"), quotas, Ct);
 
         Assert.Equal(NornWriteStatus.DeviceQuotaExceeded, third.Status);
         Assert.Null(third.Norn);
@@ -366,13 +339,13 @@ public abstract class NornStoreContractTests : IAsyncLifetime
         var quotas = new NornQuotas(MaxPerOwner: 100, MaxPerDevice: 2);
 
         // Bob fills the device up to his quota; that leaves Alice's quota on it untouched.
-        await CreateAsync(MakeNorn("bob", "uuid:Shared", Url(1)), quotas);
-        await CreateAsync(MakeNorn("bob", "uuid:shared", Url(2)), quotas);
-        var bobsThird = await Store.UpsertAsync(MakeNorn("bob", "uuid:SHARED", Url(3)), quotas, Ct);
-        await CreateAsync(MakeNorn("alice", "uuid:shared", Url(4)), quotas);
-        await CreateAsync(MakeNorn("alice", "uuid:Shared", Url(5)), quotas);
-        var alicesThird = await Store.UpsertAsync(MakeNorn("alice", "uuid:SHARED", Url(6)), quotas, Ct);
-        await CreateAsync(MakeNorn("carol", "uuid:shared", Url(7)), quotas);
+        await CreateAsync(TestNorns.Http("uuid:Shared", Url(1), owner: "bob"), quotas);
+        await CreateAsync(TestNorns.Http("uuid:shared", Url(2), owner: "bob"), quotas);
+        var bobsThird = await Store.UpsertAsync(TestNorns.Http("uuid:SHARED", Url(3), owner: "bob"), quotas, Ct);
+        await CreateAsync(TestNorns.Http("uuid:shared", Url(4), owner: "alice"), quotas);
+        await CreateAsync(TestNorns.Http("uuid:Shared", Url(5), owner: "alice"), quotas);
+        var alicesThird = await Store.UpsertAsync(TestNorns.Http("uuid:SHARED", Url(6), owner: "alice"), quotas, Ct);
+        await CreateAsync(TestNorns.Http("uuid:shared", Url(7), owner: "carol"), quotas);
 
         Assert.Equal(NornWriteStatus.DeviceQuotaExceeded, bobsThird.Status);
         Assert.Equal(NornWriteStatus.DeviceQuotaExceeded, alicesThird.Status);
@@ -385,12 +358,12 @@ public abstract class NornStoreContractTests : IAsyncLifetime
     public async Task The_device_quota_frees_a_slot_when_one_of_the_owners_norns_on_the_device_is_deleted()
     {
         var quotas = new NornQuotas(MaxPerOwner: 100, MaxPerDevice: 1);
-        var first = await CreateAsync(MakeNorn("alice", Mac(1), Url(1)), quotas);
-        await CreateAsync(MakeNorn("bob", Mac(1), Url(2)), quotas);
-        var refused = await Store.UpsertAsync(MakeNorn("alice", Mac(1), Url(3)), quotas, Ct);
+        var first = await CreateAsync(TestNorns.Http(TestNorns.Mac(1), Url(1), owner: "alice"), quotas);
+        await CreateAsync(TestNorns.Http(TestNorns.Mac(1), Url(2), owner: "bob"), quotas);
+        var refused = await Store.UpsertAsync(TestNorns.Http(TestNorns.Mac(1), Url(3), owner: "alice"), quotas, Ct);
 
         Assert.True(await Store.DeleteAsync(first.Id, "alice", Ct));
-        var accepted = await Store.UpsertAsync(MakeNorn("alice", Mac(1), Url(3)), quotas, Ct);
+        var accepted = await Store.UpsertAsync(TestNorns.Http(TestNorns.Mac(1), Url(3), owner: "alice"), quotas, Ct);
 
         Assert.Equal(NornWriteStatus.DeviceQuotaExceeded, refused.Status);
         Assert.Equal(NornWriteStatus.Created, accepted.Status);
@@ -400,9 +373,9 @@ public abstract class NornStoreContractTests : IAsyncLifetime
     public async Task When_both_quotas_are_reached_the_owner_quota_is_reported()
     {
         var quotas = new NornQuotas(MaxPerOwner: 1, MaxPerDevice: 1);
-        await CreateAsync(MakeNorn("alice", Mac(1), Url(1)), quotas);
+        await CreateAsync(TestNorns.Http(TestNorns.Mac(1), Url(1), owner: "alice"), quotas);
 
-        var result = await Store.UpsertAsync(MakeNorn("alice", Mac(1), Url(2)), quotas, Ct);
+        var result = await Store.UpsertAsync(TestNorns.Http(TestNorns.Mac(1), Url(2), owner: "alice"), quotas, Ct);
 
         Assert.Equal(NornWriteStatus.OwnerQuotaExceeded, result.Status);
     }
@@ -411,9 +384,9 @@ public abstract class NornStoreContractTests : IAsyncLifetime
     public async Task Quotas_do_not_count_expired_norns()
     {
         var quotas = new NornQuotas(MaxPerOwner: 1, MaxPerDevice: 1);
-        await CreateAsync(MakeNorn("alice", Mac(1), Url(1), ttl: TimeSpan.FromMinutes(1)), quotas);
+        await CreateAsync(TestNorns.Http(TestNorns.Mac(1), Url(1), owner: "alice", ttl: TimeSpan.FromMinutes(1)), quotas);
 
-        var result = await Store.UpsertAsync(MakeNorn("alice", Mac(1), Url(2), T0.AddMinutes(1)), quotas, Ct);
+        var result = await Store.UpsertAsync(TestNorns.Http(TestNorns.Mac(1), Url(2), owner: "alice", now: T0.AddMinutes(1)), quotas, Ct);
 
         Assert.Equal(NornWriteStatus.Created, result.Status);
     }
@@ -429,9 +402,9 @@ public abstract class NornStoreContractTests : IAsyncLifetime
         var secondNext = second.MoveNextAsync();
         await WhenSubscribedAsync();
 
-        var a = await CreateAsync(MakeNorn("alice", Mac(1), Url(1)));
-        var b = await CreateAsync(MakeNorn("alice", Mac(2), Url(2)));
-        await Store.UpsertAsync(MakeNorn("alice", Mac(1), Url(1), T0.AddMinutes(1)), NornQuotas.Unlimited, Ct);
+        var a = await CreateAsync(TestNorns.Http(TestNorns.Mac(1), Url(1), owner: "alice"));
+        var b = await CreateAsync(TestNorns.Http(TestNorns.Mac(2), Url(2), owner: "alice"));
+        await Store.UpsertAsync(TestNorns.Http(TestNorns.Mac(1), Url(1), owner: "alice", now: T0.AddMinutes(1)), NornQuotas.Unlimited, Ct);
         Assert.True(await Store.DeleteAsync(b.Id, "alice", Ct));
         var expected = new (NornChangeKind, string?)[]
         {
@@ -450,7 +423,7 @@ public abstract class NornStoreContractTests : IAsyncLifetime
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         cts.CancelAfter(TimeSpan.FromSeconds(30));
-        var a = await CreateAsync(MakeNorn("alice", Mac(1), Url(1), ttl: TimeSpan.FromMinutes(1)));
+        var a = await CreateAsync(TestNorns.Http(TestNorns.Mac(1), Url(1), owner: "alice", ttl: TimeSpan.FromMinutes(1)));
         await using var changes = Store.WatchAsync(cts.Token).GetAsyncEnumerator(cts.Token);
         var next = changes.MoveNextAsync();
         await WhenSubscribedAsync();
@@ -468,8 +441,8 @@ public abstract class NornStoreContractTests : IAsyncLifetime
         await using var changes = Store.WatchAsync(cts.Token).GetAsyncEnumerator(cts.Token);
         var next = changes.MoveNextAsync();
         await WhenSubscribedAsync();
-        await CreateAsync(MakeNorn("alice", Mac(1), Url(1)));
-        await Store.UpsertAsync(MakeNorn("alice", Mac(1), Url(1), T0.AddMinutes(1)), NornQuotas.Unlimited, Ct);
+        await CreateAsync(TestNorns.Http(TestNorns.Mac(1), Url(1), owner: "alice"));
+        await Store.UpsertAsync(TestNorns.Http(TestNorns.Mac(1), Url(1), owner: "alice", now: T0.AddMinutes(1)), NornQuotas.Unlimited, Ct);
 
         await ReadAsync(changes, next, 1);
         Assert.True(await changes.MoveNextAsync());
@@ -492,7 +465,7 @@ public abstract class NornStoreContractTests : IAsyncLifetime
         var next = changes.MoveNextAsync();
         await WhenSubscribedAsync();
         string[] partners = ["comcast", "*", "sky-uk"];
-        var norn = MakeNorn("alice", Mac(1), Url(1)) with { PartnerIds = partners };
+        var norn = TestNorns.Http(TestNorns.Mac(1), Url(1), owner: "alice") with { PartnerIds = partners };
 
         var written = await CreateAsync(norn);
         var got = await Store.GetAsync(norn.Id, Ct);
@@ -517,10 +490,10 @@ public abstract class NornStoreContractTests : IAsyncLifetime
     [Fact]
     public async Task An_update_replaces_the_partner_ids()
     {
-        await CreateAsync(MakeNorn("alice", Mac(1), Url(1)) with { PartnerIds = ["comcast"] });
+        await CreateAsync(TestNorns.Http(TestNorns.Mac(1), Url(1), owner: "alice") with { PartnerIds = ["comcast"] });
 
         var result = await Store.UpsertAsync(
-            MakeNorn("alice", Mac(1), Url(1), T0.AddMinutes(1)) with { PartnerIds = ["sky-uk", "comcast"] }, NornQuotas.Unlimited, Ct);
+            TestNorns.Http(TestNorns.Mac(1), Url(1), owner: "alice", now: T0.AddMinutes(1)) with { PartnerIds = ["sky-uk", "comcast"] }, NornQuotas.Unlimited, Ct);
 
         Assert.Equal(NornWriteStatus.Updated, result.Status);
         Assert.Equal(["sky-uk", "comcast"], (await Store.GetAsync(result.Norn!.Id, Ct))!.PartnerIds);
@@ -529,7 +502,7 @@ public abstract class NornStoreContractTests : IAsyncLifetime
     [Fact]
     public async Task A_norn_without_partner_ids_comes_back_without_them()
     {
-        var norn = await CreateAsync(MakeNorn("alice", Mac(1), Url(1)));
+        var norn = await CreateAsync(TestNorns.Http(TestNorns.Mac(1), Url(1), owner: "alice"));
 
         var got = await Store.GetAsync(norn.Id, Ct);
         var loaded = new List<Norn>();
@@ -554,7 +527,7 @@ public abstract class NornStoreContractTests : IAsyncLifetime
                 for (var i = 0; i < PerWriter; i++)
                 {
                     var n = (w * PerWriter) + i;
-                    var result = await Store.UpsertAsync(MakeNorn($"owner-{w}", Mac(n), Url(n)), NornQuotas.Unlimited, Ct);
+                    var result = await Store.UpsertAsync(TestNorns.Http(TestNorns.Mac(n), Url(n), owner: $"owner-{w}"), NornQuotas.Unlimited, Ct);
                     Assert.Equal(NornWriteStatus.Created, result.Status);
                 }
             },
@@ -579,13 +552,13 @@ public abstract class NornStoreContractTests : IAsyncLifetime
         {
             var url = Url(round);
             var results = await Task.WhenAll(
-                Task.Run(async () => await Store.UpsertAsync(MakeNorn("alice", Mac(round), url), NornQuotas.Unlimited, Ct), Ct),
-                Task.Run(async () => await Store.UpsertAsync(MakeNorn("bob", Mac(round), url), NornQuotas.Unlimited, Ct), Ct));
+                Task.Run(async () => await Store.UpsertAsync(TestNorns.Http(TestNorns.Mac(round), url, owner: "alice"), NornQuotas.Unlimited, Ct), Ct),
+                Task.Run(async () => await Store.UpsertAsync(TestNorns.Http(TestNorns.Mac(round), url, owner: "bob"), NornQuotas.Unlimited, Ct), Ct));
 
             Assert.Single(results, r => r.Status == NornWriteStatus.Created);
             Assert.Single(results, r => r.Status == NornWriteStatus.Conflict);
             var winner = results.Single(r => r.Status == NornWriteStatus.Created).Norn!.Owner;
-            Assert.Equal(winner, (await Store.GetAsync(NornIdentity.Derive(Mac(round), url), Ct))!.Owner);
+            Assert.Equal(winner, (await Store.GetAsync(NornIdentity.Derive(TestNorns.Mac(round), url), Ct))!.Owner);
         }
     }
 

@@ -1,13 +1,13 @@
 using Mimisbrunnr.Norns;
 using Mimisbrunnr.Registry;
-using Mimisbrunnr.Tests.Norns;
+using Mimisbrunnr.Testing;
 
-namespace Mimisbrunnr.Tests.Routing;
+namespace Mimisbrunnr.Tests.Registry;
 
 public class EventFilterTests
 {
     private static RegisteredNorn With(NornFilter? filter) =>
-        new(TestNorns.Make("mac:112233445566", "https://a.example/", filter: filter));
+        new(TestNorns.Http("mac:112233445566", "https://a.example/", filter: filter));
 
     private static readonly Dictionary<string, string> Trusted = new() { ["/trust"] = "1000", ["/fw"] = "2.1" };
 

@@ -1,7 +1,8 @@
 using Mimisbrunnr.Registry;
+using Mimisbrunnr.Testing;
 using Mimisbrunnr.Wrp;
 
-namespace Mimisbrunnr.Tests.Norns;
+namespace Mimisbrunnr.Tests.Registry;
 
 public class DeviceKeyTests
 {
@@ -34,8 +35,8 @@ public class DeviceKeyTests
     public void A_registry_finds_mac_and_other_devices_through_their_keys()
     {
         var registry = new NornRegistry();
-        registry.Apply(TestNorns.Make("mac:aabbccddeeff", "https://a.example/"));
-        registry.Apply(TestNorns.Make("serial:ABC123", "https://a.example/"));
+        registry.Apply(TestNorns.Http("mac:aabbccddeeff", "https://a.example/"));
+        registry.Apply(TestNorns.Http("serial:ABC123", "https://a.example/"));
 
         Assert.Single(registry.GetByDevice(DeviceId.Parse("MAC:AA:BB:CC:DD:EE:FF")));
         Assert.Single(registry.GetByDevice(DeviceId.Parse("serial:abc123")));

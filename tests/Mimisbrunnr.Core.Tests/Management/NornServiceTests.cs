@@ -3,9 +3,10 @@ using Mimisbrunnr.Management;
 using Mimisbrunnr.Norns;
 using Mimisbrunnr.Registry;
 using Mimisbrunnr.Storage;
+using Mimisbrunnr.Testing;
 using Mimisbrunnr.Wrp;
 
-namespace Mimisbrunnr.Tests.Norns;
+namespace Mimisbrunnr.Tests.Management;
 
 public class NornServiceTests
 {
@@ -18,18 +19,15 @@ public class NornServiceTests
     public NornServiceTests()
     {
         _registry = new NornRegistry();
-        var monitor = new StaticOptionsMonitor(_options);
+        var monitor = StaticOptionsMonitor.For(_options);
         _service = new NornService(_store, _registry, new NornValidator(monitor), _time, monitor);
     }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static NornRequest Request(string deviceId = "mac:112233445566", string url = "https://consumer.example/hook", long ttl = 3600) => new()
-    {
-        DeviceId = deviceId,
-        Ttl = ttl,
-        Destination = new DestinationRequest { Http = new HttpDestinationRequest { Url = url, Secret = "s3cret" } },
-    };
+    /// <summary>The registration these tests make, by <see cref="TestNorns.HttpRequest(string, string, long, string?, string?, string?, NornFilter?)"/>.</summary>
+    private static NornRequest Request(string deviceId = TestNorns.Device, string url = "https://consumer.example/hook", long ttl = 3600) =>
+        TestNorns.HttpRequest(deviceId, url, ttl, secret: "s3cret");
 
     [Fact]
     public async Task Create_stores_the_norn_indexes_it_at_once_and_never_returns_the_secret()

@@ -1,9 +1,10 @@
 using Mimisbrunnr.Norns;
 using Mimisbrunnr.Registry;
 using Mimisbrunnr.Storage;
+using Mimisbrunnr.Testing;
 using Mimisbrunnr.Wrp;
 
-namespace Mimisbrunnr.Tests.Norns;
+namespace Mimisbrunnr.Tests.Registry;
 
 public class NornRegistryTests
 {
@@ -28,9 +29,9 @@ public class NornRegistryTests
     [Fact]
     public void Norns_are_found_by_device_ignoring_case_and_by_id()
     {
-        var a = TestNorns.Make("uuid:Device-A", "https://a.example/1");
-        var b = TestNorns.Make("uuid:Device-A", "https://a.example/2");
-        var c = TestNorns.Make("mac:112233445566", "https://a.example/3");
+        var a = TestNorns.Http("uuid:Device-A", "https://a.example/1");
+        var b = TestNorns.Http("uuid:Device-A", "https://a.example/2");
+        var c = TestNorns.Http("mac:112233445566", "https://a.example/3");
 
         Assert.True(_registry.Apply(a));
         Assert.True(_registry.Apply(b));
@@ -50,7 +51,7 @@ public class NornRegistryTests
     {
         for (var i = 0; i < 100; i++)
         {
-            _registry.Apply(TestNorns.Make($"mac:{i:x12}", "https://a.example/"));
+            _registry.Apply(TestNorns.Http($"mac:{i:x12}", "https://a.example/"));
         }
 
         var hit = DeviceId.Parse("mac:000000000007");
@@ -72,8 +73,8 @@ public class NornRegistryTests
     [Fact]
     public void An_update_replaces_the_norn_without_changing_the_array_a_reader_holds()
     {
-        var v1 = TestNorns.Make("mac:112233445566", "https://a.example/1");
-        var other = TestNorns.Make("mac:112233445566", "https://a.example/2");
+        var v1 = TestNorns.Http("mac:112233445566", "https://a.example/1");
+        var other = TestNorns.Http("mac:112233445566", "https://a.example/2");
         _registry.Apply(v1);
         _registry.Apply(other);
         var held = _registry.GetByDevice(DeviceId.Parse("mac:112233445566"));
@@ -91,7 +92,7 @@ public class NornRegistryTests
     [Fact]
     public void An_older_version_or_the_same_version_again_changes_nothing()
     {
-        var v1 = TestNorns.Make("mac:112233445566", "https://a.example/1");
+        var v1 = TestNorns.Http("mac:112233445566", "https://a.example/1");
         var v2 = v1 with { UpdatedAt = v1.UpdatedAt.AddMinutes(1), ExpiresAt = v1.ExpiresAt.AddMinutes(1) };
         _registry.Apply(v2);
         _changes.Clear();
@@ -105,8 +106,8 @@ public class NornRegistryTests
     [Fact]
     public void Owner_strings_are_shared_between_norns()
     {
-        var a = TestNorns.Make("mac:000000000001", "https://a.example/", owner: new string("alice".AsSpan()));
-        var b = TestNorns.Make("mac:000000000002", "https://a.example/", owner: new string("alice".AsSpan()));
+        var a = TestNorns.Http("mac:000000000001", "https://a.example/", owner: new string("alice".AsSpan()));
+        var b = TestNorns.Http("mac:000000000002", "https://a.example/", owner: new string("alice".AsSpan()));
         Assert.NotSame(a.Owner, b.Owner);
 
         _registry.Apply(a);
@@ -119,8 +120,8 @@ public class NornRegistryTests
     [Fact]
     public void Remove_takes_the_norn_out_of_both_indexes_and_raises_Changed()
     {
-        var a = TestNorns.Make("mac:112233445566", "https://a.example/1");
-        var b = TestNorns.Make("mac:112233445566", "https://a.example/2");
+        var a = TestNorns.Http("mac:112233445566", "https://a.example/1");
+        var b = TestNorns.Http("mac:112233445566", "https://a.example/2");
         _registry.Apply(a);
         _registry.Apply(b);
         _changes.Clear();
@@ -138,8 +139,8 @@ public class NornRegistryTests
     [Fact]
     public void RemoveExpired_removes_only_expired_norns()
     {
-        var shortLived = TestNorns.Make("mac:000000000001", "https://a.example/", ttl: TimeSpan.FromMinutes(1));
-        var longLived = TestNorns.Make("mac:000000000001", "https://b.example/", ttl: TimeSpan.FromHours(1));
+        var shortLived = TestNorns.Http("mac:000000000001", "https://a.example/", ttl: TimeSpan.FromMinutes(1));
+        var longLived = TestNorns.Http("mac:000000000001", "https://b.example/", ttl: TimeSpan.FromHours(1));
         _registry.Apply(shortLived);
         _registry.Apply(longLived);
 
@@ -151,10 +152,10 @@ public class NornRegistryTests
     [Fact]
     public void Reset_swaps_the_whole_index_and_reports_only_what_changed()
     {
-        var kept = TestNorns.Make("mac:000000000001", "https://a.example/");
-        var changed = TestNorns.Make("mac:000000000002", "https://a.example/");
-        var dropped = TestNorns.Make("mac:000000000003", "https://a.example/");
-        var added = TestNorns.Make("mac:000000000004", "https://a.example/");
+        var kept = TestNorns.Http("mac:000000000001", "https://a.example/");
+        var changed = TestNorns.Http("mac:000000000002", "https://a.example/");
+        var dropped = TestNorns.Http("mac:000000000003", "https://a.example/");
+        var added = TestNorns.Http("mac:000000000004", "https://a.example/");
         _registry.Apply(kept);
         _registry.Apply(changed);
         _registry.Apply(dropped);
@@ -176,7 +177,7 @@ public class NornRegistryTests
     [Fact]
     public void A_norn_with_a_filter_that_no_longer_compiles_receives_nothing()
     {
-        var norn = TestNorns.Make("mac:000000000001", "https://a.example/", filter: new NornFilter { Events = ["(unclosed"] });
+        var norn = TestNorns.Http("mac:000000000001", "https://a.example/", filter: new NornFilter { Events = ["(unclosed"] });
 
         _registry.Apply(norn);
 
@@ -188,7 +189,7 @@ public class NornRegistryTests
     [Fact]
     public void A_norn_with_an_invalid_device_id_is_not_indexed()
     {
-        Assert.False(_registry.Apply(TestNorns.Make("nonsense", "https://a.example/")));
+        Assert.False(_registry.Apply(TestNorns.Http("nonsense", "https://a.example/")));
         Assert.Equal(0, _registry.Count);
     }
 
@@ -220,12 +221,22 @@ public class NornRegistryTests
             }
         })).ToArray();
 
+        // The readers must really run while the writers write, whatever the scheduler does: the writers start once
+        // reading has begun, and the first writer waits halfway for a read pass made meanwhile.
+        await Eventually.TrueAsync(() => Interlocked.Read(ref reads) >= Devices, "a reader completed a pass");
+        var overlapped = false;
         var writers = Enumerable.Range(0, 4).Select(w => Task.Run(() =>
         {
             for (var round = 0; round < 300; round++)
             {
+                if (w == 0 && round == 150)
+                {
+                    var before = Interlocked.Read(ref reads);
+                    overlapped = SpinWait.SpinUntil(() => Interlocked.Read(ref reads) >= before + Devices, Eventually.DefaultTimeout);
+                }
+
                 var device = devices[(w + round) % Devices];
-                var norn = TestNorns.Make(device.ToString(), $"https://w{w}.example/{round % 5}", now: TestNorns.T0.AddSeconds(round));
+                var norn = TestNorns.Http(device.ToString(), $"https://w{w}.example/{round % 5}", now: TestNorns.T0.AddSeconds(round));
                 _registry.Apply(norn);
                 if (round % 3 == 0)
                 {
@@ -239,7 +250,7 @@ public class NornRegistryTests
         await Task.WhenAll(readers);
 
         Assert.Equal(0, violations);
-        Assert.True(reads > 0);
+        Assert.True(overlapped, "no read pass completed while the writers were writing");
         var indexed = devices.Sum(d => _registry.GetByDevice(d).Count);
         Assert.Equal(_registry.Count, indexed);
         Assert.All(devices.SelectMany(d => _registry.GetByDevice(d)), n => Assert.Same(n, _registry.Find(n.Id)));
@@ -253,8 +264,8 @@ public class NornRegistryTests
             Events = [new string("^device-status/.*/online$".AsSpan())],
             Metadata = new Dictionary<string, string> { ["/trust"] = "1000", ["/fw"] = "2" },
         };
-        var a = TestNorns.Make("mac:000000000001", "https://a.example/", filter: filter);
-        var b = TestNorns.Make("mac:000000000002", "https://a.example/", filter: filter with { Events = [new string(filter.Events[0].AsSpan())] });
+        var a = TestNorns.Http("mac:000000000001", "https://a.example/", filter: filter);
+        var b = TestNorns.Http("mac:000000000002", "https://a.example/", filter: filter with { Events = [new string(filter.Events[0].AsSpan())] });
         _registry.Apply(a);
         _registry.Apply(b);
         _changes.Clear();

@@ -1,18 +1,14 @@
 using Mimisbrunnr.Management;
 using Mimisbrunnr.Norns;
+using Mimisbrunnr.Testing;
 
-namespace Mimisbrunnr.Tests.Norns;
+namespace Mimisbrunnr.Tests.Management;
 
 public class NornValidatorTests
 {
     private const string Queue = "https://sqs.us-east-1.amazonaws.com/123456789012/events";
 
-    private static readonly NornRequest Valid = new()
-    {
-        DeviceId = "mac:112233445566",
-        Ttl = 3600,
-        Destination = new DestinationRequest { Http = new HttpDestinationRequest { Url = "https://consumer.example/hook" } },
-    };
+    private static readonly NornRequest Valid = TestNorns.HttpRequest(TestNorns.Device, "https://consumer.example/hook");
 
     private static readonly NornRequest ValidSqs = Valid with
     {
@@ -162,14 +158,14 @@ public class NornValidatorTests
 
         Assert.Equal(("destination.http.url", "httpsOnly"), (error.Field, error.Rule));
         Assert.Equal(("destination.http.failureUrl", "httpsOnly"), (failure.Field, failure.Rule));
-        Assert.NotNull(await Validator().ValidateAsync(Http(new HttpDestinationRequest { Url = "http://consumer.example/hook" }), Ct));
+        Assert.Equal("http://consumer.example/hook", (await Validator().ValidateAsync(Http(new HttpDestinationRequest { Url = "http://consumer.example/hook" }), Ct)).Destination.Http!.Url);
     }
 
     [Fact]
     public async Task The_destination_guard_refusal_names_the_url_field_and_its_rule()
     {
         var guard = new FakeDestinationGuard { Refused = { "internal.example" } };
-        var validator = new NornValidator(new StaticOptionsMonitor(), guard);
+        var validator = new NornValidator(StaticOptionsMonitor.For(), guard);
 
         var url = await Assert.ThrowsAsync<NornValidationException>(async () => await validator.ValidateAsync(
             Http(new HttpDestinationRequest { Url = "https://internal.example/hook" }), Ct));
@@ -187,7 +183,7 @@ public class NornValidatorTests
     {
         var guard = new FakeDestinationGuard();
 
-        await new NornValidator(new StaticOptionsMonitor(), guard, new AwsOnlySqsRules()).ValidateAsync(ValidSqs, Ct);
+        await new NornValidator(StaticOptionsMonitor.For(), guard, new AwsOnlySqsRules()).ValidateAsync(ValidSqs, Ct);
 
         Assert.Empty(guard.Checked);
     }
@@ -195,13 +191,13 @@ public class NornValidatorTests
     [Fact]
     public async Task A_host_without_sqs_delivery_refuses_sqs_destinations_by_name()
     {
-        var validator = new NornValidator(new StaticOptionsMonitor());
+        var validator = new NornValidator(StaticOptionsMonitor.For());
 
         var error = await Assert.ThrowsAsync<NornValidationException>(async () => await validator.ValidateAsync(ValidSqs, Ct));
 
         Assert.Equal(("destination.sqs", "notEnabled"), (error.Field, error.Rule));
         Assert.Contains("http destinations only", error.Message, StringComparison.Ordinal);
-        Assert.NotNull(await validator.ValidateAsync(Valid, Ct));
+        Assert.Equal("https://consumer.example/hook", (await validator.ValidateAsync(Valid, Ct)).Destination.Http!.Url);
     }
 
     [Fact]
@@ -218,7 +214,7 @@ public class NornValidatorTests
     }
 
     private static NornValidator Validator(MimisbrunnrOptions? options = null) =>
-        new(new StaticOptionsMonitor(options ?? new MimisbrunnrOptions()), sqsRules: new AwsOnlySqsRules());
+        new(StaticOptionsMonitor.For(options ?? new MimisbrunnrOptions()), sqsRules: new AwsOnlySqsRules());
 
     private static NornRequest Http(HttpDestinationRequest http) => Valid with { Destination = new DestinationRequest { Http = http } };
 

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using Mimisbrunnr.Tests.Dispatch;
 using Mimisbrunnr.Wrp;
 
-namespace Mimisbrunnr.Tests.Delivery;
+namespace Mimisbrunnr.Tests.Routing;
 
 /// <summary>The delivery bodies cached on a routed event (Routing/RoutedEvent.Bodies.cs).</summary>
 public sealed class RoutedEventBodiesTests

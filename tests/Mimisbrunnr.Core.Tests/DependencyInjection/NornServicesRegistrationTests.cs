@@ -3,14 +3,17 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
 using Mimisbrunnr.DependencyInjection;
 using Mimisbrunnr.Diagnostics;
+using Mimisbrunnr.Dispatch;
 using Mimisbrunnr.Management;
 using Mimisbrunnr.Norns;
 using Mimisbrunnr.Registry;
 using Mimisbrunnr.Routing;
 using Mimisbrunnr.Storage;
+using Mimisbrunnr.Testing;
+using Mimisbrunnr.Tests.Routing;
 using Mimisbrunnr.Wrp;
 
-namespace Mimisbrunnr.Tests.Norns;
+namespace Mimisbrunnr.Tests.DependencyInjection;
 
 public class NornServicesRegistrationTests
 {
@@ -39,9 +42,11 @@ public class NornServicesRegistrationTests
 
         Assert.IsType<InMemoryNornStore>(provider.GetRequiredService<INornStore>());
         Assert.Same(provider.GetRequiredService<NornRegistry>(), provider.GetRequiredService<INornRegistry>());
-        Assert.NotNull(provider.GetRequiredService<NornService>());
-        Assert.NotNull(provider.GetRequiredService<EventRouter>());
-        Assert.NotNull(provider.GetRequiredService<MimisbrunnrMetrics>());
+        // One of each per container: the removals the delivery side reports go to the norn service itself, and every
+        // request shares one router and one set of metrics.
+        Assert.Same(provider.GetRequiredService<NornService>(), provider.GetRequiredService<INornRemoval>());
+        Assert.Same(provider.GetRequiredService<EventRouter>(), provider.GetRequiredService<EventRouter>());
+        Assert.Same(provider.GetRequiredService<MimisbrunnrMetrics>(), provider.GetRequiredService<MimisbrunnrMetrics>());
         var hosted = provider.GetServices<IHostedService>().ToArray();
         Assert.Contains(hosted, h => h is NornRegistrySynchronizer);
         Assert.Contains(hosted, h => h is NornExpirySweeper);

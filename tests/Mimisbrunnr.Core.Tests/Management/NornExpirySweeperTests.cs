@@ -1,31 +1,33 @@
-using Microsoft.Extensions.Time.Testing;
+using Microsoft.Extensions.Logging.Testing;
 using Mimisbrunnr.Management;
 using Mimisbrunnr.Norns;
 using Mimisbrunnr.Registry;
 using Mimisbrunnr.Storage;
+using Mimisbrunnr.Testing;
 
-namespace Mimisbrunnr.Tests.Norns;
+namespace Mimisbrunnr.Tests.Management;
 
 public class NornExpirySweeperTests
 {
-    private readonly FakeTimeProvider _time = new(TestNorns.T0);
+    private readonly TimerTrackingTimeProvider _time = new(TestNorns.T0);
     private readonly InMemoryNornStore _store = new();
     private readonly NornRegistry _registry;
+    private readonly FakeLogger<NornExpirySweeper> _log = new();
     private readonly NornExpirySweeper _sweeper;
 
     public NornExpirySweeperTests()
     {
         _registry = new NornRegistry();
-        var options = new StaticOptionsMonitor(new MimisbrunnrOptions { SweepInterval = TimeSpan.FromSeconds(30) });
+        var options = StaticOptionsMonitor.For(new MimisbrunnrOptions { SweepInterval = TimeSpan.FromSeconds(30) });
         var service = new NornService(_store, _registry, new NornValidator(options), _time, options);
-        _sweeper = new NornExpirySweeper(service, _time, options);
+        _sweeper = new NornExpirySweeper(service, _time, options, _log);
     }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private async Task<Norn> AddAsync(string url, TimeSpan ttl)
     {
-        var norn = (await _store.UpsertAsync(TestNorns.Make("mac:112233445566", url, ttl: ttl), NornQuotas.Unlimited, Ct)).Norn!;
+        var norn = (await _store.UpsertAsync(TestNorns.Http("mac:112233445566", url, ttl: ttl), NornQuotas.Unlimited, Ct)).Norn!;
         _registry.Apply(norn);
         return norn;
     }
@@ -35,7 +37,7 @@ public class NornExpirySweeperTests
     {
         var expiring = await AddAsync("https://a.example/1", TimeSpan.FromSeconds(10));
         var live = await AddAsync("https://a.example/2", TimeSpan.FromHours(1));
-        var indexOnly = TestNorns.Make("mac:000000000009", "https://a.example/3", ttl: TimeSpan.FromSeconds(5));
+        var indexOnly = TestNorns.Http("mac:000000000009", "https://a.example/3", ttl: TimeSpan.FromSeconds(5));
         _registry.Apply(indexOnly);
 
         Assert.Equal(0, await _sweeper.SweepAsync(Ct));
@@ -53,14 +55,22 @@ public class NornExpirySweeperTests
     public async Task Sweeps_run_on_the_time_providers_interval()
     {
         var expiring = await AddAsync("https://a.example/1", TimeSpan.FromSeconds(45));
+
+        // A marker that has expired by the first tick: the sweep that removes it logs what it removed when it is done.
+        var marker = TestNorns.Http("mac:000000000009", "https://a.example/marker", ttl: TimeSpan.FromSeconds(20));
+        _registry.Apply(marker);
         await _sweeper.StartAsync(Ct);
+        await _time.WhenTimersCreatedAsync(1, "the sweeper's periodic timer"); // ExecuteAsync runs in the background
 
         _time.Advance(TimeSpan.FromSeconds(30));
-        await Task.Delay(50, Ct);
+        await Eventually.TrueAsync(() => _log.Collector.Count > 0, "the sweep at 30 s finished");
+        Assert.Equal("Expiry sweep: 0 norns deleted from the store, 1 removed from the index.", _log.LatestRecord.Message);
+        Assert.Null(_registry.Find(marker.Id));
         Assert.NotNull(_registry.Find(expiring.Id));
+        Assert.NotNull(await _store.GetAsync(expiring.Id, Ct));
 
         _time.Advance(TimeSpan.FromSeconds(30));
-        await NornRegistrySynchronizerTests.Eventually(() => _registry.Find(expiring.Id) is null && _store.Count == 0);
+        await Eventually.TrueAsync(() => _registry.Find(expiring.Id) is null && _store.Count == 0, "the sweep at 60 s removed the expired norn");
 
         await _sweeper.StopAsync(Ct);
     }

@@ -2,9 +2,10 @@ using Microsoft.Extensions.Time.Testing;
 using Mimisbrunnr.Norns;
 using Mimisbrunnr.Registry;
 using Mimisbrunnr.Storage;
+using Mimisbrunnr.Testing;
 using Mimisbrunnr.Wrp;
 
-namespace Mimisbrunnr.Tests.Norns;
+namespace Mimisbrunnr.Tests.Registry;
 
 public class NornRegistrySynchronizerTests
 {
@@ -16,9 +17,9 @@ public class NornRegistrySynchronizerTests
     public async Task Start_loads_the_live_norns_then_follows_writes_and_deletes()
     {
         using var store = new InMemoryNornStore();
-        var live = (await store.UpsertAsync(TestNorns.Make("mac:000000000001", "https://a.example/"), NornQuotas.Unlimited, Ct)).Norn!;
+        var live = (await store.UpsertAsync(TestNorns.Http("mac:000000000001", "https://a.example/"), NornQuotas.Unlimited, Ct)).Norn!;
         await store.UpsertAsync(
-            TestNorns.Make("mac:000000000002", "https://a.example/", now: TestNorns.T0.AddHours(-2)), NornQuotas.Unlimited, Ct);
+            TestNorns.Http("mac:000000000002", "https://a.example/", now: TestNorns.T0.AddHours(-2)), NornQuotas.Unlimited, Ct);
         var registry = new NornRegistry();
         var synchronizer = new NornRegistrySynchronizer(store, registry, _time);
 
@@ -27,10 +28,10 @@ public class NornRegistrySynchronizerTests
         Assert.Equal(1, registry.Count);
         Assert.NotNull(registry.Find(live.Id));
 
-        var added = (await store.UpsertAsync(TestNorns.Make("mac:000000000003", "https://a.example/"), NornQuotas.Unlimited, Ct)).Norn!;
-        await Eventually(() => registry.Find(added.Id) is not null);
+        var added = (await store.UpsertAsync(TestNorns.Http("mac:000000000003", "https://a.example/"), NornQuotas.Unlimited, Ct)).Norn!;
+        await Eventually.TrueAsync(() => registry.Find(added.Id) is not null, "the written norn is indexed");
         await store.DeleteAsync(live.Id, null, Ct);
-        await Eventually(() => registry.Find(live.Id) is null);
+        await Eventually.TrueAsync(() => registry.Find(live.Id) is null, "the deleted norn left the index");
 
         await synchronizer.StopAsync(Ct);
         Assert.Equal(1, registry.Count);
@@ -40,27 +41,27 @@ public class NornRegistrySynchronizerTests
     public async Task Resync_reloads_everything_and_upserts_without_a_norn_are_read_from_the_store()
     {
         var store = new ScriptedFeedStore();
-        var first = (await store.UpsertAsync(TestNorns.Make("mac:000000000001", "https://a.example/"), NornQuotas.Unlimited, Ct)).Norn!;
+        var first = (await store.UpsertAsync(TestNorns.Http("mac:000000000001", "https://a.example/"), NornQuotas.Unlimited, Ct)).Norn!;
         var registry = new NornRegistry();
         var synchronizer = new NornRegistrySynchronizer(store, registry, _time);
         await synchronizer.StartAsync(Ct);
         Assert.Equal(1, registry.Count);
 
         // Written behind the feed's back, as another host would; only a resync finds them.
-        var second = (await store.UpsertAsync(TestNorns.Make("mac:000000000002", "https://a.example/"), NornQuotas.Unlimited, Ct)).Norn!;
+        var second = (await store.UpsertAsync(TestNorns.Http("mac:000000000002", "https://a.example/"), NornQuotas.Unlimited, Ct)).Norn!;
         await store.DeleteAsync(first.Id, null, Ct);
         store.Emit(new NornChange(NornChangeKind.Resync, null, null));
-        await Eventually(() => registry.Find(second.Id) is not null && registry.Find(first.Id) is null);
+        await Eventually.TrueAsync(() => registry.Find(second.Id) is not null && registry.Find(first.Id) is null, "the resync reloaded the index");
 
-        var third = (await store.UpsertAsync(TestNorns.Make("mac:000000000003", "https://a.example/"), NornQuotas.Unlimited, Ct)).Norn!;
+        var third = (await store.UpsertAsync(TestNorns.Http("mac:000000000003", "https://a.example/"), NornQuotas.Unlimited, Ct)).Norn!;
         store.Emit(new NornChange(NornChangeKind.Upserted, third.Id, null));
-        await Eventually(() => registry.GetByDevice(DeviceId.Parse("mac:000000000003")).Count == 1);
+        await Eventually.TrueAsync(() => registry.GetByDevice(DeviceId.Parse("mac:000000000003")).Count == 1, "the upsert was read from the store");
 
         // An upsert whose norn is gone again by the time it is read removes it.
         await store.DeleteAsync(second.Id, null, Ct);
         store.Emit(new NornChange(NornChangeKind.Upserted, second.Id, null));
         store.Emit(new NornChange(NornChangeKind.Deleted, third.Id, null));
-        await Eventually(() => registry.Count == 0);
+        await Eventually.TrueAsync(() => registry.Count == 0, "both norns left the index");
 
         await synchronizer.StopAsync(Ct);
         Assert.Equal(1, store.Subscriptions);
@@ -75,15 +76,15 @@ public class NornRegistrySynchronizerTests
         await synchronizer.StartAsync(Ct);
 
         // Host 1 (clock 10 s ahead) writes; then host 2 (clock right) updates the same norn: an earlier UpdatedAt.
-        var ahead = TestNorns.Make("mac:000000000001", "https://a.example/", now: TestNorns.T0.AddSeconds(10));
+        var ahead = TestNorns.Http("mac:000000000001", "https://a.example/", now: TestNorns.T0.AddSeconds(10));
         await store.UpsertAsync(ahead, NornQuotas.Unlimited, Ct);
         store.Emit(new NornChange(NornChangeKind.Upserted, ahead.Id, null));
-        await Eventually(() => registry.Find(ahead.Id) is not null);
-        var behind = TestNorns.Make("mac:000000000001", "https://a.example/", now: TestNorns.T0, ttl: TimeSpan.FromHours(5));
+        await Eventually.TrueAsync(() => registry.Find(ahead.Id) is not null, "the first version is indexed");
+        var behind = TestNorns.Http("mac:000000000001", "https://a.example/", now: TestNorns.T0, ttl: TimeSpan.FromHours(5));
         await store.UpsertAsync(behind, NornQuotas.Unlimited, Ct);
         store.Emit(new NornChange(NornChangeKind.Upserted, behind.Id, null));
 
-        await Eventually(() => registry.Find(ahead.Id)!.ExpiresAt == behind.ExpiresAt);
+        await Eventually.TrueAsync(() => registry.Find(ahead.Id)!.ExpiresAt == behind.ExpiresAt, "the version read from the store replaced it");
 
         // A change that carries its norn (an in-process store, one clock) still never goes back in time.
         Assert.False(registry.Apply(ahead with { UpdatedAt = TestNorns.T0.AddSeconds(-1), ExpiresAt = TestNorns.T0.AddMinutes(1) }));
@@ -96,31 +97,23 @@ public class NornRegistrySynchronizerTests
         var store = new FlakyStore(failures: 2);
         var registry = new NornRegistry();
         var synchronizer = new NornRegistrySynchronizer(store, registry, _time);
-        await store.Inner.UpsertAsync(TestNorns.Make("mac:000000000001", "https://a.example/"), NornQuotas.Unlimited, Ct);
+        await store.Inner.UpsertAsync(TestNorns.Http("mac:000000000001", "https://a.example/"), NornQuotas.Unlimited, Ct);
 
         await synchronizer.StartAsync(Ct);
         Assert.False(synchronizer.Loaded.IsCompleted);
 
-        for (var i = 0; i < 50 && !synchronizer.Loaded.IsCompleted; i++)
-        {
-            _time.Advance(TimeSpan.FromSeconds(1));
-            await Task.Delay(20, Ct);
-        }
-
-        await synchronizer.Loaded.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        // The retries wait on the fake clock: move it on until the load succeeds (the store's answers decide when).
+        await Eventually.TrueAsync(
+            () =>
+            {
+                _time.Advance(TimeSpan.FromSeconds(1));
+                return synchronizer.Loaded.IsCompleted;
+            },
+            () => $"the index loaded; {store.Loads} load attempts so far");
+        await synchronizer.Loaded;
         Assert.Equal(1, registry.Count);
         Assert.Equal(3, store.Loads);
         await synchronizer.StopAsync(Ct);
-    }
-
-    internal static async Task Eventually(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the condition did not become true within 10 s");
-            await Task.Delay(5, TestContext.Current.CancellationToken);
-        }
     }
 
     private sealed class FlakyStore(int failures) : INornStore
