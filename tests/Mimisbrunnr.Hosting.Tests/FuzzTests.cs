@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Mimisbrunnr.DependencyInjection;
+using Mimisbrunnr.Testing;
 using Mimisbrunnr.Testing.Http;
 using Mimisbrunnr.Tests;
 using Mimisbrunnr.Wrp;
@@ -73,7 +74,7 @@ public sealed class FuzzTests : IAsyncLifetime
         var msgpackSeeds = MsgPackSeeds();
         var jsonSeeds = JsonSeeds();
         var nornSeeds = NornSeeds();
-        using (var created = await PostJsonAsync("norns", NornJson.Http(Device, _sink.Url("/good"))))
+        using (var created = await PostJsonAsync("norns", TestNorns.HttpRequest(Device, _sink.Url("/good"), secret: "norn-secret").ToJson()))
         {
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         }
@@ -135,7 +136,7 @@ public sealed class FuzzTests : IAsyncLifetime
         request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
         if (path == "events")
         {
-            request.Headers.Add("X-Webpa-Signature", TestHost.Sign(Secret, body));
+            request.Headers.Add("X-Webpa-Signature", EventSigning.Sign(Secret, body));
         }
 
         return _client.SendAsync(request);
@@ -230,7 +231,7 @@ public sealed class FuzzTests : IAsyncLifetime
 
     private List<byte[]> NornSeeds()
     {
-        var http = JsonNode.Parse(NornJson.Http(Device, _sink.Url("/fuzz"), failureUrl: _sink.Url("/failure")))!;
+        var http = JsonNode.Parse(TestNorns.HttpRequest(Device, _sink.Url("/fuzz"), secret: "norn-secret", failureUrl: _sink.Url("/failure")).ToJson())!;
         http["filter"] = new JsonObject { ["events"] = new JsonArray("online", "offline"), ["metadata"] = new JsonObject { ["/trust"] = "^1" } };
         var sqs = new JsonObject
         {
