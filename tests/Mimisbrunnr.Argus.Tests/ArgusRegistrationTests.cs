@@ -154,6 +154,7 @@ public sealed class ArgusRegistrationTests
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Mimisbrunnr:AllowUnencryptedSecrets"] = "true" });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddMimisbrunnr(o => builder.Configuration.GetSection("Mimisbrunnr").Bind(o))
             .UseArgusStore(builder.Configuration.GetSection("Mimisbrunnr:Argus"));

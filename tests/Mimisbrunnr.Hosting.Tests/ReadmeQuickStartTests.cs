@@ -19,7 +19,11 @@ public sealed class ReadmeQuickStartTests
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Mimisbrunnr:Events:Secret"] = "s" });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Mimisbrunnr:Events:Secret"] = "s",
+            ["Mimisbrunnr:SecretKeys:0"] = Convert.ToBase64String(new byte[32]),
+        });
 
         // --- README: Embedding in your ASP.NET Core app ---
         builder.Services.AddMimisbrunnr()

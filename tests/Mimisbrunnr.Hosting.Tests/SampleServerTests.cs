@@ -56,6 +56,26 @@ public sealed class SampleServerTests : SinkAndDatabaseTest
         Assert.Contains("Mimisbrunnr:Events:Secret", server.Errors, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Sample_server_with_its_database_and_no_secret_keys_exits_2_naming_the_key()
+    {
+        var port = SampleServerProcess.FreePort();
+        using var server = SampleServerProcess.StartWithoutSecretKeys(
+            $"--urls=http://127.0.0.1:{port}", $"--ConnectionStrings:Norns=Data Source={Database.Path}", "--Mimisbrunnr:Events:Secret=process-secret");
+        await server.WaitForExitAsync();
+
+        Assert.Equal(2, server.Process.ExitCode);
+        Assert.Contains("Mimisbrunnr:SecretKeys", server.Errors, StringComparison.Ordinal);
+
+        using var allowed = SampleServerProcess.StartWithoutSecretKeys(
+            $"--urls=http://127.0.0.1:{port}",
+            $"--ConnectionStrings:Norns=Data Source={Database.Path}",
+            "--Mimisbrunnr:Events:Secret=process-secret",
+            "--Mimisbrunnr:AllowUnencryptedSecrets=true");
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+        await allowed.WaitUntilUpAsync(client);
+    }
+
     [Theory]
     [InlineData("Sqlite", "Data Source=x.db;Colour=blue", "colour")]
     [InlineData("PostgreSql", "Host=127.0.0.1;Colour=blue;Password=hunter2", "cannot be parsed")] // never echoes the string

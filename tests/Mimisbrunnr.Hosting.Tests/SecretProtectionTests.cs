@@ -75,6 +75,24 @@ public sealed class SecretProtectionTests : SinkAndDatabaseTest
         Assert.Contains("Mimisbrunnr:SecretKeys:0", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_durable_store_without_keys_refuses_to_start_naming_the_key_unless_unencrypted_secrets_are_allowed()
+    {
+        var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(async () =>
+        {
+            await using var host = await StartHostAsync(o => o.Engine += e => e.AllowUnencryptedSecrets = false);
+        });
+        await using var allowed = await StartHostAsync(o => o.Engine += e => e.AllowUnencryptedSecrets = true);
+        await using var inMemory = await MimisbrunnrTestHost.StartAsync(o => o.Engine += e => e.AllowUnencryptedSecrets = false);
+
+        Assert.Contains("Mimisbrunnr:SecretKeys", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Mimisbrunnr:AllowUnencryptedSecrets", error.Message, StringComparison.Ordinal);
+        using var created = await allowed.SendAsync(
+            HttpMethod.Post, "norns", "alice", TestNorns.HttpRequest(Device, Sink.Url("/hook"), secret: NornSecret).ToJson());
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Contains(NornSecret, await ReadDocumentAsync(), StringComparison.Ordinal); // as asked: kept as given
+    }
+
     private static async Task PostAsync(MimisbrunnrTestHost host, string transaction) =>
         Assert.Equal(HttpStatusCode.Accepted, await host.PostEventAsync(TestEvents.DeviceStatus(Device, transaction: transaction)));
 

@@ -1,9 +1,11 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Mimisbrunnr.Delivery;
 using Mimisbrunnr.Diagnostics;
 using Mimisbrunnr.Norns;
+using Mimisbrunnr.Storage;
 
 namespace Mimisbrunnr.DependencyInjection;
 
@@ -34,6 +36,9 @@ public static class MimisbrunnrServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MimisbrunnrOptions>, MimisbrunnrOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MimisbrunnrOptions>, AllowedHostsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MimisbrunnrOptions>, SecretKeysValidator>());
+
+        // First among the engine's hosted services: nothing starts with secrets that would be stored in clear.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SecretsAtRestCheck>());
         NornServices.Add(services);
         DispatchServices.Add(services);
         return builder;

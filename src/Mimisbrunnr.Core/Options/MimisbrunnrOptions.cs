@@ -39,10 +39,17 @@ public sealed class MimisbrunnrOptions : IValidatableObject
     /// Keys that encrypt norn secrets (HMAC secrets, AWS secret keys, session tokens) in the store: each the base64 of
     /// 32 random bytes (<c>openssl rand -base64 32</c>). The first encrypts new writes; all decrypt, so rotate by
     /// putting a new key first and keeping the old one for <see cref="MaxTtl"/>. Hosts that share a store need the
-    /// same keys. Empty (the default): secrets are stored as given, and a warning says so. See
-    /// the README, "Secrets at rest".
+    /// same keys. Empty (the default): a host with a durable store refuses to start unless
+    /// <see cref="AllowUnencryptedSecrets"/> is set (then secrets are stored as given, and a warning says so). See the
+    /// README, "Secrets at rest".
     /// </summary>
     public IList<string> SecretKeys { get; } = [];
+
+    /// <summary>
+    /// Lets a host with a durable store start without <see cref="SecretKeys"/>, keeping norn secrets as given (default
+    /// false: such a host refuses to start, naming <c>Mimisbrunnr:SecretKeys</c>).
+    /// </summary>
+    public bool AllowUnencryptedSecrets { get; set; }
 
     /// <summary>
     /// The name of this host instance in delivery status answers (<c>GET /norns/{id}</c>) and the dashboard; default

@@ -60,9 +60,9 @@ public class NornServicesRegistrationTests
         services.AddMimisbrunnr();
         services.AddMimisbrunnr().UseInMemoryStore();
 
-        // The registry synchronizer, the expiry sweeper and the dispatcher pool (which drains on shutdown).
+        // The secrets-at-rest check, the registry synchronizer, the expiry sweeper and the dispatcher pool (which drains on shutdown).
         Assert.Single(services, d => d.ServiceType == typeof(INornStore));
-        Assert.Equal(3, services.Count(d => d.ServiceType == typeof(IHostedService)));
+        Assert.Equal(4, services.Count(d => d.ServiceType == typeof(IHostedService)));
     }
 
     [Fact]

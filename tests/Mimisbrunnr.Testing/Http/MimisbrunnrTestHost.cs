@@ -96,6 +96,7 @@ public sealed class MimisbrunnrTestHost : IAsyncDisposable
             {
                 engine.Destinations.AllowPrivateNetworks = true; // sinks listen on loopback
                 engine.Delivery.RetryBaseDelay = TimeSpan.FromMilliseconds(10);
+                engine.AllowUnencryptedSecrets = true; // tests of secrets at rest configure keys (or refuse) themselves
                 options.Engine?.Invoke(engine);
             })
             .ConfigureEvents(events =>

@@ -57,7 +57,21 @@ public sealed class SampleServerProcess : IDisposable
     /// <summary>Starts the sample server with command-line arguments (<c>--urls=…</c>, <c>--Key=value</c>).</summary>
     /// <param name="arguments">The arguments.</param>
     /// <returns>The running process.</returns>
-    public static SampleServerProcess Start(params string[] arguments)
+    /// <remarks>
+    /// The server gets a test key in <c>Mimisbrunnr__SecretKeys__0</c> (a durable store refuses to start without one);
+    /// an argument <c>--Mimisbrunnr:SecretKeys:0=…</c> replaces it. <see cref="StartWithoutSecretKeys"/> gives none.
+    /// </remarks>
+    public static SampleServerProcess Start(params string[] arguments) => Start(arguments, TestSecretKey);
+
+    /// <summary>Starts the sample server as <see cref="Start(string[])"/> does, but without the test key.</summary>
+    /// <param name="arguments">The arguments.</param>
+    /// <returns>The running process.</returns>
+    public static SampleServerProcess StartWithoutSecretKeys(params string[] arguments) => Start(arguments, null);
+
+    /// <summary>The key the sample server gets unless a test says otherwise (base64 of 32 bytes).</summary>
+    public static readonly string TestSecretKey = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
+
+    private static SampleServerProcess Start(string[] arguments, string? secretKey)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -77,6 +91,16 @@ public sealed class SampleServerProcess : IDisposable
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment.Remove("ASPNETCORE_URLS");
         start.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
+        foreach (var variable in start.Environment.Keys.Where(k => k.StartsWith("Mimisbrunnr__", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            start.Environment.Remove(variable);
+        }
+
+        if (secretKey is not null)
+        {
+            start.Environment["Mimisbrunnr__SecretKeys__0"] = secretKey;
+        }
+
         return new SampleServerProcess(Process.Start(start)!);
     }
 
