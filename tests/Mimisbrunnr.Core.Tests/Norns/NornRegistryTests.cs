@@ -220,6 +220,8 @@ public class NornRegistryTests
             }
         })).ToArray();
 
+        // Writers start once a reader runs (on a loaded machine they could otherwise finish before any reader starts).
+        SpinWait.SpinUntil(() => Interlocked.Read(ref reads) > 0, TimeSpan.FromSeconds(30));
         var writers = Enumerable.Range(0, 4).Select(w => Task.Run(() =>
         {
             for (var round = 0; round < 300; round++)
