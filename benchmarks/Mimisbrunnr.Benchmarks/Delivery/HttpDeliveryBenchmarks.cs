@@ -1,5 +1,6 @@
 using System.Net;
 using BenchmarkDotNet.Attributes;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Mimisbrunnr.Benchmarks.Norns;
@@ -16,8 +17,11 @@ namespace Mimisbrunnr.Benchmarks.Delivery;
 /// What one delivered HTTP event costs the sender (<see cref="HttpNornSender"/>: body, headers, webhook id,
 /// signatures, retry pipeline, attempt report) against a raw <see cref="HttpClient"/> forwarder that posts the same body
 /// with its content type, both through the same in-memory handler that answers 200 without touching the network (so
-/// the figures are the sender's own work, not the socket's). The event's JSON body is encoded once, as it is for every
-/// norn of a device after the first.
+/// the figures are the sender's own work, not the socket's). The handler completes asynchronously, as a socket does, so
+/// every async method on the way pays what it pays in production. The sender gets its clients from the real
+/// <see cref="IHttpClientFactory"/> and reveals secrets with the default protector (no keys configured), as
+/// <c>AddMimisbrunnr()</c> sets it up; the forwarder keeps one client. The event's JSON body is encoded once, as it is
+/// for every norn of a device after the first.
 /// </summary>
 /// <remarks>
 /// Run: <c>dotnet run -c Release --project benchmarks/Mimisbrunnr.Benchmarks -- --filter '*HttpDelivery*' --inProcess --memory</c>.
@@ -29,6 +33,7 @@ public class HttpDeliveryBenchmarks
     private static readonly Uri SinkUrl = new("https://consumer.example.com/webhooks/mimisbrunnr/1");
 
     private HttpClient _client = null!;
+    private ServiceProvider _services = null!;
     private HttpNornSender _sender = null!;
     private Norn _signed = null!;
     private Norn _unsigned = null!;
@@ -39,9 +44,16 @@ public class HttpDeliveryBenchmarks
     public void Setup()
     {
         _client = new HttpClient(new OkHandler());
-        var options = new MimisbrunnrOptions();
+        var services = new ServiceCollection();
+        services.AddHttpClient(HttpNornSender.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => new OkHandler());
+        _services = services.BuildServiceProvider();
+        var options = new FixedOptions(new MimisbrunnrOptions());
         _sender = new HttpNornSender(
-            new Factory(_client), new FixedOptions(options), TimeProvider.System, NullLogger<HttpNornSender>.Instance);
+            _services.GetRequiredService<IHttpClientFactory>(),
+            options,
+            TimeProvider.System,
+            NullLogger<HttpNornSender>.Instance,
+            new NornSecretProtector(options));
         var norn = BenchmarkNorns.Make(1, 1);
         _signed = norn with { Destination = norn.Destination with { Http = norn.Destination.Http! with { Url = SinkUrl.OriginalString } } };
         _unsigned = _signed with { Destination = _signed.Destination with { Http = _signed.Destination.Http! with { Secret = null } } };
@@ -56,7 +68,11 @@ public class HttpDeliveryBenchmarks
     }
 
     [GlobalCleanup]
-    public void Cleanup() => _client.Dispose();
+    public void Cleanup()
+    {
+        _client.Dispose();
+        _services.Dispose();
+    }
 
     /// <summary>The raw forwarder: one POST of the cached body with its content type.</summary>
     [Benchmark(Baseline = true)]
@@ -79,13 +95,11 @@ public class HttpDeliveryBenchmarks
 
     private sealed class OkHandler : HttpMessageHandler
     {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { RequestMessage = request });
-    }
-
-    private sealed class Factory(HttpClient client) : IHttpClientFactory
-    {
-        public HttpClient CreateClient(string name) => client;
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            await Task.Yield();
+            return new HttpResponseMessage(HttpStatusCode.OK) { RequestMessage = request };
+        }
     }
 
     private sealed class FixedOptions(MimisbrunnrOptions value) : IOptionsMonitor<MimisbrunnrOptions>
