@@ -133,13 +133,14 @@ internal sealed partial class HttpNornSender : INornDestinationSender
             return DeliveryOutcome.Failed(Math.Max(1, batch.Count));
         }
 
-        var pipeline = GetPipeline(_options.CurrentValue.Delivery);
+        var delivery = _options.CurrentValue.Delivery;
+        var pipeline = GetPipeline(delivery);
         var client = GetClient();
         var failed = 0;
         for (var i = 0; i < batch.Count; i++) // not foreach: no enumerator per send
         {
             var routedEvent = batch[i];
-            var status = await DeliverAsync(pipeline, client, norn.Id, http.ContentType, secret, url, routedEvent, attempts, cancellationToken)
+            var status = await DeliverAsync(pipeline, delivery, client, norn.Id, http.ContentType, secret, url, routedEvent, attempts, cancellationToken)
                 .ConfigureAwait(false);
             if (status == DeliveryStatus.Gone)
             {
@@ -357,6 +358,7 @@ internal sealed partial class HttpNornSender : INornDestinationSender
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<DeliveryStatus> DeliverAsync(
         ResiliencePipeline<HttpResponseMessage> pipeline,
+        DeliveryOptions delivery,
         HttpClient client,
         string nornId,
         string contentType,
@@ -374,8 +376,7 @@ internal sealed partial class HttpNornSender : INornDestinationSender
         };
         try
         {
-            using var response = await pipeline.ExecuteAsync(
-                static (state, ct) => SendAttemptAsync(state, ct), attempt, cancellationToken).ConfigureAwait(false);
+            using var response = await SendWithRetriesAsync(pipeline, delivery, attempt, cancellationToken).ConfigureAwait(false);
             var status = (int)response.StatusCode;
             if (status is >= 200 and < 300)
             {
@@ -404,6 +405,55 @@ internal sealed partial class HttpNornSender : INornDestinationSender
             Log.DeliveryError(_logger, ex, nornId);
             return DeliveryStatus.Failed;
         }
+    }
+
+    /// <summary>
+    /// The tries of one delivery. The first runs outside the resilience pipeline, under the same per-try timeout, so a
+    /// delivery that succeeds at once (the common case) pays none of the pipeline's machinery. An outcome the retry
+    /// strategy would retry goes into the pipeline as the outcome of its first try (nothing is sent again for it), and
+    /// the pipeline goes on as it would have: backoff or Retry-After, further tries, each under the timeout strategy.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<HttpResponseMessage> SendWithRetriesAsync(
+        ResiliencePipeline<HttpResponseMessage> pipeline, DeliveryOptions delivery, Attempt attempt, CancellationToken cancellationToken)
+    {
+        HttpResponseMessage? response = null;
+        Exception? failure = null;
+        var timeout = TimeoutSources.Rent(_timeProvider, delivery.Timeout);
+        var registration = cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), timeout);
+        try
+        {
+            response = await SendAttemptAsync(attempt, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // As the pipeline's timeout strategy reports a try that ran out of time.
+            failure = new TimeoutRejectedException("The delivery attempt timed out.", delivery.Timeout);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            failure = ex;
+        }
+        finally
+        {
+            await registration.DisposeAsync().ConfigureAwait(false);
+            TimeoutSources.Return(timeout);
+        }
+
+        var outcome = failure is null ? Outcome.FromResult(response) : Outcome.FromException<HttpResponseMessage>(failure);
+        if (delivery.Retries > 0 && IsRetryable(outcome))
+        {
+            attempt.FirstOutcome = outcome;
+            return await pipeline.ExecuteAsync(
+                static (state, ct) => state.TakeFirstOutcome(out var first)
+                    ? first.Exception is { } ex ? ValueTask.FromException<HttpResponseMessage>(ex) : ValueTask.FromResult(first.Result!)
+                    : SendAttemptAsync(state, ct),
+                attempt,
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        outcome.ThrowIfException();
+        return response!;
     }
 
     private ResiliencePipeline<HttpResponseMessage> GetPipeline(DeliveryOptions delivery)
@@ -533,5 +583,62 @@ internal sealed partial class HttpNornSender : INornDestinationSender
 
         /// <summary>Tries made so far.</summary>
         public int Tries { get; set; }
+
+        /// <summary>The outcome of the try made before the pipeline, which the pipeline takes as its first.</summary>
+        public Outcome<HttpResponseMessage>? FirstOutcome { get; set; }
+
+        public bool TakeFirstOutcome(out Outcome<HttpResponseMessage> outcome)
+        {
+            if (FirstOutcome is { } first)
+            {
+                FirstOutcome = null;
+                outcome = first;
+                return true;
+            }
+
+            outcome = default;
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Per-try timeout sources. With the system clock they are reused (a source that did not fire is reset and kept,
+    /// one per thread); with another <see cref="TimeProvider"/> (tests) each try gets its own, on that clock.
+    /// </summary>
+    private static class TimeoutSources
+    {
+        [ThreadStatic]
+        private static CancellationTokenSource? _cached;
+
+        public static CancellationTokenSource Rent(TimeProvider timeProvider, TimeSpan timeout)
+        {
+            if (!ReferenceEquals(timeProvider, TimeProvider.System))
+            {
+                return new CancellationTokenSource(timeout, timeProvider);
+            }
+
+            var source = _cached;
+            _cached = null;
+            if (source is null || source.IsCancellationRequested)
+            {
+                // (A timer that fired while its source was being reset; Polly's own pool has the same window.)
+                source?.Dispose();
+                source = new CancellationTokenSource();
+            }
+
+            source.CancelAfter(timeout);
+            return source;
+        }
+
+        public static void Return(CancellationTokenSource source)
+        {
+            if (_cached is null && source.TryReset())
+            {
+                _cached = source;
+                return;
+            }
+
+            source.Dispose();
+        }
     }
 }
