@@ -150,7 +150,7 @@ public class FanOutBenchmarks
             return registered;
         }
 
-        public IReadOnlyList<RegisteredNorn> GetByDevice(DeviceId deviceId) => [.. _norns.Values];
+        public DeviceNorns GetByDevice(DeviceId deviceId) => new([.. _norns.Values]);
 
         public RegisteredNorn? Find(string id) => _norns.GetValueOrDefault(id);
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -24,6 +25,12 @@ public static class DeliverySignatures
     /// <summary>The prefix of base64 Standard Webhooks secrets.</summary>
     public const string StandardWebhooksSecretPrefix = "whsec_";
 
+    private const string WebpaPrefix = "sha1=";
+    private const string StandardWebhooksPrefix = "v1,";
+
+    // Keys up to this many UTF-8 bytes live on the stack while signing; longer ones in a pooled array.
+    private const int StackKeyBytes = 256;
+
     /// <summary>Computes the <see cref="DeliveryHeaders.WebpaSignature"/> value.</summary>
     /// <param name="secret">The norn secret.</param>
     /// <param name="body">The exact body bytes.</param>
@@ -32,9 +39,29 @@ public static class DeliverySignatures
     {
         ArgumentNullException.ThrowIfNull(secret);
         Span<byte> mac = stackalloc byte[HMACSHA1.HashSizeInBytes];
-        var key = Encoding.UTF8.GetBytes(secret);
-        HMACSHA1.HashData(key, body, mac);
-        return "sha1=" + Convert.ToHexStringLower(mac);
+        byte[]? rented = null;
+        var keyBytes = Encoding.UTF8.GetMaxByteCount(secret.Length) <= StackKeyBytes
+            ? stackalloc byte[StackKeyBytes]
+            : (rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(secret.Length)));
+        var key = keyBytes[..Encoding.UTF8.GetBytes(secret, keyBytes)];
+        try
+        {
+            HMACSHA1.HashData(key, body, mac);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+
+        return string.Create(WebpaPrefix.Length + (2 * HMACSHA1.HashSizeInBytes), mac, static (chars, hash) =>
+        {
+            WebpaPrefix.CopyTo(chars);
+            Convert.TryToHexStringLower(hash, chars[WebpaPrefix.Length..], out _);
+        });
     }
 
     /// <summary>The HMAC-SHA256 key of a secret for Standard Webhooks (see the remarks of <see cref="DeliverySignatures"/>).</summary>
@@ -64,15 +91,62 @@ public static class DeliverySignatures
     /// <returns><c>v1,</c> followed by the base64 signature.</returns>
     public static string ComputeStandardWebhooksSignature(string secret, string webhookId, long timestamp, ReadOnlySpan<byte> body)
     {
+        ArgumentNullException.ThrowIfNull(secret);
         ArgumentNullException.ThrowIfNull(webhookId);
-        var key = GetStandardWebhooksKey(secret);
-        var prefix = Encoding.UTF8.GetBytes(string.Concat(webhookId, ".", timestamp.ToString(CultureInfo.InvariantCulture), "."));
-        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
-        hmac.AppendData(prefix);
-        hmac.AppendData(body);
+
+        // The key and the signed content ("{id}.{timestamp}.{body}") in pooled or stack buffers: one string is allocated,
+        // the result.
+        byte[]? rentedKey = null;
+        var keyBytes = Encoding.UTF8.GetMaxByteCount(secret.Length) <= StackKeyBytes
+            ? stackalloc byte[StackKeyBytes]
+            : (rentedKey = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(secret.Length)));
+        var key = keyBytes[..WriteStandardWebhooksKey(secret, keyBytes)];
+        var contentLength = Encoding.UTF8.GetMaxByteCount(webhookId.Length) + 22 + body.Length; // 2 dots, 20 digits
+        var content = ArrayPool<byte>.Shared.Rent(contentLength);
         Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        hmac.GetHashAndReset(mac);
-        return "v1," + Convert.ToBase64String(mac);
+        try
+        {
+            var length = Encoding.UTF8.GetBytes(webhookId, content);
+            content[length++] = (byte)'.';
+            timestamp.TryFormat(content.AsSpan(length), out var digits, provider: CultureInfo.InvariantCulture);
+            length += digits;
+            content[length++] = (byte)'.';
+            body.CopyTo(content.AsSpan(length));
+            length += body.Length;
+            HMACSHA256.HashData(key, content.AsSpan(0, length), mac);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
+            if (rentedKey is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rentedKey);
+            }
+
+            ArrayPool<byte>.Shared.Return(content);
+        }
+
+        return string.Create(StandardWebhooksPrefix.Length + 44, mac, static (chars, hash) => // 32 bytes: 44 base64 chars
+        {
+            StandardWebhooksPrefix.CopyTo(chars);
+            Convert.TryToBase64Chars(hash, chars[StandardWebhooksPrefix.Length..], out _);
+        });
+    }
+
+    /// <summary>Writes the Standard Webhooks key bytes of <paramref name="secret"/> (see <see cref="GetStandardWebhooksKey"/>).</summary>
+    /// <param name="secret">The norn secret.</param>
+    /// <param name="destination">At least <see cref="Encoding.GetMaxByteCount(int)"/> of the secret's length in UTF-8.</param>
+    /// <returns>The number of key bytes written.</returns>
+    private static int WriteStandardWebhooksKey(string secret, Span<byte> destination)
+    {
+        if (secret.StartsWith(StandardWebhooksSecretPrefix, StringComparison.Ordinal)
+            && Convert.TryFromBase64Chars(secret.AsSpan(StandardWebhooksSecretPrefix.Length), destination, out var written)
+            && written > 0)
+        {
+            return written;
+        }
+
+        return Encoding.UTF8.GetBytes(secret, destination);
     }
 
     /// <summary>

@@ -1,6 +1,10 @@
+using System.Buffers;
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
@@ -56,12 +60,21 @@ internal sealed partial class HttpNornSender : INornDestinationSender
     /// <summary>The name of the <see cref="IHttpClientFactory"/> client used for deliveries and cut-off notices.</summary>
     public const string HttpClientName = DeliveryHttpClient.Name;
 
+    /// <summary>How long one client from the factory is reused before the next is asked for.</summary>
+    private static readonly TimeSpan ClientReuse = TimeSpan.FromSeconds(10);
+
+    private const string WebhookIdPrefix = "msg_";
+
     private readonly IHttpClientFactory _httpClientFactory;
     private readonly IOptionsMonitor<MimisbrunnrOptions> _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly INornSecretProtector _secrets;
+
+    // The parsed destination URL of each norn version that sends (weak: it goes with the norn's destination).
+    private readonly ConditionalWeakTable<HttpDestination, Uri> _urls = new();
     private PipelineForOptions? _pipeline;
+    private ClientForPeriod? _client;
 
     /// <summary>Creates the sender.</summary>
     /// <param name="httpClientFactory">Provides the <see cref="HttpClientName"/> client.</param>
@@ -99,6 +112,7 @@ internal sealed partial class HttpNornSender : INornDestinationSender
         SendAsync(norn, batch, DeliveryAttemptObservers.None, cancellationToken);
 
     /// <inheritdoc />
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<DeliveryOutcome> SendAsync(
         Norn norn, IReadOnlyList<RoutedEvent> batch, IDeliveryAttemptObserver attempts, CancellationToken cancellationToken)
     {
@@ -106,7 +120,7 @@ internal sealed partial class HttpNornSender : INornDestinationSender
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(attempts);
         var http = norn.Destination.Http;
-        if (http is null || !Uri.TryCreate(http.Url, UriKind.Absolute, out var url))
+        if (http is null || !TryGetUrl(http, out var url))
         {
             Log.NotAnHttpNorn(_logger, norn.Id);
             return DeliveryOutcome.Failed(Math.Max(1, batch.Count));
@@ -119,12 +133,14 @@ internal sealed partial class HttpNornSender : INornDestinationSender
             return DeliveryOutcome.Failed(Math.Max(1, batch.Count));
         }
 
-        var pipeline = GetPipeline(_options.CurrentValue.Delivery);
-        var client = _httpClientFactory.CreateClient(HttpClientName);
+        var delivery = _options.CurrentValue.Delivery;
+        var pipeline = GetPipeline(delivery);
+        var client = GetClient();
         var failed = 0;
-        foreach (var routedEvent in batch)
+        for (var i = 0; i < batch.Count; i++) // not foreach: no enumerator per send
         {
-            var status = await DeliverAsync(pipeline, client, norn.Id, http.ContentType, secret, url, routedEvent, attempts, cancellationToken)
+            var routedEvent = batch[i];
+            var status = await DeliverAsync(pipeline, delivery, client, norn.Id, http.ContentType, secret, url, routedEvent, attempts, cancellationToken)
                 .ConfigureAwait(false);
             if (status == DeliveryStatus.Gone)
             {
@@ -147,14 +163,31 @@ internal sealed partial class HttpNornSender : INornDestinationSender
     {
         if (string.IsNullOrEmpty(transactionUuid))
         {
-            return "msg_" + Guid.NewGuid().ToString("N");
+            return WebhookIdPrefix + Guid.NewGuid().ToString("N");
         }
 
+        // SHA-256 of "{norn id}\n{transaction id}" in UTF-8, encoded into a stack or pooled buffer.
+        var maxBytes = Encoding.UTF8.GetMaxByteCount(nornId.Length + 1 + transactionUuid.Length);
+        byte[]? rented = null;
+        var input = maxBytes <= 512 ? stackalloc byte[512] : (rented = ArrayPool<byte>.Shared.Rent(maxBytes));
+        var length = Encoding.UTF8.GetBytes(nornId, input);
+        input[length++] = (byte)'\n';
+        length += Encoding.UTF8.GetBytes(transactionUuid, input[length..]);
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(Encoding.UTF8.GetBytes(string.Concat(nornId, "\n", transactionUuid)), hash);
-        return "msg_" + Convert.ToHexStringLower(hash[..16]);
+        SHA256.HashData(input[..length], hash);
+        if (rented is not null)
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+
+        return string.Create(WebhookIdPrefix.Length + 32, (ReadOnlySpan<byte>)hash[..16], static (chars, digest) =>
+        {
+            WebhookIdPrefix.CopyTo(chars);
+            Convert.TryToHexStringLower(digest, chars[WebhookIdPrefix.Length..], out _);
+        });
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private static async ValueTask<HttpResponseMessage> SendAttemptAsync(Attempt attempt, CancellationToken cancellationToken)
     {
         // Tries run one after the other (the retry strategy awaits each), so the count needs no synchronisation.
@@ -165,7 +198,9 @@ internal sealed partial class HttpNornSender : INornDestinationSender
         using var activity = StartAttemptActivity(number);
         try
         {
-            var response = await SendRequestAsync(attempt, cancellationToken).ConfigureAwait(false);
+            using var request = CreateRequest(attempt);
+            var response = await attempt.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken)
+                .ConfigureAwait(false);
             var status = (int)response.StatusCode;
             var succeeded = status is >= 200 and < 300;
             Report(attempt, number, startedAt, time.GetElapsedTime(started), succeeded, status, null);
@@ -174,7 +209,7 @@ internal sealed partial class HttpNornSender : INornDestinationSender
                 activity.SetTag("http.response.status_code", status);
                 if (!succeeded)
                 {
-                    activity.SetTag("error.type", status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    activity.SetTag("error.type", status.ToString(CultureInfo.InvariantCulture));
                     activity.SetStatus(ActivityStatusCode.Error);
                 }
             }
@@ -240,9 +275,9 @@ internal sealed partial class HttpNornSender : INornDestinationSender
         _ => DeliveryErrorKinds.Other,
     };
 
-    private static async ValueTask<HttpResponseMessage> SendRequestAsync(Attempt attempt, CancellationToken cancellationToken)
+    private static HttpRequestMessage CreateRequest(Attempt attempt)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, attempt.Url);
+        var request = new HttpRequestMessage(HttpMethod.Post, attempt.Url);
         var content = new ReadOnlyMemoryContent(attempt.Body);
         content.Headers.TryAddWithoutValidation("Content-Type", attempt.MediaType);
         request.Content = content;
@@ -258,7 +293,7 @@ internal sealed partial class HttpNornSender : INornDestinationSender
 
         var timestamp = attempt.TimeProvider.GetUtcNow().ToUnixTimeSeconds();
         headers.TryAddWithoutValidation(DeliveryHeaders.WebhookId, attempt.WebhookId);
-        headers.TryAddWithoutValidation(DeliveryHeaders.WebhookTimestamp, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        headers.TryAddWithoutValidation(DeliveryHeaders.WebhookTimestamp, TimestampText.Of(timestamp));
         if (attempt.Secret is { Length: > 0 } secret)
         {
             headers.TryAddWithoutValidation(DeliveryHeaders.WebpaSignature, attempt.WebpaSignature);
@@ -268,7 +303,7 @@ internal sealed partial class HttpNornSender : INornDestinationSender
                 DeliverySignatures.ComputeStandardWebhooksSignature(secret, attempt.WebhookId, timestamp, attempt.Body.Span));
         }
 
-        return await attempt.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        return request;
     }
 
     private static void AddHeader(HttpRequestHeaders headers, string name, string value)
@@ -320,8 +355,10 @@ internal sealed partial class HttpNornSender : INornDestinationSender
         return delay <= TimeSpan.Zero ? TimeSpan.Zero : delay > max ? max : delay;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<DeliveryStatus> DeliverAsync(
         ResiliencePipeline<HttpResponseMessage> pipeline,
+        DeliveryOptions delivery,
         HttpClient client,
         string nornId,
         string contentType,
@@ -339,8 +376,7 @@ internal sealed partial class HttpNornSender : INornDestinationSender
         };
         try
         {
-            using var response = await pipeline.ExecuteAsync(
-                static (state, ct) => SendAttemptAsync(state, ct), attempt, cancellationToken).ConfigureAwait(false);
+            using var response = await SendWithRetriesAsync(pipeline, delivery, attempt, cancellationToken).ConfigureAwait(false);
             var status = (int)response.StatusCode;
             if (status is >= 200 and < 300)
             {
@@ -369,6 +405,55 @@ internal sealed partial class HttpNornSender : INornDestinationSender
             Log.DeliveryError(_logger, ex, nornId);
             return DeliveryStatus.Failed;
         }
+    }
+
+    /// <summary>
+    /// The tries of one delivery. The first runs outside the resilience pipeline, under the same per-try timeout, so a
+    /// delivery that succeeds at once (the common case) pays none of the pipeline's machinery. An outcome the retry
+    /// strategy would retry goes into the pipeline as the outcome of its first try (nothing is sent again for it), and
+    /// the pipeline goes on as it would have: backoff or Retry-After, further tries, each under the timeout strategy.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<HttpResponseMessage> SendWithRetriesAsync(
+        ResiliencePipeline<HttpResponseMessage> pipeline, DeliveryOptions delivery, Attempt attempt, CancellationToken cancellationToken)
+    {
+        HttpResponseMessage? response = null;
+        Exception? failure = null;
+        var timeout = TimeoutSources.Rent(_timeProvider, delivery.Timeout);
+        var registration = cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), timeout);
+        try
+        {
+            response = await SendAttemptAsync(attempt, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // As the pipeline's timeout strategy reports a try that ran out of time.
+            failure = new TimeoutRejectedException("The delivery attempt timed out.", delivery.Timeout);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            failure = ex;
+        }
+        finally
+        {
+            await registration.DisposeAsync().ConfigureAwait(false);
+            TimeoutSources.Return(timeout);
+        }
+
+        var outcome = failure is null ? Outcome.FromResult(response) : Outcome.FromException<HttpResponseMessage>(failure);
+        if (delivery.Retries > 0 && IsRetryable(outcome))
+        {
+            attempt.FirstOutcome = outcome;
+            return await pipeline.ExecuteAsync(
+                static (state, ct) => state.TakeFirstOutcome(out var first)
+                    ? first.Exception is { } ex ? ValueTask.FromException<HttpResponseMessage>(ex) : ValueTask.FromResult(first.Result!)
+                    : SendAttemptAsync(state, ct),
+                attempt,
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        outcome.ThrowIfException();
+        return response!;
     }
 
     private ResiliencePipeline<HttpResponseMessage> GetPipeline(DeliveryOptions delivery)
@@ -406,6 +491,67 @@ internal sealed partial class HttpNornSender : INornDestinationSender
         return pipeline;
     }
 
+    /// <summary>
+    /// One client from the factory, reused for <see cref="ClientReuse"/>: creating one per send costs an allocation
+    /// and the factory's lookups, while the handler rotation the factory exists for (DNS changes) works at the
+    /// granularity of minutes.
+    /// </summary>
+    private HttpClient GetClient()
+    {
+        var now = _timeProvider.GetTimestamp();
+        var cached = Volatile.Read(ref _client);
+        if (cached is not null && _timeProvider.GetElapsedTime(cached.CreatedAt, now) < ClientReuse)
+        {
+            return cached.Client;
+        }
+
+        var client = _httpClientFactory.CreateClient(HttpClientName);
+        Volatile.Write(ref _client, new ClientForPeriod(client, now));
+        return client;
+    }
+
+    /// <summary>The parsed URL of a destination, parsed once per norn version.</summary>
+    private bool TryGetUrl(HttpDestination http, [NotNullWhen(true)] out Uri? url)
+    {
+        if (_urls.TryGetValue(http, out url))
+        {
+            return true;
+        }
+
+        if (!Uri.TryCreate(http.Url, UriKind.Absolute, out url))
+        {
+            return false;
+        }
+
+        _urls.AddOrUpdate(http, url);
+        return true;
+    }
+
+    private sealed record ClientForPeriod(HttpClient Client, long CreatedAt);
+
+    /// <summary>The text of a Unix timestamp, kept for the second it names (every send of that second shares it).</summary>
+    private sealed class TimestampText(long seconds, string text)
+    {
+        private static TimestampText _last = new(0, "0");
+
+        public static string Of(long seconds)
+        {
+            var last = Volatile.Read(ref _last);
+            if (last.Seconds == seconds)
+            {
+                return last.Text;
+            }
+
+            var next = new TimestampText(seconds, seconds.ToString(CultureInfo.InvariantCulture));
+            Volatile.Write(ref _last, next);
+            return next.Text;
+        }
+
+        private long Seconds { get; } = seconds;
+
+        private string Text { get; } = text;
+    }
+
     private sealed record PipelineForOptions(DeliveryOptions Options, ResiliencePipeline<HttpResponseMessage> Pipeline);
 
     /// <summary>Everything one delivery needs, shared by its attempts (so the webhook id and body stay the same).</summary>
@@ -437,5 +583,62 @@ internal sealed partial class HttpNornSender : INornDestinationSender
 
         /// <summary>Tries made so far.</summary>
         public int Tries { get; set; }
+
+        /// <summary>The outcome of the try made before the pipeline, which the pipeline takes as its first.</summary>
+        public Outcome<HttpResponseMessage>? FirstOutcome { get; set; }
+
+        public bool TakeFirstOutcome(out Outcome<HttpResponseMessage> outcome)
+        {
+            if (FirstOutcome is { } first)
+            {
+                FirstOutcome = null;
+                outcome = first;
+                return true;
+            }
+
+            outcome = default;
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Per-try timeout sources. With the system clock they are reused (a source that did not fire is reset and kept,
+    /// one per thread); with another <see cref="TimeProvider"/> (tests) each try gets its own, on that clock.
+    /// </summary>
+    private static class TimeoutSources
+    {
+        [ThreadStatic]
+        private static CancellationTokenSource? _cached;
+
+        public static CancellationTokenSource Rent(TimeProvider timeProvider, TimeSpan timeout)
+        {
+            if (!ReferenceEquals(timeProvider, TimeProvider.System))
+            {
+                return new CancellationTokenSource(timeout, timeProvider);
+            }
+
+            var source = _cached;
+            _cached = null;
+            if (source is null || source.IsCancellationRequested)
+            {
+                // (A timer that fired while its source was being reset; Polly's own pool has the same window.)
+                source?.Dispose();
+                source = new CancellationTokenSource();
+            }
+
+            source.CancelAfter(timeout);
+            return source;
+        }
+
+        public static void Return(CancellationTokenSource source)
+        {
+            if (_cached is null && source.TryReset())
+            {
+                _cached = source;
+                return;
+            }
+
+            source.Dispose();
+        }
     }
 }

@@ -201,7 +201,7 @@ internal sealed partial class NornSecretProtector : INornSecretProtector
 
     private sealed record Key(string Id, byte[] Bytes);
 
-    private sealed class PassThrough : INornSecretProtector
+    internal sealed class PassThrough : INornSecretProtector
     {
         public string Protect(string secret, string purpose) => secret;
 
@@ -321,6 +321,14 @@ public static class NornSecrets
         if (stored is null)
         {
             secret = null;
+            return true;
+        }
+
+        if (protector is NornSecretProtector or NornSecretProtector.PassThrough && !stored.StartsWith(NornSecretProtector.Prefix, StringComparison.Ordinal))
+        {
+            // The built-in protectors keep a secret without the prefix as it is (written before keys were configured):
+            // no purpose string to build for every send.
+            secret = stored;
             return true;
         }
 

@@ -24,6 +24,9 @@ internal readonly struct DeviceKey : IEquatable<DeviceKey>
         _text = text;
     }
 
+    /// <summary>The key of a MAC device id (its 48-bit number with the top bit set, so never 0); 0 for any other id.</summary>
+    public ulong Mac => _mac;
+
     public static DeviceKey From(DeviceId deviceId)
     {
         var value = deviceId.Value;

@@ -14,7 +14,7 @@ internal interface INornRegistry
     /// <summary>The norns of a device (possibly including some that expired since the last sweep).</summary>
     /// <param name="deviceId">The canonical device id.</param>
     /// <returns>The norns; empty when there are none. Never allocates.</returns>
-    IReadOnlyList<RegisteredNorn> GetByDevice(DeviceId deviceId);
+    DeviceNorns GetByDevice(DeviceId deviceId);
 
     /// <summary>Finds a norn by id.</summary>
     /// <param name="id">The norn id.</param>

@@ -8,8 +8,9 @@ using Mimisbrunnr.Wrp;
 namespace Mimisbrunnr.Registry;
 
 /// <summary>
-/// The in-memory index of live norns: device id → norns (copy-on-write arrays, so a reader gets a stable array without
-/// a lock or an allocation) and id → norn. Readers never lock; writers (the synchronizer, the norn service, the
+/// The in-memory index of live norns: device id → norns (MAC devices in a flat open-addressing table,
+/// <see cref="MacDeviceTable"/>, other ids in a dictionary; a device's norns are one norn or a copy-on-write array, so
+/// a reader gets a stable list without a lock or an allocation) and id → norn. Readers never lock; writers (the synchronizer, the norn service, the
 /// sweeper) are serialised by one lock. Kept in step with the store by <see cref="NornRegistrySynchronizer"/>.
 /// </summary>
 internal sealed partial class NornRegistry : INornRegistry
@@ -34,8 +35,8 @@ internal sealed partial class NornRegistry : INornRegistry
     public int Count => _index.Count;
 
     /// <inheritdoc />
-    public IReadOnlyList<RegisteredNorn> GetByDevice(DeviceId deviceId) =>
-        !deviceId.IsEmpty && _index.ByDevice.TryGetValue(DeviceKey.From(deviceId), out var norns) ? norns : [];
+    public DeviceNorns GetByDevice(DeviceId deviceId) =>
+        deviceId.IsEmpty ? default : DeviceNorns.FromStored(_index.Get(DeviceKey.From(deviceId)));
 
     /// <inheritdoc />
     public RegisteredNorn? Find(string id)
@@ -84,20 +85,9 @@ internal sealed partial class NornRegistry : INornRegistry
 
             index.ById[registered.Id] = registered;
             var key = DeviceKey.From(registered.DeviceId);
-            var current = index.ByDevice.GetValueOrDefault(key) ?? [];
-            var position = existing is null ? -1 : Array.IndexOf(current, existing);
-            RegisteredNorn[] next;
-            if (position >= 0)
-            {
-                next = (RegisteredNorn[])current.Clone();
-                next[position] = registered;
-            }
-            else
-            {
-                next = [.. current, registered];
-            }
-
-            index.ByDevice[key] = next;
+            var current = DeviceNorns.FromStored(index.Get(key));
+            var position = existing is null ? -1 : current.IndexOf(existing);
+            index.Set(key, position >= 0 ? current.Replace(position, registered) : current.Add(registered));
             if (existing is null)
             {
                 index.Count++;
@@ -188,9 +178,12 @@ internal sealed partial class NornRegistry : INornRegistry
             list.Add(registered);
         }
 
-        var byDevice = new ConcurrentDictionary<DeviceKey, RegisteredNorn[]>(
-            grouped.Select(static g => new KeyValuePair<DeviceKey, RegisteredNorn[]>(g.Key, [.. g.Value])));
-        var next = new Index(byId, byDevice, byId.Count);
+        var next = new Index(byId, grouped.Count, byId.Count);
+        foreach (var (key, list) in grouped)
+        {
+            next.Set(key, list.Count == 1 ? list[0] : list.ToArray());
+        }
+
         lock (_writeLock)
         {
             old = _index;
@@ -234,27 +227,12 @@ internal sealed partial class NornRegistry : INornRegistry
     private static void RemoveFromDevice(Index index, RegisteredNorn norn)
     {
         var key = DeviceKey.From(norn.DeviceId);
-        if (!index.ByDevice.TryGetValue(key, out var current))
+        var current = DeviceNorns.FromStored(index.Get(key));
+        var position = current.IndexOf(norn);
+        if (position >= 0)
         {
-            return;
+            index.Set(key, current.RemoveAt(position));
         }
-
-        var position = Array.IndexOf(current, norn);
-        if (position < 0)
-        {
-            return;
-        }
-
-        if (current.Length == 1)
-        {
-            index.ByDevice.TryRemove(key, out _);
-            return;
-        }
-
-        var next = new RegisteredNorn[current.Length - 1];
-        Array.Copy(current, 0, next, 0, position);
-        Array.Copy(current, position + 1, next, position, next.Length - position);
-        index.ByDevice[key] = next;
     }
 
     /// <summary>Wraps a norn for the index, sharing repeated strings; <see langword="null"/> when it cannot be indexed.</summary>
@@ -418,18 +396,19 @@ internal sealed partial class NornRegistry : INornRegistry
 
     private sealed class Index
     {
+        // MAC devices (most XMiDT devices) in the flat table; other ids, keyed by their text, in a dictionary.
+        private readonly MacDeviceTable _macs;
+        private readonly ConcurrentDictionary<DeviceKey, object> _others = new();
+
         public Index()
-            : this(new(StringComparer.Ordinal), new(), 0)
+            : this(new(StringComparer.Ordinal), 0, 0)
         {
         }
 
-        public Index(
-            ConcurrentDictionary<string, RegisteredNorn> byId,
-            ConcurrentDictionary<DeviceKey, RegisteredNorn[]> byDevice,
-            int count)
+        public Index(ConcurrentDictionary<string, RegisteredNorn> byId, int devices, int count)
         {
             ById = byId;
-            ByDevice = byDevice;
+            _macs = new MacDeviceTable(devices);
             _count = count;
         }
 
@@ -437,7 +416,25 @@ internal sealed partial class NornRegistry : INornRegistry
 
         public ConcurrentDictionary<string, RegisteredNorn> ById { get; }
 
-        public ConcurrentDictionary<DeviceKey, RegisteredNorn[]> ByDevice { get; }
+        /// <summary>What is stored for a device (see <see cref="DeviceNorns.Stored"/>).</summary>
+        public object? Get(DeviceKey key) => key.Mac != 0 ? _macs.Get(key.Mac) : _others.GetValueOrDefault(key);
+
+        /// <summary>Stores a device's norns; <see langword="null"/> removes the device. Under the write lock.</summary>
+        public void Set(DeviceKey key, object? norns)
+        {
+            if (key.Mac != 0)
+            {
+                _macs.Set(key.Mac, norns);
+            }
+            else if (norns is null)
+            {
+                _others.TryRemove(key, out _);
+            }
+            else
+            {
+                _others[key] = norns;
+            }
+        }
 
         public int Count
         {

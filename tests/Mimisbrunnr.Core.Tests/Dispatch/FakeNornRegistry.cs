@@ -41,8 +41,8 @@ internal sealed class FakeNornRegistry : INornRegistry, INornRemoval
     /// <summary>Removes a norn without telling anyone (the dispatcher finds out at its next send).</summary>
     public void RemoveSilently(string id) => _norns.TryRemove(id, out _);
 
-    public IReadOnlyList<RegisteredNorn> GetByDevice(DeviceId deviceId) =>
-        _norns.Values.Where(n => DeviceId.Parse(n.Norn.DeviceId).Equals(deviceId)).ToArray();
+    public DeviceNorns GetByDevice(DeviceId deviceId) =>
+        new(_norns.Values.Where(n => DeviceId.Parse(n.Norn.DeviceId).Equals(deviceId)).ToArray());
 
     public RegisteredNorn? Find(string id) => _norns.GetValueOrDefault(id);
 
