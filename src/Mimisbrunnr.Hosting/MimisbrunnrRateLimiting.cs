@@ -85,13 +85,13 @@ public sealed class NornRateLimitOptions
     /// <summary>Whether the limits apply (default <see langword="true"/>); <see langword="false"/> lets every request through.</summary>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>Requests per second each owner may sustain (default 20).</summary>
+    /// <summary>Requests per second each owner may sustain (default 50).</summary>
     [ConfigurationRange(1, 1_000_000, ErrorMessage = "Mimisbrunnr:Api:RateLimit:RequestsPerSecond must be from {1} to {2}.")]
-    public int RequestsPerSecond { get; set; } = 20;
+    public int RequestsPerSecond { get; set; } = 50;
 
-    /// <summary>Requests an owner may send at once after a quiet while (default 100).</summary>
+    /// <summary>Requests an owner may send at once after a quiet while (default 200).</summary>
     [ConfigurationRange(1, 1_000_000, ErrorMessage = "Mimisbrunnr:Api:RateLimit:Burst must be from {1} to {2}.")]
-    public int Burst { get; set; } = 100;
+    public int Burst { get; set; } = 200;
 }
 
 /// <summary>The rules of <see cref="NornRateLimitOptions"/>, generated at build time.</summary>
