@@ -178,7 +178,7 @@ internal sealed partial class NornRegistry : INornRegistry
     internal void Commit(Loader loader)
     {
         ArgumentNullException.ThrowIfNull(loader);
-        var next = loader.Next;
+        var next = loader.Build();
         Index old;
         lock (_writeLock)
         {
@@ -391,25 +391,26 @@ internal sealed partial class NornRegistry : INornRegistry
     }
 
     /// <summary>Builds a replacement index one norn at a time (see <see cref="BeginReset"/>); not thread-safe.</summary>
+    /// <remarks>
+    /// The norns are collected in a plain dictionary first and the index is built once their number is known: a
+    /// <see cref="ConcurrentDictionary{TKey, TValue}"/> that grows allocates every node again at each resize (a
+    /// million norns would leave about two million dead nodes behind), while one built from the dictionary is sized
+    /// once, and so is the MAC device table.
+    /// </remarks>
     internal sealed class Loader
     {
         private readonly NornRegistry _registry;
         private readonly Index _old;
+        private readonly Dictionary<string, RegisteredNorn> _byId;
 
         internal Loader(NornRegistry registry, Index old)
         {
             _registry = registry;
             _old = old;
 
-            // A reload is about as large as the index it replaces: size for that, so the tables do not grow in steps.
-            var expected = old.Count;
-            Next = new Index(
-                new ConcurrentDictionary<string, RegisteredNorn>(Environment.ProcessorCount, Math.Max(expected, 31), StringComparer.Ordinal),
-                expected,
-                0);
+            // A reload is about as large as the index it replaces.
+            _byId = new Dictionary<string, RegisteredNorn>(old.Count, StringComparer.Ordinal);
         }
-
-        internal Index Next { get; }
 
         /// <summary>Adds a live norn (a second norn with an id already added, or one that cannot be indexed, is skipped).</summary>
         /// <param name="norn">The stored norn.</param>
@@ -418,14 +419,23 @@ internal sealed partial class NornRegistry : INornRegistry
             ArgumentNullException.ThrowIfNull(norn);
             var existing = _old.ById.GetValueOrDefault(norn.Id);
             var registered = existing is not null && SameVersion(existing.Norn, norn) ? existing : _registry.Create(norn, existing);
-            if (registered is null || !Next.ById.TryAdd(registered.Id, registered))
+            if (registered is not null)
             {
-                return;
+                _byId.TryAdd(registered.Id, registered);
+            }
+        }
+
+        /// <summary>The index of every norn added (in the order added, which is each device's norn order).</summary>
+        internal Index Build()
+        {
+            var next = new Index(new ConcurrentDictionary<string, RegisteredNorn>(Environment.ProcessorCount, _byId, StringComparer.Ordinal), _byId.Count, _byId.Count);
+            foreach (var registered in _byId.Values)
+            {
+                var key = DeviceKey.From(registered.DeviceId);
+                next.Set(key, DeviceNorns.FromStored(next.Get(key)).Add(registered));
             }
 
-            var key = DeviceKey.From(registered.DeviceId);
-            Next.Set(key, DeviceNorns.FromStored(Next.Get(key)).Add(registered));
-            Next.Count++;
+            return next;
         }
     }
 
