@@ -49,7 +49,7 @@ internal static class Program
 
         try
         {
-            using var context = new RunContext(settings.RepoRoot);
+            using var context = new RunContext(settings.RepoRoot, settings.ServerDll);
             var report = new Report(settings, Console.Out);
             report.Begin();
             if (settings.Rounds < 3)
@@ -102,6 +102,8 @@ internal sealed record Settings
           --norns N               norns of the ingest server (default 10000)
           --delivery-norns N      norns of the delivery and latency server (default 1000)
           --scale-norns N         norns of the scale probe's large server (default 1000000)
+          --scale-files DIR       scale probe: keep its SQLite files in DIR and reuse them when present (same counts)
+          --server-dll PATH       the sample server build to measure (default: samples/Mimisbrunnr.Server, Release)
           --markdown PATH         also write the report there (markdown)
           --repo PATH             the repository root (default: found from the tool's location)
         """;
@@ -135,6 +137,10 @@ internal sealed record Settings
     public int RegisterConcurrency { get; init; } = 16;
 
     public string? Markdown { get; init; }
+
+    public string? ScaleFiles { get; init; }
+
+    public string? ServerDll { get; init; }
 
     public string RepoRoot { get; init; } = FindRepoRoot();
 
@@ -184,6 +190,8 @@ internal sealed record Settings
                 "--delivery-norns" => settings with { DeliveryNorns = Int(name, value, 1) },
                 "--scale-norns" => settings with { ScaleNorns = Int(name, value, 1) },
                 "--markdown" => settings with { Markdown = Path.GetFullPath(value) },
+                "--scale-files" => settings with { ScaleFiles = Path.GetFullPath(value) },
+                "--server-dll" => settings with { ServerDll = Path.GetFullPath(value) },
                 "--repo" => settings with { RepoRoot = Path.GetFullPath(value) },
                 _ => throw new FormatException($"Unknown option or value: {name} {value}"),
             };

@@ -6,10 +6,10 @@ namespace Mimisbrunnr.LoadTest;
 /// <summary>What every process of one run shares: secrets, the sample server's build, a temporary folder.</summary>
 internal sealed class RunContext : IDisposable
 {
-    public RunContext(string repoRoot)
+    public RunContext(string repoRoot, string? serverDll = null)
     {
         RepoRoot = repoRoot;
-        ServerDll = Path.Combine(repoRoot, "samples", "Mimisbrunnr.Server", "bin", "Release", "net10.0", "Mimisbrunnr.Server.dll");
+        ServerDll = serverDll ?? Path.Combine(repoRoot, "samples", "Mimisbrunnr.Server", "bin", "Release", "net10.0", "Mimisbrunnr.Server.dll");
         if (!File.Exists(ServerDll))
         {
             throw new InvalidOperationException($"{ServerDll} is missing: build it first (dotnet build samples/Mimisbrunnr.Server -c Release).");

@@ -151,15 +151,32 @@ internal sealed class Scenarios(Settings settings, RunContext context, Sink sink
     private async Task ScaleAsync(CancellationToken cancellationToken)
     {
         Section("scale");
-        var small = Path.Combine(context.TempDirectory, "scale-small.db");
-        var large = Path.Combine(context.TempDirectory, "scale-large.db");
-        report.Line(string.Create(CultureInfo.InvariantCulture, $"Filling {small} with {settings.IngestNorns:N0} norns"));
-        await NornFile.FillAsync(small, settings.IngestNorns, report.Output, cancellationToken);
-        report.Line(string.Create(CultureInfo.InvariantCulture, $"Filling {large} with {settings.ScaleNorns:N0} norns"));
-        var fillRate = await NornFile.FillAsync(large, settings.ScaleNorns, report.Output, cancellationToken);
-        report.Note(string.Create(
-            CultureInfo.InvariantCulture,
-            $"scale: the {settings.ScaleNorns:N0}-norn file was filled through SqliteNornStore.UpsertAsync at {fillRate:N0} norns/s ({new FileInfo(large).Length / 1048576.0:N0} MiB, in {Path.GetDirectoryName(Path.GetDirectoryName(large))})"));
+        // --scale-files keeps the files (named by their counts) and reuses them, so that runs of several builds load
+        // the very same files; the servers only read them (nothing is registered or expires within a run).
+        var directory = settings.ScaleFiles ?? context.TempDirectory;
+        Directory.CreateDirectory(directory);
+        var small = Path.Combine(directory, string.Create(CultureInfo.InvariantCulture, $"scale-{settings.IngestNorns}.db"));
+        var large = Path.Combine(directory, string.Create(CultureInfo.InvariantCulture, $"scale-{settings.ScaleNorns}.db"));
+        if (settings.ScaleFiles is null || !File.Exists(small))
+        {
+            report.Line(string.Create(CultureInfo.InvariantCulture, $"Filling {small} with {settings.IngestNorns:N0} norns"));
+            await NornFile.FillAsync(small, settings.IngestNorns, report.Output, cancellationToken);
+        }
+
+        if (settings.ScaleFiles is null || !File.Exists(large))
+        {
+            report.Line(string.Create(CultureInfo.InvariantCulture, $"Filling {large} with {settings.ScaleNorns:N0} norns"));
+            var fillRate = await NornFile.FillAsync(large, settings.ScaleNorns, report.Output, cancellationToken);
+            report.Note(string.Create(
+                CultureInfo.InvariantCulture,
+                $"scale: the {settings.ScaleNorns:N0}-norn file was filled through SqliteNornStore.UpsertAsync at {fillRate:N0} norns/s ({new FileInfo(large).Length / 1048576.0:N0} MiB, in {Path.GetDirectoryName(large)})"));
+        }
+        else
+        {
+            report.Note(string.Create(
+                CultureInfo.InvariantCulture,
+                $"scale: reused {large} ({new FileInfo(large).Length / 1048576.0:N0} MiB), filled by an earlier run"));
+        }
 
         await using var smallServer = await StartServerAsync("server-scale-small", small, cancellationToken);
         var smallLoaded = await smallServer.Process.WhenLine(ServerProcess.IndexLoadedLine).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);

@@ -67,6 +67,9 @@ if (authenticationError is not null)
     return 2;
 }
 
+// After the index's first load and before the server listens: hand back what the load left behind (StartupCompaction.cs).
+builder.Services.AddHostedService<StartupCompaction>();
+
 var healthChecks = builder.Services.AddHealthChecks().AddMimisbrunnr();
 if (storeKind.Equals("Argus", StringComparison.OrdinalIgnoreCase))
 {

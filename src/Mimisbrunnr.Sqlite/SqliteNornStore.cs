@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Mimisbrunnr.Norns;
 using Mimisbrunnr.Storage;
+using SQLitePCL;
 
 namespace Mimisbrunnr.Sqlite;
 
@@ -37,6 +38,9 @@ public sealed class SqliteNornStore : INornStore, IAsyncDisposable, IDisposable
     public const int SchemaVersion = SqliteSchema.Version;
 
     private const int BusyTimeoutMilliseconds = 5000;
+
+    /// <summary>Rows the index load steps per batch between yields.</summary>
+    private const int LoadBatchSize = 1024;
 
     private readonly string _connectionString;
     private readonly string _connectionPragmas;
@@ -343,18 +347,56 @@ public sealed class SqliteNornStore : INornStore, IAsyncDisposable, IDisposable
         DateTimeOffset now,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        // The index load of a large file: rows are stepped in batches straight through SQLite's statement, and each
+        // document is deserialised from the UTF-8 bytes SQLite holds for the row (no string or byte[] per row).
         using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        using var command = Command(connection, null, "SELECT document FROM norns WHERE expires_at > $now;");
-        command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
-        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        var db = connection.Handle!;
+        var rc = raw.sqlite3_prepare_v2(db, "SELECT document FROM norns WHERE expires_at > ?1;", out var statement);
+        SqliteException.ThrowExceptionForRC(rc, db);
+        using (statement)
         {
-            var norn = Deserialize(reader.GetString(0));
+            SqliteException.ThrowExceptionForRC(raw.sqlite3_bind_int64(statement, 1, now.ToUnixTimeMilliseconds()), db);
+            var batch = new List<Norn>(LoadBatchSize);
+            bool more;
+            do
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                more = ReadBatch(db, statement, now, batch);
+                foreach (var norn in batch)
+                {
+                    yield return norn;
+                }
+
+                batch.Clear();
+            }
+            while (more);
+        }
+    }
+
+    /// <summary>Steps up to <see cref="LoadBatchSize"/> rows of the load into <paramref name="batch"/>; false once done.</summary>
+    private static bool ReadBatch(sqlite3 db, sqlite3_stmt statement, DateTimeOffset now, List<Norn> batch)
+    {
+        while (batch.Count < LoadBatchSize)
+        {
+            var rc = raw.sqlite3_step(statement);
+            if (rc == raw.SQLITE_DONE)
+            {
+                return false;
+            }
+
+            if (rc != raw.SQLITE_ROW)
+            {
+                SqliteException.ThrowExceptionForRC(rc, db);
+            }
+
+            var norn = Deserialize(raw.sqlite3_column_blob(statement, 0));
             if (!norn.IsExpired(now))
             {
-                yield return norn;
+                batch.Add(norn);
             }
         }
+
+        return true;
     }
 
     /// <inheritdoc />
@@ -489,6 +531,10 @@ public sealed class SqliteNornStore : INornStore, IAsyncDisposable, IDisposable
             // Created meanwhile by another process opening the same file.
         }
     }
+
+    private static Norn Deserialize(ReadOnlySpan<byte> document) =>
+        JsonSerializer.Deserialize(document, NornJsonContext.Default.Norn)
+        ?? throw new InvalidDataException("A stored norn document is null.");
 
     private static Norn Deserialize(string document) =>
         JsonSerializer.Deserialize(document, NornJsonContext.Default.Norn)

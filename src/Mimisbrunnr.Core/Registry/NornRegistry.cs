@@ -156,34 +156,30 @@ internal sealed partial class NornRegistry : INornRegistry
     internal void Reset(IEnumerable<Norn> norns)
     {
         ArgumentNullException.ThrowIfNull(norns);
-        var old = _index;
-        var byId = new ConcurrentDictionary<string, RegisteredNorn>(StringComparer.Ordinal);
-        var grouped = new Dictionary<DeviceKey, List<RegisteredNorn>>();
+        var loader = BeginReset();
         foreach (var norn in norns)
         {
-            var existing = old.ById.GetValueOrDefault(norn.Id);
-            var registered = existing is not null && SameVersion(existing.Norn, norn) ? existing : Create(norn, existing);
-            if (registered is null || !byId.TryAdd(registered.Id, registered))
-            {
-                continue;
-            }
-
-            var key = DeviceKey.From(registered.DeviceId);
-            if (!grouped.TryGetValue(key, out var list))
-            {
-                list = new List<RegisteredNorn>(1);
-                grouped[key] = list;
-            }
-
-            list.Add(registered);
+            loader.Add(norn);
         }
 
-        var next = new Index(byId, grouped.Count, byId.Count);
-        foreach (var (key, list) in grouped)
-        {
-            next.Set(key, list.Count == 1 ? list[0] : list.ToArray());
-        }
+        Commit(loader);
+    }
 
+    /// <summary>
+    /// Starts building a replacement index norn by norn (<see cref="Loader.Add"/>), for a load that streams from the
+    /// store: no list of every norn is held, and each norn goes into the new index as it arrives. Nothing is visible
+    /// until <see cref="Commit"/>, which has the effect of <see cref="Reset"/>.
+    /// </summary>
+    /// <returns>The loader.</returns>
+    internal Loader BeginReset() => new(this, _index);
+
+    /// <summary>Publishes what <paramref name="loader"/> built, as <see cref="Reset"/> does.</summary>
+    /// <param name="loader">A loader from <see cref="BeginReset"/> of this registry.</param>
+    internal void Commit(Loader loader)
+    {
+        ArgumentNullException.ThrowIfNull(loader);
+        var next = loader.Build();
+        Index old;
         lock (_writeLock)
         {
             old = _index;
@@ -394,7 +390,56 @@ internal sealed partial class NornRegistry : INornRegistry
         }
     }
 
-    private sealed class Index
+    /// <summary>Builds a replacement index one norn at a time (see <see cref="BeginReset"/>); not thread-safe.</summary>
+    /// <remarks>
+    /// The norns are collected in a plain dictionary first and the index is built once their number is known: a
+    /// <see cref="ConcurrentDictionary{TKey, TValue}"/> that grows allocates every node again at each resize (a
+    /// million norns would leave about two million dead nodes behind), while one built from the dictionary is sized
+    /// once, and so is the MAC device table.
+    /// </remarks>
+    internal sealed class Loader
+    {
+        private readonly NornRegistry _registry;
+        private readonly Index _old;
+        private readonly Dictionary<string, RegisteredNorn> _byId;
+
+        internal Loader(NornRegistry registry, Index old)
+        {
+            _registry = registry;
+            _old = old;
+
+            // A reload is about as large as the index it replaces.
+            _byId = new Dictionary<string, RegisteredNorn>(old.Count, StringComparer.Ordinal);
+        }
+
+        /// <summary>Adds a live norn (a second norn with an id already added, or one that cannot be indexed, is skipped).</summary>
+        /// <param name="norn">The stored norn.</param>
+        public void Add(Norn norn)
+        {
+            ArgumentNullException.ThrowIfNull(norn);
+            var existing = _old.ById.GetValueOrDefault(norn.Id);
+            var registered = existing is not null && SameVersion(existing.Norn, norn) ? existing : _registry.Create(norn, existing);
+            if (registered is not null)
+            {
+                _byId.TryAdd(registered.Id, registered);
+            }
+        }
+
+        /// <summary>The index of every norn added (in the order added, which is each device's norn order).</summary>
+        internal Index Build()
+        {
+            var next = new Index(new ConcurrentDictionary<string, RegisteredNorn>(Environment.ProcessorCount, _byId, StringComparer.Ordinal), _byId.Count, _byId.Count);
+            foreach (var registered in _byId.Values)
+            {
+                var key = DeviceKey.From(registered.DeviceId);
+                next.Set(key, DeviceNorns.FromStored(next.Get(key)).Add(registered));
+            }
+
+            return next;
+        }
+    }
+
+    internal sealed class Index
     {
         // MAC devices (most XMiDT devices) in the flat table; other ids, keyed by their text, in a dictionary.
         private readonly MacDeviceTable _macs;

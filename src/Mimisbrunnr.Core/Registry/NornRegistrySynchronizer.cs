@@ -2,7 +2,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Mimisbrunnr.Diagnostics;
-using Mimisbrunnr.Norns;
 using Mimisbrunnr.Storage;
 
 namespace Mimisbrunnr.Registry;
@@ -154,14 +153,17 @@ internal sealed partial class NornRegistrySynchronizer : BackgroundService
 
     private async Task ReloadAsync(CancellationToken cancellationToken)
     {
-        var norns = new List<Norn>();
+        // Streamed: each norn goes into the new index as the store yields it (no list of a million norns first).
+        var loader = _registry.BeginReset();
+        var count = 0;
         await foreach (var norn in _store.LoadActiveAsync(_timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false))
         {
-            norns.Add(norn);
+            loader.Add(norn);
+            count++;
         }
 
-        _registry.Reset(norns);
-        Log.Loaded(_logger, norns.Count);
+        _registry.Commit(loader);
+        Log.Loaded(_logger, count);
     }
 
     private async Task ApplyAsync(NornChange change, CancellationToken cancellationToken)
