@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Text;
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
@@ -59,6 +60,14 @@ internal sealed partial class NornSecretProtector : INornSecretProtector
     private const int NonceSize = 12;
     private const int TagSize = 16;
     private const int KeyIdLength = 8;
+
+    // Sealed values and purposes up to this many bytes are handled on the stack.
+    private const int StackBytes = 256;
+
+    // The cipher of the key last used on this thread: an AesGcm costs a native context and key schedule to create,
+    // more than revealing a short secret, and one instance must not be used by two threads at once.
+    [ThreadStatic]
+    private static CachedCipher? _cipher;
 
     private readonly ILogger _logger;
     private volatile KeyRing _keys;
@@ -137,41 +146,57 @@ internal sealed partial class NornSecretProtector : INornSecretProtector
             return false;
         }
 
-        byte[] sealedBytes;
+        // Stack buffers for the sealed bytes, the plaintext and the purpose (secrets are short); pooled arrays beyond.
+        var encoded = rest[(colon + 1)..];
+        var maxSealed = Base64Url.GetMaxDecodedLength(encoded.Length);
+        var maxPurpose = Encoding.UTF8.GetMaxByteCount(purpose.Length);
+        byte[]? rentedSealed = null;
+        byte[]? rentedPurpose = null;
+        var sealedBuffer = maxSealed <= StackBytes ? stackalloc byte[StackBytes] : (rentedSealed = ArrayPool<byte>.Shared.Rent(maxSealed));
+        var purposeBuffer = maxPurpose <= StackBytes ? stackalloc byte[StackBytes] : (rentedPurpose = ArrayPool<byte>.Shared.Rent(maxPurpose));
         try
         {
-            sealedBytes = Base64Url.DecodeFromChars(rest[(colon + 1)..]);
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
+            if (Base64Url.DecodeFromChars(encoded, sealedBuffer, out _, out var sealedLength) != OperationStatus.Done
+                || sealedLength < NonceSize + TagSize)
+            {
+                return false;
+            }
 
-        if (sealedBytes.Length < NonceSize + TagSize)
-        {
-            return false;
-        }
+            var sealedBytes = sealedBuffer[..sealedLength];
+            var length = sealedLength - NonceSize - TagSize;
+            var plaintext = sealedBuffer.Length >= sealedLength + length ? sealedBuffer.Slice(sealedLength, length) : new byte[length];
+            var associated = purposeBuffer[..Encoding.UTF8.GetBytes(purpose, purposeBuffer)];
+            try
+            {
+                CipherFor(key).Decrypt(
+                    sealedBytes[..NonceSize],
+                    sealedBytes.Slice(NonceSize, length),
+                    sealedBytes[(NonceSize + length)..],
+                    plaintext,
+                    associated);
+            }
+            catch (AuthenticationTagMismatchException)
+            {
+                return false;
+            }
 
-        var length = sealedBytes.Length - NonceSize - TagSize;
-        var plaintext = new byte[length];
-        try
-        {
-            using var aes = new AesGcm(key.Bytes, TagSize);
-            aes.Decrypt(
-                sealedBytes.AsSpan(0, NonceSize),
-                sealedBytes.AsSpan(NonceSize, length),
-                sealedBytes.AsSpan(NonceSize + length),
-                plaintext,
-                Encoding.UTF8.GetBytes(purpose));
+            secret = Encoding.UTF8.GetString(plaintext);
+            CryptographicOperations.ZeroMemory(plaintext);
+            return true;
         }
-        catch (AuthenticationTagMismatchException)
+        finally
         {
-            return false;
-        }
+            CryptographicOperations.ZeroMemory(sealedBuffer);
+            if (rentedSealed is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rentedSealed);
+            }
 
-        secret = Encoding.UTF8.GetString(plaintext);
-        CryptographicOperations.ZeroMemory(plaintext);
-        return true;
+            if (rentedPurpose is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rentedPurpose);
+            }
+        }
     }
 
     /// <summary>Decodes a configured key: base64 of exactly 32 bytes.</summary>
@@ -199,7 +224,24 @@ internal sealed partial class NornSecretProtector : INornSecretProtector
     /// <summary>The key id of a key: the first 8 hex digits of its SHA-256.</summary>
     internal static string KeyId(byte[] key) => Convert.ToHexStringLower(SHA256.HashData(key))[..KeyIdLength];
 
+    /// <summary>The AES-GCM cipher of <paramref name="key"/>, reused on this thread while the key stays the same.</summary>
+    private static AesGcm CipherFor(Key key)
+    {
+        var cached = _cipher;
+        if (cached is not null && ReferenceEquals(cached.Key, key))
+        {
+            return cached.Cipher;
+        }
+
+        cached?.Cipher.Dispose();
+        var cipher = new AesGcm(key.Bytes, TagSize);
+        _cipher = new CachedCipher(key, cipher);
+        return cipher;
+    }
+
     private sealed record Key(string Id, byte[] Bytes);
+
+    private sealed record CachedCipher(Key Key, AesGcm Cipher);
 
     internal sealed class PassThrough : INornSecretProtector
     {

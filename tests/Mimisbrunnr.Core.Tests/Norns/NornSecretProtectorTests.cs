@@ -30,6 +30,28 @@ public class NornSecretProtectorTests
     }
 
     [Fact]
+    public void Long_secrets_and_purposes_and_alternating_keys_are_revealed()
+    {
+        var a = Protector(KeyA);
+        var b = Protector(KeyB);
+        var longSecret = new string('x', 1_000) + "é";
+        var longPurpose = new string('p', 600) + "/destination.http.secret";
+
+        var storedA = a.Protect(longSecret, longPurpose);
+        var storedB = b.Protect("short", Purpose);
+
+        for (var i = 0; i < 3; i++)
+        {
+            // The cipher kept per thread follows the key of each value.
+            Assert.True(a.TryUnprotect(storedA, longPurpose, out var revealedA));
+            Assert.Equal(longSecret, revealedA);
+            Assert.True(b.TryUnprotect(storedB, Purpose, out var revealedB));
+            Assert.Equal("short", revealedB);
+            Assert.False(a.TryUnprotect(storedA, Purpose, out _));
+        }
+    }
+
+    [Fact]
     public void Each_protection_uses_a_fresh_nonce()
     {
         var protector = Protector(KeyA);
