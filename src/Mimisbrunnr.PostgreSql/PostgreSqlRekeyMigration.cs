@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Mimisbrunnr.Norns;
+using Mimisbrunnr.Storage;
 using NpgsqlTypes;
 
 namespace Mimisbrunnr.PostgreSql;

@@ -1,6 +1,6 @@
 using Mimisbrunnr.Norns;
 
-namespace Mimisbrunnr.PostgreSql;
+namespace Mimisbrunnr.Storage;
 
 /// <summary>
 /// What bringing stored norns to the current identity rules (<see cref="NornIdentity.Normalize"/>) changes: the rows
@@ -9,9 +9,12 @@ namespace Mimisbrunnr.PostgreSql;
 /// rows that change (and of the unchanged rows that share an id with them).
 /// </summary>
 /// <remarks>
+/// <para>Compiled into the SQLite and PostgreSQL stores (src/Shared), whose schema-2 migrations use it.</para>
+/// <para>
 /// A row that already has its current id cannot be the target of another id: a stored id equal to a current id is the
 /// hash of a lower-cased device key and a normalised URL, whose current id is that same id. So every row a group needs
 /// is either a changed row or the one unchanged row at the group's id, and rewriting one group never touches another.
+/// </para>
 /// </remarks>
 internal sealed class NornRekeyPlan
 {
