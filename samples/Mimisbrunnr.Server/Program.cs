@@ -80,9 +80,7 @@ WebApplication app;
 try
 {
     app = builder.Build();
-    app.UseAuthentication();
-    app.UseAuthorization();
-    app.UseRateLimiter();
+    app.UseHostSecurity();
     app.MapMimisbrunnr(configuration["Mimisbrunnr:Prefix"] ?? string.Empty).Norns
         .RequireCapabilities(configuration)
         .RequireRateLimiting(MimisbrunnrRateLimiting.PolicyName);

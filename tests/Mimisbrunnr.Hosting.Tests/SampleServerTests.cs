@@ -48,6 +48,45 @@ public sealed class SampleServerTests : SinkAndDatabaseTest
     }
 
     [Fact]
+    public async Task Sample_server_runs_its_authentication_schemes_for_norns_but_not_for_signed_events()
+    {
+        // The Basic handler logs at Debug each request it finds no credentials in; /events (HMAC-signed, anonymous
+        // callers allowed) must not reach it, /health and /norns must (HostSecurityPipeline).
+        const string NotAuthenticated = "AuthenticationScheme: Basic was not authenticated.";
+        var port = SampleServerProcess.FreePort();
+        using var server = SampleServerProcess.Start(
+            $"--urls=http://127.0.0.1:{port}",
+            $"--ConnectionStrings:Norns=Data Source={Database.Path}",
+            "--Mimisbrunnr:Events:Secret=process-secret",
+            "--Server:Users:alice=wonderland",
+            "--Logging:LogLevel:Default=Warning",
+            "--Logging:LogLevel:Mimisbrunnr.Server.BasicAuthenticationHandler=Debug");
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+        await server.WaitUntilUpAsync(client);
+        await Eventually.TrueAsync(() => Count(server.OutputSoFar) >= 1, "the first /health request is logged", TimeSpan.FromSeconds(10));
+        var before = Count(server.OutputSoFar);
+
+        for (var i = 0; i < 5; i++)
+        {
+            var body = WrpMsgPack.Encode(TestEvents.DeviceStatus("mac:112233445566"));
+            using var request = new HttpRequestMessage(HttpMethod.Post, "events") { Content = new ByteArrayContent(body) };
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/msgpack");
+            EventSigning.SignEvent(request, "process-secret", body);
+            using var accepted = await client.SendAsync(request, TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        }
+
+        using var unauthorized = await client.GetAsync("norns", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.Unauthorized, unauthorized.StatusCode);
+
+        // The console logger writes in order: once the /norns line is out, any line of the events before it is too.
+        await Eventually.TrueAsync(() => Count(server.OutputSoFar) >= before + 1, "the /norns request is logged", TimeSpan.FromSeconds(10));
+        Assert.Equal(before + 1, Count(server.OutputSoFar));
+
+        static int Count(string output) => output.Split(NotAuthenticated).Length - 1;
+    }
+
+    [Fact]
     public async Task Sample_server_without_a_secret_exits_non_zero_with_a_readable_message()
     {
         using var server = SampleServerProcess.Start($"--urls=http://127.0.0.1:{SampleServerProcess.FreePort()}", $"--ConnectionStrings:Norns=Data Source={Database.Path}");

@@ -13,6 +13,7 @@ namespace Mimisbrunnr.Testing.Http;
 public sealed class SampleServerProcess : IDisposable
 {
     private readonly StringBuilder _errors = new();
+    private readonly StringBuilder _output = new();
 
     private SampleServerProcess(Process process)
     {
@@ -24,7 +25,13 @@ public sealed class SampleServerProcess : IDisposable
                 _errors.AppendLine(e.Data);
             }
         };
-        process.OutputDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, e) =>
+        {
+            lock (_output)
+            {
+                _output.AppendLine(e.Data);
+            }
+        };
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
     }
@@ -41,6 +48,18 @@ public sealed class SampleServerProcess : IDisposable
             lock (_errors)
             {
                 return _errors.ToString();
+            }
+        }
+    }
+
+    /// <summary>What the server has written to standard output so far (its console log).</summary>
+    public string OutputSoFar
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
             }
         }
     }
