@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Mimisbrunnr.Registry;
@@ -11,7 +12,15 @@ using Mimisbrunnr.Wrp;
 namespace Mimisbrunnr.Hosting;
 
 /// <summary><c>POST /events</c>: signed WRP messages from Caduceus, routed into the norns' buffers.</summary>
-internal static partial class EventEndpoint
+/// <remarks>
+/// One instance per mapped endpoint holds the host's singletons, so a request resolves nothing from the container (no
+/// request service scope is created) and an accepted event's 202 is written without an <see cref="IResult"/>.
+/// </remarks>
+internal sealed partial class EventEndpoint(
+    EventRouter router,
+    NornIndexState index,
+    IOptionsMonitor<MimisbrunnrEventsOptions> optionsMonitor,
+    ILogger<EventRouter> logger)
 {
     /// <summary>The header Caduceus signs with: <c>sha1=&lt;lowercase hex HMAC-SHA1 of the body&gt;</c>.</summary>
     public const string SignatureHeader = "X-Webpa-Signature";
@@ -23,21 +32,28 @@ internal static partial class EventEndpoint
     /// <summary>The <c>Retry-After</c> of a 503 while the norn index loads.</summary>
     internal const int NotReadyRetryAfterSeconds = 5;
 
-    public static async Task<IResult> HandleAsync(
-        HttpContext context,
-        EventRouter router,
-        NornIndexState index,
-        IOptionsMonitor<MimisbrunnrEventsOptions> optionsMonitor,
-        ILogger<EventRouter> logger)
+    // The events secret as HMAC key bytes, for the options instance it came from.
+    private volatile SecretKey? _key;
+
+    /// <summary>Creates the endpoint with the host's services.</summary>
+    public static EventEndpoint Create(IServiceProvider services) => new(
+        services.GetRequiredService<EventRouter>(),
+        services.GetRequiredService<NornIndexState>(),
+        services.GetRequiredService<IOptionsMonitor<MimisbrunnrEventsOptions>>(),
+        services.GetRequiredService<ILogger<EventRouter>>());
+
+    /// <summary>Handles one request.</summary>
+    public async Task HandleAsync(HttpContext context, CancellationToken aborted)
     {
         // Until the index is loaded an event would reach no norn; 503 makes Caduceus retry it instead of losing it.
         if (!index.IsLoaded)
         {
             context.Response.Headers.RetryAfter = NotReadyRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-            return Problems.Create(
+            await Problems.Create(
                 StatusCodes.Status503ServiceUnavailable,
                 "Not ready",
-                "The norn index is still loading from the store; retry shortly. " + index.Problem);
+                "The norn index is still loading from the store; retry shortly. " + index.Problem).ExecuteAsync(context).ConfigureAwait(false);
+            return;
         }
 
         var options = optionsMonitor.CurrentValue;
@@ -46,22 +62,25 @@ internal static partial class EventEndpoint
         var isMsgPack = mediaType is "application/msgpack" or "application/wrp" or "application/x-msgpack";
         if (!isMsgPack && mediaType != "application/json")
         {
-            return Problems.UnsupportedMediaType(mediaType, AllowedTypes);
+            await Problems.UnsupportedMediaType(mediaType, AllowedTypes).ExecuteAsync(context).ConfigureAwait(false);
+            return;
         }
 
-        var body = await HttpBody.ReadAsync(request, options.MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
+        var body = await HttpBody.ReadAsync(request, options.MaxBodyBytes, aborted).ConfigureAwait(false);
         if (body is null)
         {
-            return Problems.TooLarge(options.MaxBodyBytes);
+            await Problems.TooLarge(options.MaxBodyBytes).ExecuteAsync(context).ConfigureAwait(false);
+            return;
         }
 
         // MapMimisbrunnr refused to map this endpoint without a secret unless unsigned events are allowed.
-        if (!string.IsNullOrEmpty(options.Secret) && !SignatureMatches(request.Headers[SignatureHeader].ToString(), options.Secret, body))
+        if (!string.IsNullOrEmpty(options.Secret) && !SignatureMatches(request.Headers[SignatureHeader].ToString(), KeyOf(options), body))
         {
-            return Problems.Create(
+            await Problems.Create(
                 StatusCodes.Status403Forbidden,
                 "Bad signature",
-                $"The {SignatureHeader} header is missing or does not match the body.");
+                $"The {SignatureHeader} header is missing or does not match the body.").ExecuteAsync(context).ConfigureAwait(false);
+            return;
         }
 
         WrpMessage message;
@@ -72,17 +91,34 @@ internal static partial class EventEndpoint
         }
         catch (WrpFormatException ex)
         {
-            return Problems.Invalid("The body is not a WRP message: " + ex.Message, null, "wrp");
+            await Problems.Invalid("The body is not a WRP message: " + ex.Message, null, "wrp").ExecuteAsync(context).ConfigureAwait(false);
+            return;
         }
         catch (WrpValidationException ex)
         {
-            return Problems.Invalid("The WRP message is invalid: " + ex.Message, ex.Field, ex.Rule);
+            await Problems.Invalid("The WRP message is invalid: " + ex.Message, ex.Field, ex.Rule).ExecuteAsync(context).ConfigureAwait(false);
+            return;
         }
 
         var result = router.Route(message, options.DefaultPartnerIds as IReadOnlyList<string>);
         LogRouted(logger, message.TransactionUuid, result.Enqueued);
-        return Results.StatusCode(StatusCodes.Status202Accepted);
+        context.Response.StatusCode = StatusCodes.Status202Accepted;
     }
+
+    /// <summary>The HMAC key of the options' secret, encoded once per options instance.</summary>
+    private byte[] KeyOf(MimisbrunnrEventsOptions options)
+    {
+        var cached = _key;
+        if (cached is null || !ReferenceEquals(cached.Options, options))
+        {
+            cached = new SecretKey(options, Encoding.UTF8.GetBytes(options.Secret!));
+            _key = cached;
+        }
+
+        return cached.Bytes;
+    }
+
+    private sealed record SecretKey(MimisbrunnrEventsOptions Options, byte[] Bytes);
 
     /// <summary>The decoder's limits for a body limit (its default caps input at 16 MiB; the body limit may be higher).</summary>
     private static WrpMsgPackOptions DecodeOptions(int maxBodyBytes)
@@ -103,7 +139,11 @@ internal static partial class EventEndpoint
     }
 
     /// <summary>Compares <c>sha1=&lt;hex&gt;</c> with the HMAC of the body in constant time.</summary>
-    internal static bool SignatureMatches(string header, string secret, ReadOnlySpan<byte> body)
+    internal static bool SignatureMatches(string header, string secret, ReadOnlySpan<byte> body) =>
+        SignatureMatches(header, Encoding.UTF8.GetBytes(secret), body);
+
+    /// <summary>Compares <c>sha1=&lt;hex&gt;</c> with the HMAC of the body (keyed with <paramref name="key"/>) in constant time.</summary>
+    internal static bool SignatureMatches(string header, ReadOnlySpan<byte> key, ReadOnlySpan<byte> body)
     {
         const string Prefix = "sha1=";
         if (!header.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase))
@@ -120,7 +160,7 @@ internal static partial class EventEndpoint
         }
 
         Span<byte> expected = stackalloc byte[HMACSHA1.HashSizeInBytes];
-        HMACSHA1.HashData(Encoding.UTF8.GetBytes(secret), body, expected);
+        HMACSHA1.HashData(key, body, expected);
         return CryptographicOperations.FixedTimeEquals(given, expected);
     }
 

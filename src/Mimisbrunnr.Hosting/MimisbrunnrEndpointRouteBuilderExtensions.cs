@@ -53,7 +53,8 @@ public static class MimisbrunnrEndpointRouteBuilderExtensions
         norns.MapDelete("/{id}", NornEndpoints.DeleteAsync).WithName("Mimisbrunnr.DeleteNorn").DescribeDelete();
 
         // Caduceus authenticates with the HMAC signature, not the host's scheme: a fallback policy must not refuse it.
-        var ingest = root.MapPost("/events", EventEndpoint.HandleAsync)
+        var eventEndpoint = EventEndpoint.Create(services);
+        var ingest = root.MapPost("/events", (HttpContext context, CancellationToken aborted) => eventEndpoint.HandleAsync(context, aborted))
             .WithName("Mimisbrunnr.PostEvents")
             .WithTags("Events")
             .AllowAnonymous()
