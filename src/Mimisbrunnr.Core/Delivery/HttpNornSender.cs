@@ -174,7 +174,9 @@ internal sealed partial class HttpNornSender : INornDestinationSender
         input[length++] = (byte)'\n';
         length += Encoding.UTF8.GetBytes(transactionUuid, input[length..]);
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(input[..length], hash);
+        var sha256 = _threadSha256 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256); // reused: no native set-up per id
+        sha256.AppendData(input[..length]);
+        sha256.GetHashAndReset(hash);
         if (rented is not null)
         {
             ArrayPool<byte>.Shared.Return(rented);
@@ -186,6 +188,9 @@ internal sealed partial class HttpNornSender : INornDestinationSender
             Convert.TryToHexStringLower(digest, chars[WebhookIdPrefix.Length..], out _);
         });
     }
+
+    [ThreadStatic]
+    private static IncrementalHash? _threadSha256;
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private static async ValueTask<HttpResponseMessage> SendAttemptAsync(Attempt attempt, CancellationToken cancellationToken)

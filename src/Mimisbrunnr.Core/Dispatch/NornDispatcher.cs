@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Mimisbrunnr.Diagnostics;
 using Mimisbrunnr.Norns;
@@ -265,7 +266,8 @@ internal sealed class NornDispatcher
     }
 
     /// <summary>Sends one batch; returns <see langword="true"/> when the dispatcher must stop (the norn is gone).</summary>
-    private async Task<bool> SendAsync(RegisteredNorn norn, List<RoutedEvent> batch, ActivityContext parent, CancellationToken token)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // one per send: pooled, not allocated
+    private async ValueTask<bool> SendAsync(RegisteredNorn norn, List<RoutedEvent> batch, ActivityContext parent, CancellationToken token)
     {
         var metrics = _context.Metrics;
         if (_sender is null)

@@ -334,6 +334,11 @@ public sealed class HttpNornSenderTests
         Assert.Matches("^msg_[0-9a-f]{32}$", id);
         Assert.Equal(id, HttpNornSender.CreateWebhookId("norn-a", "tx-1"));
         Assert.NotEqual(id, HttpNornSender.CreateWebhookId("norn-b", "tx-1"));
+
+        // As documented: the first 16 bytes of SHA-256("{norn id}\n{transaction id}"), whatever ids came before on this thread.
+        var expected = "msg_" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("norn-a\ntx-1"u8)[..16]);
+        Assert.Equal(expected, id);
+        Assert.Equal(expected, HttpNornSender.CreateWebhookId("norn-a", "tx-1"));
         Assert.NotEqual(HttpNornSender.CreateWebhookId("norn-a", string.Empty), HttpNornSender.CreateWebhookId("norn-a", string.Empty));
     }
 
