@@ -52,6 +52,41 @@ public sealed class EventFlowTests : SinkAndDatabaseTest
     }
 
     [Fact]
+    public async Task A_secret_changed_while_the_norn_is_active_signs_the_next_delivery()
+    {
+        // The active norn's dispatcher keeps a signer (revealed secret, keyed HMACs) between sends; a new version of the
+        // norn must not be signed with the old one.
+        await using var host = await StartHostAsync();
+        using var created = await host.SendAsync(HttpMethod.Post, "norns", "alice", TestNorns.HttpRequest("mac:112233445566", Sink.Url("/rotate"), secret: "first-secret-0123456789").ToJson());
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = (await created.ReadJsonAsync()).GetProperty("id").GetString()!;
+
+        using (var response = await host.PostEventAsync(WrpMsgPack.Encode(TestEvents.DeviceStatus("mac:112233445566", transaction: "txn-a"))))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        }
+
+        AssertSigned((await Sink.WaitForRequestsAsync(1, "/rotate"))[0], "first-secret-0123456789");
+
+        using var put = await host.SendAsync(HttpMethod.Put, $"norns/{id}", "alice", TestNorns.HttpRequest("mac:112233445566", Sink.Url("/rotate"), secret: "second-secret-9876543210").ToJson());
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        using (var response = await host.PostEventAsync(WrpMsgPack.Encode(TestEvents.DeviceStatus("mac:112233445566", transaction: "txn-b"))))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        }
+
+        AssertSigned((await Sink.WaitForRequestsAsync(2, "/rotate"))[1], "second-secret-9876543210");
+
+        static void AssertSigned(RecordedRequest delivered, string secret)
+        {
+            var key = Encoding.UTF8.GetBytes(secret);
+            Assert.Equal("sha1=" + Convert.ToHexStringLower(HMACSHA1.HashData(key, delivered.Body)), delivered.Header("X-Webpa-Signature"));
+            var signed = Encoding.UTF8.GetBytes($"{delivered.Header("webhook-id")}.{delivered.Header("webhook-timestamp")}.").Concat(delivered.Body).ToArray();
+            Assert.Contains("v1," + Convert.ToBase64String(HMACSHA256.HashData(key, signed)), delivered.Header("webhook-signature")!.Split(' '));
+        }
+    }
+
+    [Fact]
     public async Task Json_events_are_accepted_too()
     {
         await using var host = await StartHostAsync();

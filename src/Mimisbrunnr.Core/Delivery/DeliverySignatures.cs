@@ -57,12 +57,16 @@ public static class DeliverySignatures
             }
         }
 
-        return string.Create(WebpaPrefix.Length + (2 * HMACSHA1.HashSizeInBytes), mac, static (chars, hash) =>
+        return FormatWebpaSignature(mac);
+    }
+
+    /// <summary><c>sha1=</c> and the lowercase hex of an HMAC-SHA1.</summary>
+    internal static string FormatWebpaSignature(ReadOnlySpan<byte> mac) =>
+        string.Create(WebpaPrefix.Length + (2 * HMACSHA1.HashSizeInBytes), mac, static (chars, hash) =>
         {
             WebpaPrefix.CopyTo(chars);
             Convert.TryToHexStringLower(hash, chars[WebpaPrefix.Length..], out _);
         });
-    }
 
     /// <summary>The HMAC-SHA256 key of a secret for Standard Webhooks (see the remarks of <see cref="DeliverySignatures"/>).</summary>
     /// <param name="secret">The norn secret.</param>
@@ -126,12 +130,16 @@ public static class DeliverySignatures
             ArrayPool<byte>.Shared.Return(content);
         }
 
-        return string.Create(StandardWebhooksPrefix.Length + 44, mac, static (chars, hash) => // 32 bytes: 44 base64 chars
+        return FormatStandardWebhooksSignature(mac);
+    }
+
+    /// <summary><c>v1,</c> and the base64 of an HMAC-SHA256.</summary>
+    internal static string FormatStandardWebhooksSignature(ReadOnlySpan<byte> mac) =>
+        string.Create(StandardWebhooksPrefix.Length + 44, mac, static (chars, hash) => // 32 bytes: 44 base64 chars
         {
             StandardWebhooksPrefix.CopyTo(chars);
             Convert.TryToBase64Chars(hash, chars[StandardWebhooksPrefix.Length..], out _);
         });
-    }
 
     /// <summary>Writes the Standard Webhooks key bytes of <paramref name="secret"/> (see <see cref="GetStandardWebhooksKey"/>).</summary>
     /// <param name="secret">The norn secret.</param>

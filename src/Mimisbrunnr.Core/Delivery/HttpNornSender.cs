@@ -126,36 +126,55 @@ internal sealed partial class HttpNornSender : INornDestinationSender
             return DeliveryOutcome.Failed(Math.Max(1, batch.Count));
         }
 
-        if (!NornSecrets.TryReveal(_secrets, norn.Id, NornSecrets.HttpSecret, http.Secret, out var secret))
+        // An active norn's dispatcher keeps its signer (revealed secret, keyed HMACs) between sends.
+        var tracker = attempts as NornDeliveryTracker;
+        var signer = tracker is not null && !string.IsNullOrEmpty(http.Secret) ? NornSigner.Take(ref tracker.SenderState, http) : null;
+        var secret = signer?.Secret;
+        if (signer is null)
         {
-            // Never send unsigned what the consumer expects signed.
-            Log.SecretUnreadable(_logger, norn.Id);
-            return DeliveryOutcome.Failed(Math.Max(1, batch.Count));
-        }
-
-        var delivery = _options.CurrentValue.Delivery;
-        var pipeline = GetPipeline(delivery);
-        var client = GetClient();
-        var failed = 0;
-        for (var i = 0; i < batch.Count; i++) // not foreach: no enumerator per send
-        {
-            var routedEvent = batch[i];
-            var status = await DeliverAsync(pipeline, delivery, client, norn.Id, http.ContentType, secret, url, routedEvent, attempts, cancellationToken)
-                .ConfigureAwait(false);
-            if (status == DeliveryStatus.Gone)
+            if (!NornSecrets.TryReveal(_secrets, norn.Id, NornSecrets.HttpSecret, http.Secret, out secret))
             {
-                return DeliveryOutcome.Gone;
+                // Never send unsigned what the consumer expects signed.
+                Log.SecretUnreadable(_logger, norn.Id);
+                return DeliveryOutcome.Failed(Math.Max(1, batch.Count));
             }
 
-            if (status == DeliveryStatus.Failed)
-            {
-                failed++;
-            }
+            signer = tracker is not null && !string.IsNullOrEmpty(secret) ? NornSigner.Create(http, secret) : null;
         }
 
-        return failed == 0 ? DeliveryOutcome.Delivered
-            : failed == batch.Count ? DeliveryOutcome.Failed(failed)
-            : DeliveryOutcome.Partial(failed);
+        try
+        {
+            var delivery = _options.CurrentValue.Delivery;
+            var pipeline = GetPipeline(delivery);
+            var client = GetClient();
+            var failed = 0;
+            for (var i = 0; i < batch.Count; i++) // not foreach: no enumerator per send
+            {
+                var routedEvent = batch[i];
+                var status = await DeliverAsync(pipeline, delivery, client, norn.Id, http.ContentType, secret, signer, url, routedEvent, attempts, cancellationToken)
+                    .ConfigureAwait(false);
+                if (status == DeliveryStatus.Gone)
+                {
+                    return DeliveryOutcome.Gone;
+                }
+
+                if (status == DeliveryStatus.Failed)
+                {
+                    failed++;
+                }
+            }
+
+            return failed == 0 ? DeliveryOutcome.Delivered
+                : failed == batch.Count ? DeliveryOutcome.Failed(failed)
+                : DeliveryOutcome.Partial(failed);
+        }
+        finally
+        {
+            if (signer is not null)
+            {
+                NornSigner.Return(ref tracker!.SenderState, signer);
+            }
+        }
     }
 
     /// <summary>The <see cref="DeliveryHeaders.WebhookId"/> of one event delivered to one norn.</summary>
@@ -305,7 +324,9 @@ internal sealed partial class HttpNornSender : INornDestinationSender
             headers.TryAddWithoutValidation(DeliveryHeaders.CodexSignature, attempt.WebpaSignature);
             headers.TryAddWithoutValidation(
                 DeliveryHeaders.WebhookSignature,
-                DeliverySignatures.ComputeStandardWebhooksSignature(secret, attempt.WebhookId, timestamp, attempt.Body.Span));
+                attempt.Signer is { } signer
+                    ? signer.StandardWebhooksSignature(attempt.WebhookId, timestamp, attempt.Body.Span)
+                    : DeliverySignatures.ComputeStandardWebhooksSignature(secret, attempt.WebhookId, timestamp, attempt.Body.Span));
         }
 
         return request;
@@ -368,13 +389,14 @@ internal sealed partial class HttpNornSender : INornDestinationSender
         string nornId,
         string contentType,
         string? secret,
+        NornSigner? signer,
         Uri url,
         RoutedEvent routedEvent,
         IDeliveryAttemptObserver observer,
         CancellationToken cancellationToken)
     {
         var body = DeliveryBody.For(contentType, routedEvent, out var mediaType);
-        var attempt = new Attempt(client, url, body, mediaType, secret, CreateWebhookId(nornId, routedEvent.Message.TransactionUuid), routedEvent, _timeProvider)
+        var attempt = new Attempt(client, url, body, mediaType, secret, signer, CreateWebhookId(nornId, routedEvent.Message.TransactionUuid), routedEvent, _timeProvider)
         {
             Observer = observer,
             Cancellation = cancellationToken,
@@ -561,7 +583,15 @@ internal sealed partial class HttpNornSender : INornDestinationSender
 
     /// <summary>Everything one delivery needs, shared by its attempts (so the webhook id and body stay the same).</summary>
     private sealed class Attempt(
-        HttpClient client, Uri url, ReadOnlyMemory<byte> body, string mediaType, string? secret, string webhookId, RoutedEvent routedEvent, TimeProvider timeProvider)
+        HttpClient client,
+        Uri url,
+        ReadOnlyMemory<byte> body,
+        string mediaType,
+        string? secret,
+        NornSigner? signer,
+        string webhookId,
+        RoutedEvent routedEvent,
+        TimeProvider timeProvider)
     {
         public HttpClient Client { get; } = client;
 
@@ -573,13 +603,18 @@ internal sealed partial class HttpNornSender : INornDestinationSender
 
         public string? Secret { get; } = secret;
 
+        /// <summary>The norn's signer for this send, when its dispatcher keeps one (else the one-shot signatures).</summary>
+        public NornSigner? Signer { get; } = signer;
+
         public string WebhookId { get; } = webhookId;
 
         public RoutedEvent Event { get; } = routedEvent;
 
         public TimeProvider TimeProvider { get; } = timeProvider;
 
-        public string? WebpaSignature { get; } = string.IsNullOrEmpty(secret) ? null : DeliverySignatures.ComputeWebpaSignature(secret, body.Span);
+        public string? WebpaSignature { get; } = string.IsNullOrEmpty(secret) ? null
+            : signer is not null ? signer.WebpaSignature(body.Span)
+            : DeliverySignatures.ComputeWebpaSignature(secret, body.Span);
 
         public required IDeliveryAttemptObserver Observer { get; init; }
 

@@ -40,6 +40,14 @@ internal sealed class NornDeliveryTracker : IDeliveryAttemptObserver
     private int _ringNext;
     private int _ringCount;
 
+    /// <summary>
+    /// What the norn's sender keeps between sends while the norn is active (the HTTP sender: its signer), disposed when
+    /// the dispatcher exits; a field, so that a send can take and return it with one interlocked operation.
+    /// </summary>
+#pragma warning disable SA1401, CA1051 // Taken and returned by reference (Interlocked) by the sender.
+    internal object? SenderState;
+#pragma warning restore SA1401, CA1051
+
     public NornDeliveryTracker(MimisbrunnrMetrics metrics, string destinationType, DateTimeOffset since)
     {
         _metrics = metrics;

@@ -230,6 +230,7 @@ internal sealed class NornDispatcherPool : INornEventSink, IDispatcherListener, 
 
     void IDispatcherListener.OnExited(NornDispatcher dispatcher)
     {
+        (Interlocked.Exchange(ref dispatcher.Status.SenderState, null) as IDisposable)?.Dispose(); // its workers are done
         _dispatchers.TryRemove(new KeyValuePair<string, NornDispatcher>(dispatcher.Id, dispatcher));
         _running.TryRemove(dispatcher, out _);
         Interlocked.Decrement(ref _activeCount);
