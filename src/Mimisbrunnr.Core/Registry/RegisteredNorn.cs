@@ -78,6 +78,12 @@ internal sealed partial class RegisteredNorn
     /// <summary>Whether the norn's filter has event regexes, whose matching counts against the event's filter budget.</summary>
     public bool HasFilterPatterns => _filter is { HasPatterns: true };
 
+    /// <summary>Whether every event of the device passes the norn (no filter and no partner ids to check).</summary>
+    internal bool IsPlain => _filter is null && _partners is null;
+
+    /// <summary>When the norn expires, in UTC ticks.</summary>
+    internal long ExpiresAtUtcTicks => _expiresAtUtcTicks;
+
     /// <summary>Whether the stored filter failed to compile (the norn then receives nothing).</summary>
     public bool HasInvalidFilter => ReferenceEquals(_filter, EventFilter.Nothing);
 
