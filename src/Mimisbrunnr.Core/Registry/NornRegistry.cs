@@ -77,14 +77,15 @@ internal sealed partial class NornRegistry : INornRegistry
             }
 
             registered = created;
-            if (existing is not null && existing.DeviceId != registered.DeviceId)
+            var deviceId = registered.DeviceId; // parsed from the stored norn: once here
+            if (existing is not null && existing.DeviceId != deviceId)
             {
                 RemoveFromDevice(index, existing);
                 existing = null;
             }
 
             index.ById[registered.Id] = registered;
-            var key = DeviceKey.From(registered.DeviceId);
+            var key = DeviceKey.From(deviceId);
             var current = DeviceNorns.FromStored(index.Get(key));
             var position = existing is null ? -1 : current.IndexOf(existing);
             index.Set(key, position >= 0 ? current.Replace(position, registered) : current.Add(registered));
