@@ -11,6 +11,7 @@ internal readonly struct DeviceNorns : IReadOnlyList<RegisteredNorn>
 {
     private readonly RegisteredNorn? _single;
     private readonly RegisteredNorn[]? _many;
+    private readonly long _plainUntilTicks;
 
     /// <summary>Wraps a list of norns (any length; one norn is held without the array).</summary>
     /// <param name="norns">The norns; the caller never changes the array afterwards.</param>
@@ -27,10 +28,11 @@ internal readonly struct DeviceNorns : IReadOnlyList<RegisteredNorn>
         }
     }
 
-    private DeviceNorns(RegisteredNorn? single, RegisteredNorn[]? many)
+    private DeviceNorns(RegisteredNorn? single, RegisteredNorn[]? many, long plainUntilTicks = 0)
     {
         _single = single;
         _many = many;
+        _plainUntilTicks = plainUntilTicks;
     }
 
     /// <summary>The number of norns.</summary>
@@ -48,6 +50,19 @@ internal readonly struct DeviceNorns : IReadOnlyList<RegisteredNorn>
     /// <see cref="RegisteredNorn"/> array of two or more.
     /// </summary>
     internal object? Stored => (object?)_single ?? _many;
+
+    /// <summary>
+    /// For one norn without a filter and without partner ids (it takes every event of its device), the instant (UTC
+    /// ticks) before which it has certainly not expired, as the index summarised it; 0 otherwise. Lets routing decide
+    /// without reading the norn: a norn that may have expired is checked with <see cref="RegisteredNorn.IsExpired"/>.
+    /// </summary>
+    public long PlainUntilTicks => _plainUntilTicks;
+
+    /// <summary>One norn without filter or partner ids that has not expired before <paramref name="plainUntilTicks"/>.</summary>
+    /// <param name="norn">The norn.</param>
+    /// <param name="plainUntilTicks">UTC ticks, above 0.</param>
+    /// <returns>The norns.</returns>
+    internal static DeviceNorns Plain(RegisteredNorn norn, long plainUntilTicks) => new(norn, null, plainUntilTicks);
 
     /// <summary>Reads what the index stores (see <see cref="Stored"/>).</summary>
     /// <param name="stored">A stored value.</param>

@@ -36,7 +36,7 @@ internal sealed partial class NornRegistry : INornRegistry
 
     /// <inheritdoc />
     public DeviceNorns GetByDevice(DeviceId deviceId) =>
-        deviceId.IsEmpty ? default : DeviceNorns.FromStored(_index.Get(DeviceKey.From(deviceId)));
+        deviceId.IsEmpty ? default : _index.GetNorns(DeviceKey.From(deviceId));
 
     /// <inheritdoc />
     public RegisteredNorn? Find(string id)
@@ -77,14 +77,15 @@ internal sealed partial class NornRegistry : INornRegistry
             }
 
             registered = created;
-            if (existing is not null && existing.DeviceId != registered.DeviceId)
+            var deviceId = registered.DeviceId; // parsed from the stored norn: once here
+            if (existing is not null && existing.DeviceId != deviceId)
             {
                 RemoveFromDevice(index, existing);
                 existing = null;
             }
 
             index.ById[registered.Id] = registered;
-            var key = DeviceKey.From(registered.DeviceId);
+            var key = DeviceKey.From(deviceId);
             var current = DeviceNorns.FromStored(index.Get(key));
             var position = existing is null ? -1 : current.IndexOf(existing);
             index.Set(key, position >= 0 ? current.Replace(position, registered) : current.Add(registered));
@@ -461,8 +462,12 @@ internal sealed partial class NornRegistry : INornRegistry
 
         public ConcurrentDictionary<string, RegisteredNorn> ById { get; }
 
+        /// <summary>The norns of a device, for readers (with the routing summary of a lone MAC norn).</summary>
+        public DeviceNorns GetNorns(DeviceKey key) =>
+            key.Mac != 0 ? _macs.Get(key.Mac) : DeviceNorns.FromStored(_others.GetValueOrDefault(key));
+
         /// <summary>What is stored for a device (see <see cref="DeviceNorns.Stored"/>).</summary>
-        public object? Get(DeviceKey key) => key.Mac != 0 ? _macs.Get(key.Mac) : _others.GetValueOrDefault(key);
+        public object? Get(DeviceKey key) => key.Mac != 0 ? _macs.GetStored(key.Mac) : _others.GetValueOrDefault(key);
 
         /// <summary>Stores a device's norns; <see langword="null"/> removes the device. Under the write lock.</summary>
         public void Set(DeviceKey key, object? norns)

@@ -29,7 +29,7 @@ internal sealed partial class RegisteredNorn
     public RegisteredNorn(Norn norn)
     {
         ArgumentNullException.ThrowIfNull(norn);
-        if (!Wrp.DeviceId.TryParse(norn.DeviceId, out var parsed))
+        if (!Wrp.DeviceId.TryParse(norn.DeviceId, out _))
         {
             throw new ArgumentException($"The norn {norn.Id} has an invalid device id.", nameof(norn));
         }
@@ -38,10 +38,6 @@ internal sealed partial class RegisteredNorn
         _expiresAtUtcTicks = norn.ExpiresAt.UtcTicks;
         _partners = norn.PartnerIds is { Count: > 0 } partners && !partners.Contains(AllPartners) ? partners : null;
 
-        // Share the stored string when it is already canonical (it is, for norns written through NornService).
-        DeviceId = string.Equals(parsed.Value, norn.DeviceId, StringComparison.Ordinal)
-            ? Wrp.DeviceId.FromCanonical(norn.DeviceId)
-            : parsed;
         try
         {
             _filter = EventFilter.Compile(norn.Filter);
@@ -61,13 +57,32 @@ internal sealed partial class RegisteredNorn
     public string Id => Norn.Id;
 
     /// <summary>The canonical device id.</summary>
-    public DeviceId DeviceId { get; }
+    /// <remarks>
+    /// Worked out from the stored norn's text on each call (the constructor checked that it parses), not kept: only
+    /// the registry's writers ask for it (a parse per write), and a million idle norns are 8 bytes smaller each. The
+    /// stored string is returned when it is already canonical (it is, for norns written through NornService).
+    /// </remarks>
+    public DeviceId DeviceId
+    {
+        get
+        {
+            var text = Norn.DeviceId;
+            var parsed = Wrp.DeviceId.Parse(text);
+            return string.Equals(parsed.Value, text, StringComparison.Ordinal) ? Wrp.DeviceId.FromCanonical(text) : parsed;
+        }
+    }
 
     /// <summary>When the norn expires.</summary>
     public DateTimeOffset ExpiresAt => Norn.ExpiresAt;
 
     /// <summary>Whether the norn's filter has event regexes, whose matching counts against the event's filter budget.</summary>
     public bool HasFilterPatterns => _filter is { HasPatterns: true };
+
+    /// <summary>Whether every event of the device passes the norn (no filter and no partner ids to check).</summary>
+    internal bool IsPlain => _filter is null && _partners is null;
+
+    /// <summary>When the norn expires, in UTC ticks.</summary>
+    internal long ExpiresAtUtcTicks => _expiresAtUtcTicks;
 
     /// <summary>Whether the stored filter failed to compile (the norn then receives nothing).</summary>
     public bool HasInvalidFilter => ReferenceEquals(_filter, EventFilter.Nothing);

@@ -78,41 +78,48 @@ public sealed class EventRouter
         long spent = 0;
         RoutedEvent? routed = null;
         int matched = 0, enqueued = 0, dropped = 0, expired = 0, otherPartner = 0, filtered = 0, overBudget = 0;
+
+        // A lone norn without filter or partner ids, as the registry summarised it: no check reads the norn, and its
+        // expiry is read only when the summary cannot rule it out (with a million norns, one memory miss less).
+        var plainUntil = norns.PlainUntilTicks;
         for (var i = 0; i < norns.Count; i++)
         {
             var norn = norns[i];
-            if (!norn.AcceptsPartners(partners))
+            if (plainUntil == 0)
             {
-                otherPartner++;
-                continue;
-            }
-
-            bool wanted;
-            if (norn.HasFilterPatterns)
-            {
-                if (spent >= budget)
+                if (!norn.AcceptsPartners(partners))
                 {
-                    overBudget++;
+                    otherPartner++;
                     continue;
                 }
 
-                var started = Stopwatch.GetTimestamp();
-                wanted = norn.Matches(eventType, message.Metadata);
-                spent += Stopwatch.GetTimestamp() - started;
-            }
-            else
-            {
-                wanted = norn.Matches(eventType, message.Metadata);
+                bool wanted;
+                if (norn.HasFilterPatterns)
+                {
+                    if (spent >= budget)
+                    {
+                        overBudget++;
+                        continue;
+                    }
+
+                    var started = Stopwatch.GetTimestamp();
+                    wanted = norn.Matches(eventType, message.Metadata);
+                    spent += Stopwatch.GetTimestamp() - started;
+                }
+                else
+                {
+                    wanted = norn.Matches(eventType, message.Metadata);
+                }
+
+                if (!wanted)
+                {
+                    filtered++;
+                    _sink.Filtered(norn);
+                    continue;
+                }
             }
 
-            if (!wanted)
-            {
-                filtered++;
-                _sink.Filtered(norn);
-                continue;
-            }
-
-            if (norn.IsExpired(now))
+            if (now.UtcTicks >= plainUntil && norn.IsExpired(now))
             {
                 expired++;
                 continue;

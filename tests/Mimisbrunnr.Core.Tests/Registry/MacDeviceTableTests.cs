@@ -33,7 +33,7 @@ public class MacDeviceTableTests
         for (ulong device = 0; device < 3_000; device++)
         {
             var key = (1UL << 63) | device;
-            Assert.Same(norns.GetValueOrDefault(key), table.Get(key));
+            Assert.Same(norns.GetValueOrDefault(key), table.GetStored(key));
         }
     }
 
