@@ -34,19 +34,19 @@ public static class RoutingScaleProbe
             foreach (var (name, benchmark) in cases)
             {
                 var watch = Stopwatch.StartNew();
-                for (var i = 0; i < 2000; i++)
+                for (var i = 0; i < 500; i++)
                 {
                     benchmark.GetByDevice();
                 }
 
-                lookups[name].Add(watch.Elapsed.TotalNanoseconds / (2000 * 1024.0));
+                lookups[name].Add(watch.Elapsed.TotalNanoseconds / (500.0 * RoutingLookupBenchmarks.Probes));
                 watch.Restart();
-                for (var i = 0; i < 200; i++)
+                for (var i = 0; i < 50; i++)
                 {
                     benchmark.Route();
                 }
 
-                routes[name].Add(watch.Elapsed.TotalNanoseconds / (200 * 1024.0));
+                routes[name].Add(watch.Elapsed.TotalNanoseconds / (50.0 * RoutingLookupBenchmarks.Probes));
             }
         }
 
