@@ -92,7 +92,7 @@ internal sealed record Settings
           --scenario ingest|delivery|latency|scale|all   what to measure (default all)
           --rounds N              measured rounds per process, alternating (default 3, at least 3 for a report)
           --duration S            seconds measured per round (default 12)
-          --warmup S              seconds of warm-up per process before the rounds (default 5)
+          --warmup S              seconds of warm-up per process before the rounds (default 15: the sample server JIT-compiles for 10 s or more on a busy 2-core machine)
           --settle S              seconds per round before the built-in generators start counting (default 2)
           --generator auto|wrk|builtin   ingest load: wrk when installed (auto), or the built-in closed loop
           --connections N         generator connections (default 64)
@@ -114,7 +114,7 @@ internal sealed record Settings
 
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(12);
 
-    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(15);
 
     public TimeSpan Settle { get; init; } = TimeSpan.FromSeconds(2);
 
