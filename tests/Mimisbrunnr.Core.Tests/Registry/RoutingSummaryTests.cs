@@ -1,9 +1,6 @@
-using Microsoft.Extensions.Time.Testing;
 using Mimisbrunnr.Norns;
 using Mimisbrunnr.Registry;
-using Mimisbrunnr.Routing;
 using Mimisbrunnr.Testing;
-using Mimisbrunnr.Testing.Diagnostics;
 using Mimisbrunnr.Tests.Routing;
 using Mimisbrunnr.Wrp;
 
@@ -13,29 +10,11 @@ namespace Mimisbrunnr.Tests.Registry;
 /// The MAC table's routing summary: a lone norn without filter or partner ids is routed without reading it, and the
 /// summary never describes norns it was not written for.
 /// </summary>
-public sealed class RoutingSummaryTests : IDisposable
+public sealed class RoutingSummaryTests : RouterTest
 {
     private const string Device = "mac:112233445566";
     private const ulong Tag = 1UL << 63;
     private static readonly DeviceId DeviceKeyed = DeviceId.Parse(Device);
-    private readonly FakeTimeProvider _time = new(TestNorns.T0);
-    private readonly NornRegistry _registry = new();
-    private readonly RecordingSink _sink = new();
-    private readonly MetricRecorder _metrics;
-    private readonly EventRouter _router;
-
-    public RoutingSummaryTests()
-    {
-        (var metrics, _metrics) = MetricRecorder.Create();
-        _router = new EventRouter(
-            _registry,
-            _sink,
-            new DeviceIdExtractor([new DeviceIdRule { Regex = "^event:device-status/", EventType = DeviceIdRuleType.State }]),
-            _time,
-            metrics);
-    }
-
-    public void Dispose() => _metrics.Dispose();
 
     private static WrpMessage Online(string device = Device) => new()
     {
@@ -48,9 +27,9 @@ public sealed class RoutingSummaryTests : IDisposable
     public void A_lone_plain_norn_is_summarised_with_the_start_of_its_expiry_second()
     {
         var norn = TestNorns.Http(Device, "https://a.example/1", ttl: TimeSpan.FromMinutes(1) + TimeSpan.FromMilliseconds(700));
-        _registry.Apply(norn);
+        Registry.Apply(norn);
 
-        var found = _registry.GetByDevice(DeviceKeyed);
+        var found = Registry.GetByDevice(DeviceKeyed);
 
         Assert.Equal(norn.Id, Assert.Single(found).Id);
         Assert.Equal((TestNorns.T0 + TimeSpan.FromMinutes(1)).UtcTicks, found.PlainUntilTicks);
@@ -60,25 +39,25 @@ public sealed class RoutingSummaryTests : IDisposable
     public void Filters_partner_ids_several_norns_and_non_mac_devices_get_no_summary()
     {
         var filtered = TestNorns.Http(Device, "https://a.example/1", filter: new NornFilter { Events = ["online"] });
-        _registry.Apply(filtered);
-        Assert.Equal(0, _registry.GetByDevice(DeviceKeyed).PlainUntilTicks);
+        Registry.Apply(filtered);
+        Assert.Equal(0, Registry.GetByDevice(DeviceKeyed).PlainUntilTicks);
 
-        _registry.Apply(TestNorns.Http(Device, "https://a.example/1") with { PartnerIds = ["comcast"], UpdatedAt = TestNorns.T0.AddSeconds(1) });
-        Assert.Equal(0, _registry.GetByDevice(DeviceKeyed).PlainUntilTicks);
+        Registry.Apply(TestNorns.Http(Device, "https://a.example/1") with { PartnerIds = ["comcast"], UpdatedAt = TestNorns.T0.AddSeconds(1) });
+        Assert.Equal(0, Registry.GetByDevice(DeviceKeyed).PlainUntilTicks);
 
-        _registry.Apply(TestNorns.Http(Device, "https://a.example/1") with { UpdatedAt = TestNorns.T0.AddSeconds(2) });
-        Assert.NotEqual(0, _registry.GetByDevice(DeviceKeyed).PlainUntilTicks);
+        Registry.Apply(TestNorns.Http(Device, "https://a.example/1") with { UpdatedAt = TestNorns.T0.AddSeconds(2) });
+        Assert.NotEqual(0, Registry.GetByDevice(DeviceKeyed).PlainUntilTicks);
 
-        _registry.Apply(TestNorns.Http(Device, "https://a.example/2"));
-        Assert.Equal(2, _registry.GetByDevice(DeviceKeyed).Count);
-        Assert.Equal(0, _registry.GetByDevice(DeviceKeyed).PlainUntilTicks);
+        Registry.Apply(TestNorns.Http(Device, "https://a.example/2"));
+        Assert.Equal(2, Registry.GetByDevice(DeviceKeyed).Count);
+        Assert.Equal(0, Registry.GetByDevice(DeviceKeyed).PlainUntilTicks);
 
-        _registry.Remove(NornIdentity.Derive(Device, "https://a.example/1"));
-        Assert.Single(_registry.GetByDevice(DeviceKeyed));
-        Assert.NotEqual(0, _registry.GetByDevice(DeviceKeyed).PlainUntilTicks);
+        Registry.Remove(NornIdentity.Derive(Device, "https://a.example/1"));
+        Assert.Single(Registry.GetByDevice(DeviceKeyed));
+        Assert.NotEqual(0, Registry.GetByDevice(DeviceKeyed).PlainUntilTicks);
 
-        _registry.Apply(TestNorns.Http("serial:abc", "https://a.example/1"));
-        var serial = _registry.GetByDevice(DeviceId.Parse("serial:abc"));
+        Registry.Apply(TestNorns.Http("serial:abc", "https://a.example/1"));
+        var serial = Registry.GetByDevice(DeviceId.Parse("serial:abc"));
         Assert.Single(serial);
         Assert.Equal(0, serial.PlainUntilTicks);
     }
@@ -87,29 +66,29 @@ public sealed class RoutingSummaryTests : IDisposable
     public void A_norn_past_the_start_of_its_expiry_second_is_checked_exactly()
     {
         // Expires at T0 + 500 ms: the summary only rules expiry out before T0.
-        _registry.Apply(TestNorns.Http(Device, "https://a.example/1", ttl: TimeSpan.FromMilliseconds(500)));
+        Registry.Apply(TestNorns.Http(Device, "https://a.example/1", ttl: TimeSpan.FromMilliseconds(500)));
 
-        _time.Advance(TimeSpan.FromMilliseconds(300));
-        Assert.Equal(1, _router.Route(Online()).Enqueued);
+        Time.Advance(TimeSpan.FromMilliseconds(300));
+        Assert.Equal(1, Router.Route(Online()).Enqueued);
 
-        _time.Advance(TimeSpan.FromMilliseconds(200));
-        var result = _router.Route(Online());
+        Time.Advance(TimeSpan.FromMilliseconds(200));
+        var result = Router.Route(Online());
         Assert.Equal((0, 0, 1), (result.Matched, result.Enqueued, result.Dropped));
-        Assert.Equal(1, _metrics.Drops("expired"));
-        Assert.Single(_sink.Offered);
+        Assert.Equal(1, Metrics.Drops("expired"));
+        Assert.Single(Sink.Offered);
     }
 
     [Fact]
     public void A_plain_norn_replaced_by_a_filtered_one_is_filtered_again()
     {
-        _registry.Apply(TestNorns.Http(Device, "https://a.example/1"));
-        Assert.Equal(1, _router.Route(Online()).Enqueued);
+        Registry.Apply(TestNorns.Http(Device, "https://a.example/1"));
+        Assert.Equal(1, Router.Route(Online()).Enqueued);
 
-        _registry.Apply(TestNorns.Http(Device, "https://a.example/1", filter: new NornFilter { Events = ["offline$"] }) with { UpdatedAt = TestNorns.T0.AddSeconds(1) });
-        var result = _router.Route(Online());
+        Registry.Apply(TestNorns.Http(Device, "https://a.example/1", filter: new NornFilter { Events = ["offline$"] }) with { UpdatedAt = TestNorns.T0.AddSeconds(1) });
+        var result = Router.Route(Online());
 
         Assert.Equal((0, 0), (result.Matched, result.Enqueued));
-        Assert.Equal(1, _metrics.Filtered("filter"));
+        Assert.Equal(1, Metrics.Filtered("filter"));
     }
 
     [Fact]
@@ -216,20 +195,20 @@ public sealed class RoutingSummaryTests : IDisposable
         var plain = TestNorns.Http(Device, "https://a.example/1");
         var rejecting = plain with { Filter = new NornFilter { Events = ["^never$"] } };
         var second = TestNorns.Http(Device, "https://a.example/2", filter: new NornFilter { Events = ["^never$"] });
-        _registry.Apply(plain);
+        Registry.Apply(plain);
         using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
         var writer = Task.Run(Write, TestContext.Current.CancellationToken);
 
         var routes = 0;
         while (!stop.IsCancellationRequested)
         {
-            _router.Route(Online());
+            Router.Route(Online());
             routes++;
         }
 
         await writer;
         Assert.True(routes > 0);
-        Assert.All(_sink.Offered, o => Assert.Null(o.Norn.Norn.Filter));
+        Assert.All(Sink.Offered, o => Assert.Null(o.Norn.Norn.Filter));
 
         void Write()
         {
@@ -238,14 +217,14 @@ public sealed class RoutingSummaryTests : IDisposable
             {
                 version++;
                 var at = TestNorns.T0.AddTicks(version);
-                _registry.Apply((version % 2 == 0 ? plain : rejecting) with { UpdatedAt = at }, latest: true);
+                Registry.Apply((version % 2 == 0 ? plain : rejecting) with { UpdatedAt = at }, latest: true);
                 if (version % 3 == 0)
                 {
-                    _registry.Apply(second with { UpdatedAt = at }, latest: true);
+                    Registry.Apply(second with { UpdatedAt = at }, latest: true);
                 }
                 else
                 {
-                    _registry.Remove(second.Id);
+                    Registry.Remove(second.Id);
                 }
             }
         }

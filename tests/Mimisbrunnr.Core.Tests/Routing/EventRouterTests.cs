@@ -1,34 +1,13 @@
-using Microsoft.Extensions.Time.Testing;
 using Mimisbrunnr.Norns;
-using Mimisbrunnr.Registry;
 using Mimisbrunnr.Routing;
 using Mimisbrunnr.Testing;
-using Mimisbrunnr.Testing.Diagnostics;
 using Mimisbrunnr.Wrp;
 
 namespace Mimisbrunnr.Tests.Routing;
 
-public sealed class EventRouterTests : IDisposable
+public sealed class EventRouterTests : RouterTest
 {
     private const string Device = "mac:112233445566";
-    private readonly FakeTimeProvider _time = new(TestNorns.T0);
-    private readonly NornRegistry _registry = new();
-    private readonly RecordingSink _sink = new();
-    private readonly MetricRecorder _metrics;
-    private readonly EventRouter _router;
-
-    public EventRouterTests()
-    {
-        (var metrics, _metrics) = MetricRecorder.Create();
-        _router = new EventRouter(
-            _registry,
-            _sink,
-            new DeviceIdExtractor([new DeviceIdRule { Regex = "^event:device-status/", EventType = DeviceIdRuleType.State }]),
-            _time,
-            metrics);
-    }
-
-    public void Dispose() => _metrics.Dispose();
 
     private static WrpMessage Online(string device = "MAC:11:22:33:44:55:66") => new()
     {
@@ -41,23 +20,23 @@ public sealed class EventRouterTests : IDisposable
     [Fact]
     public void An_event_without_a_device_id_is_counted_and_goes_nowhere()
     {
-        var result = _router.Route(new WrpMessage { Type = MessageType.SimpleEvent, Source = "junk", Destination = "event:x" });
+        var result = Router.Route(new WrpMessage { Type = MessageType.SimpleEvent, Source = "junk", Destination = "event:x" });
 
         Assert.Equal(RouteOutcome.NoDeviceId, result.Outcome);
         Assert.True(result.DeviceId.IsEmpty);
-        Assert.Empty(_sink.Offered);
-        Assert.Equal(1, _metrics.EventsReceived("no_device_id"));
+        Assert.Empty(Sink.Offered);
+        Assert.Equal(1, Metrics.EventsReceived("no_device_id"));
     }
 
     [Fact]
     public void An_event_of_a_device_without_norns_is_counted()
     {
-        _registry.Apply(TestNorns.Http("mac:665544332211", "https://a.example/"));
+        Registry.Apply(TestNorns.Http("mac:665544332211", "https://a.example/"));
 
-        var result = _router.Route(Online());
+        var result = Router.Route(Online());
 
         Assert.Equal(new RouteResult(RouteOutcome.NoNorns, DeviceId.Parse(Device), 0, 0, 0), result);
-        Assert.Equal(1, _metrics.EventsReceived("no_norns"));
+        Assert.Equal(1, Metrics.EventsReceived("no_norns"));
     }
 
     [Fact]
@@ -69,36 +48,36 @@ public sealed class EventRouterTests : IDisposable
         var otherDevice = TestNorns.Http("mac:665544332211", "https://a.example/4");
         foreach (var norn in new[] { all, online, offline, otherDevice })
         {
-            _registry.Apply(norn);
+            Registry.Apply(norn);
         }
 
-        var result = _router.Route(Online());
+        var result = Router.Route(Online());
 
         Assert.Equal(new RouteResult(RouteOutcome.Routed, DeviceId.Parse(Device), Matched: 2, Enqueued: 2, Dropped: 0), result);
-        var offered = _sink.Offered.ToArray();
+        var offered = Sink.Offered.ToArray();
         Assert.Equal([all.Id, online.Id], offered.Select(o => o.Norn.Id));
         Assert.Same(offered[0].Event, offered[1].Event);
         var routed = offered[0].Event;
         Assert.Equal("device-status/MAC:11:22:33:44:55:66/online", routed.EventType);
         Assert.Equal(DeviceId.Parse(Device), routed.DeviceId);
         Assert.Equal(TestNorns.T0, routed.ReceivedAt);
-        Assert.Equal(1, _metrics.EventsReceived("routed"));
-        Assert.Equal(0, _metrics.Drops("expired"));
+        Assert.Equal(1, Metrics.EventsReceived("routed"));
+        Assert.Equal(0, Metrics.Drops("expired"));
     }
 
     [Fact]
     public void An_expired_norn_is_a_drop_with_reason_expired_but_a_filtered_one_is_not()
     {
-        _registry.Apply(TestNorns.Http(Device, "https://a.example/1", ttl: TimeSpan.FromMinutes(1)));
-        _registry.Apply(TestNorns.Http(Device, "https://a.example/2", ttl: TimeSpan.FromMinutes(1), filter: new NornFilter { Events = ["nope"] }));
-        _registry.Apply(TestNorns.Http(Device, "https://a.example/3", ttl: TimeSpan.FromHours(1), filter: new NornFilter { Events = ["nope"] }));
-        _time.Advance(TimeSpan.FromMinutes(1));
+        Registry.Apply(TestNorns.Http(Device, "https://a.example/1", ttl: TimeSpan.FromMinutes(1)));
+        Registry.Apply(TestNorns.Http(Device, "https://a.example/2", ttl: TimeSpan.FromMinutes(1), filter: new NornFilter { Events = ["nope"] }));
+        Registry.Apply(TestNorns.Http(Device, "https://a.example/3", ttl: TimeSpan.FromHours(1), filter: new NornFilter { Events = ["nope"] }));
+        Time.Advance(TimeSpan.FromMinutes(1));
 
-        var result = _router.Route(Online());
+        var result = Router.Route(Online());
 
         Assert.Equal(new RouteResult(RouteOutcome.Routed, DeviceId.Parse(Device), 0, 0, Dropped: 1), result);
-        Assert.Empty(_sink.Offered);
-        Assert.Equal(1, _metrics.Drops("expired"));
+        Assert.Empty(Sink.Offered);
+        Assert.Equal(1, Metrics.Drops("expired"));
     }
 
     [Theory]
@@ -107,13 +86,13 @@ public sealed class EventRouterTests : IDisposable
     [InlineData(nameof(EnqueueOutcome.Stopped))]
     public void A_refusal_by_the_sink_is_a_drop_counted_by_the_sink(string outcome)
     {
-        _registry.Apply(TestNorns.Http(Device, "https://a.example/1"));
-        _sink.Outcome = Enum.Parse<EnqueueOutcome>(outcome);
+        Registry.Apply(TestNorns.Http(Device, "https://a.example/1"));
+        Sink.Outcome = Enum.Parse<EnqueueOutcome>(outcome);
 
-        var result = _router.Route(Online());
+        var result = Router.Route(Online());
 
         Assert.Equal((1, 0, 1), (result.Matched, result.Enqueued, result.Dropped));
-        Assert.Equal(0, _metrics.Drops("expired"));
+        Assert.Equal(0, Metrics.Drops("expired"));
     }
 
     [Fact]
@@ -127,11 +106,11 @@ public sealed class EventRouterTests : IDisposable
         {
             Metadata = new Dictionary<string, string> { ["/trust"] = "0" },
         });
-        _registry.Apply(trusted);
-        _registry.Apply(untrusted);
+        Registry.Apply(trusted);
+        Registry.Apply(untrusted);
 
-        _router.Route(Online());
+        Router.Route(Online());
 
-        Assert.Equal([trusted.Id], _sink.Offered.Select(o => o.Norn.Id));
+        Assert.Equal([trusted.Id], Sink.Offered.Select(o => o.Norn.Id));
     }
 }

@@ -1,35 +1,23 @@
-using Microsoft.Extensions.Time.Testing;
 using Mimisbrunnr.Norns;
-using Mimisbrunnr.Registry;
-using Mimisbrunnr.Routing;
 using Mimisbrunnr.Testing;
-using Mimisbrunnr.Testing.Diagnostics;
 using Mimisbrunnr.Wrp;
 
 namespace Mimisbrunnr.Tests.Routing;
 
 /// <summary>Partner ids decide which tenants' norns see an event, as Caduceus decides for webhooks.</summary>
-public sealed class PartnerRoutingTests : IDisposable
+public sealed class PartnerRoutingTests : RouterTest
 {
     private const string Device = "mac:112233445566";
-    private readonly FakeTimeProvider _time = new(TestNorns.T0);
-    private readonly NornRegistry _registry = new();
-    private readonly RecordingSink _sink = new();
-    private readonly MetricRecorder _metrics;
-    private readonly EventRouter _router;
 
     public PartnerRoutingTests()
+        : base([])
     {
-        (var metrics, _metrics) = MetricRecorder.Create();
-        _router = new EventRouter(_registry, _sink, new DeviceIdExtractor([]), _time, metrics);
         Add("https://comcast.example/", "comcast");
         Add("https://sky.example/", "sky");
         Add("https://both.example/", "sky", "comcast");
         Add("https://operator.example/", "*");
         Add("https://legacy.example/"); // written without partner ids
     }
-
-    public void Dispose() => _metrics.Dispose();
 
     [Theory]
     [InlineData(new[] { "comcast" }, new[] { "both", "comcast", "legacy", "operator" })]
@@ -39,17 +27,17 @@ public sealed class PartnerRoutingTests : IDisposable
     [InlineData(new[] { "Comcast" }, new[] { "legacy", "operator" })] // compared exactly
     public void An_event_reaches_the_norns_that_share_a_partner_with_it(string[] partners, string[] expected)
     {
-        var result = _router.Route(Event(partners));
+        var result = Router.Route(Event(partners));
 
         Assert.Equal(expected, Reached());
         Assert.Equal(expected.Length, result.Enqueued);
-        Assert.Equal(5 - expected.Length, _metrics.Filtered("partner"));
+        Assert.Equal(5 - expected.Length, Metrics.Filtered("partner"));
     }
 
     [Fact]
     public void An_event_without_partner_ids_reaches_only_every_partner_norns_without_a_default_list()
     {
-        _router.Route(Event([]));
+        Router.Route(Event([]));
 
         Assert.Equal(["legacy", "operator"], Reached());
     }
@@ -57,7 +45,7 @@ public sealed class PartnerRoutingTests : IDisposable
     [Fact]
     public void An_event_without_partner_ids_is_treated_as_carrying_the_default_list()
     {
-        _router.Route(Event([]), ["sky"]);
+        Router.Route(Event([]), ["sky"]);
 
         Assert.Equal(["both", "legacy", "operator", "sky"], Reached());
     }
@@ -65,7 +53,7 @@ public sealed class PartnerRoutingTests : IDisposable
     [Fact]
     public void The_default_list_does_not_apply_to_an_event_that_has_partner_ids()
     {
-        _router.Route(Event(["comcast"]), ["sky"]);
+        Router.Route(Event(["comcast"]), ["sky"]);
 
         Assert.Equal(["both", "comcast", "legacy", "operator"], Reached());
     }
@@ -73,19 +61,19 @@ public sealed class PartnerRoutingTests : IDisposable
     [Fact]
     public void Partner_checks_come_before_filters_and_both_are_counted_apart()
     {
-        _registry.Apply(TestNorns.Http(Device, "https://filtered.example/", filter: new NornFilter { Events = ["^never$"] }) with { PartnerIds = ["comcast"] });
+        Registry.Apply(TestNorns.Http(Device, "https://filtered.example/", filter: new NornFilter { Events = ["^never$"] }) with { PartnerIds = ["comcast"] });
 
-        _router.Route(Event(["comcast"]));
+        Router.Route(Event(["comcast"]));
 
-        Assert.Equal(1, _metrics.Filtered("filter"));
-        Assert.Equal(1, _metrics.Filtered("partner")); // sky
+        Assert.Equal(1, Metrics.Filtered("filter"));
+        Assert.Equal(1, Metrics.Filtered("partner")); // sky
     }
 
     private void Add(string url, params string[] partners) =>
-        _registry.Apply(TestNorns.Http(Device, url) with { PartnerIds = partners.Length == 0 ? null : partners });
+        Registry.Apply(TestNorns.Http(Device, url) with { PartnerIds = partners.Length == 0 ? null : partners });
 
     private string[] Reached() =>
-        [.. _sink.Offered.Select(o => new Uri(o.Norn.Norn.Destination.Http!.Url).Host.Split('.')[0]).Order(StringComparer.Ordinal)];
+        [.. Sink.Offered.Select(o => new Uri(o.Norn.Norn.Destination.Http!.Url).Host.Split('.')[0]).Order(StringComparer.Ordinal)];
 
     private static WrpMessage Event(string[] partners) => new()
     {
