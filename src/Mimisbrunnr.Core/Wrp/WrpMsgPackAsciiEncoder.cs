@@ -1,204 +1,36 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Text;
 
 namespace Mimisbrunnr.Wrp;
 
 /// <summary>
 /// The encoder's fast path for a message built in code (not decoded) whose strings are all ASCII, the common case:
-/// it computes the exact size first (for ASCII, a string's byte length is its char count), asks the destination for
-/// that one span, and writes the whole message into it: the keys as precomputed bytes, the msgpack headers by hand
-/// with the same choices as <see cref="WrpMsgPackEncoder"/> (msgp's rules, SPEC.md §2), and each string narrowed char
-/// to byte with <see cref="Ascii.FromUtf16(ReadOnlySpan{char}, Span{byte}, out int)"/>.
+/// the whole message is written into one span of the destination in one pass, the keys as precomputed bytes, the
+/// msgpack headers by hand with the same choices as <see cref="WrpMsgPackEncoder"/> (msgp's rules, SPEC.md §2), and
+/// each string narrowed char to byte (<see cref="WrpMsgPackUtf8.TryNarrowAscii"/>; for ASCII a string's byte length
+/// is its char count, so its header is known before its bytes).
 /// </summary>
 /// <remarks>
+/// <para>
+/// The span is whatever the writer offers for a lower bound of the size (the string and payload lengths): usually
+/// room for the whole message. When the message does not fit, the exact size is computed and the message written
+/// again into a span of that size.
+/// </para>
+/// <para>
 /// A string that is not ASCII (including any surrogate) stops it before anything is committed, and so does anything
-/// else it does not handle (metadata that is a decoded message's view, a message larger than
+/// else it does not handle (metadata that is a decoded message's view, a message that does not fit and is larger than
 /// <see cref="MaxBytes"/>, a collection that changed between the two passes): it returns false and
 /// <see cref="WrpMsgPackEncoder"/> writes the message instead, so the bytes are always those of the general path.
+/// </para>
 /// </remarks>
 internal static class WrpMsgPackAsciiEncoder
 {
     /// <summary>
-    /// Larger messages go through the general path, which asks the writer for room one value at a time (their cost is
-    /// copying the payload, and a huge single span would be a huge buffer for a pipe).
+    /// A message that does not fit in the span the writer first offers and is larger than this goes through the
+    /// general path, which asks the writer for room one value at a time (a huge single span would be a huge buffer for
+    /// a pipe, and the cost of such a message is copying its payload).
     /// </summary>
     public const int MaxBytes = 64 * 1024;
-
-    /// <summary>Writes a message that was not decoded from msgpack, if all its strings are ASCII.</summary>
-    /// <param name="message">The message (<see cref="WrpMessage.HasWire"/> false).</param>
-    /// <param name="output">The destination; advanced only when the whole message was written.</param>
-    /// <returns>Whether the message was written; when not, nothing was committed to <paramref name="output"/>.</returns>
-    public static bool TryWrite(WrpMessage message, IBufferWriter<byte> output)
-    {
-        var source = message.Source;
-        var destination = message.Destination;
-        var transactionUuid = message.TransactionUuid;
-        var contentType = message.ContentType;
-        var accept = message.Accept;
-        var status = message.Status;
-        var rdr = message.RequestDeliveryResponse;
-        var headers = message.Headers;
-        var metadata = message.Metadata;
-        var path = message.Path;
-        var payload = message.Payload;
-        var serviceName = message.ServiceName;
-        var url = message.Url;
-        var partnerIds = message.PartnerIds;
-        var sessionId = message.SessionId;
-        var type = (long)message.Type;
-        var qos = message.QualityOfService;
-        if (metadata is WrpWireMetadata)
-        {
-            return false; // a decoded message's metadata in a new message: the general path copies its bytes
-        }
-
-        // The size, in the order the fields are written. msg_type and qos are always there.
-        var count = 2;
-        long size = WrpMsgPackKeys.MsgType.Length + IntegerSize(type) + WrpMsgPackKeys.Qos.Length + IntegerSize(qos);
-        AddString(ref count, ref size, WrpMsgPackKeys.Source.Length, source);
-        AddString(ref count, ref size, WrpMsgPackKeys.Dest.Length, destination);
-        AddString(ref count, ref size, WrpMsgPackKeys.TransactionUuid.Length, transactionUuid);
-        AddString(ref count, ref size, WrpMsgPackKeys.ContentType.Length, contentType);
-        AddString(ref count, ref size, WrpMsgPackKeys.Accept.Length, accept);
-        if (status.HasValue)
-        {
-            count++;
-            size += WrpMsgPackKeys.Status.Length + IntegerSize(status.GetValueOrDefault());
-        }
-
-        if (rdr.HasValue)
-        {
-            count++;
-            size += WrpMsgPackKeys.Rdr.Length + IntegerSize(rdr.GetValueOrDefault());
-        }
-
-        // The collections' sizes, for the second pass: their contents are written into exactly this much.
-        var headersSize = headers is null ? 0 : ListSize(headers);
-        var metadataSize = metadata is null ? 0 : MetadataSize(metadata);
-        var partnerIdsSize = partnerIds is null ? 0 : ListSize(partnerIds);
-        if (headers is not null)
-        {
-            count++;
-            size += WrpMsgPackKeys.Headers.Length + headersSize;
-        }
-
-        if (metadata is not null)
-        {
-            count++;
-            size += WrpMsgPackKeys.Metadata.Length + metadataSize;
-        }
-
-        AddString(ref count, ref size, WrpMsgPackKeys.Path.Length, path);
-        if (payload is not null)
-        {
-            count++;
-            size += WrpMsgPackKeys.Payload.Length + BinHeaderSize(payload.Length) + payload.Length;
-        }
-
-        AddString(ref count, ref size, WrpMsgPackKeys.ServiceName.Length, serviceName);
-        AddString(ref count, ref size, WrpMsgPackKeys.Url.Length, url);
-        if (partnerIds is not null)
-        {
-            count++;
-            size += WrpMsgPackKeys.PartnerIds.Length + partnerIdsSize;
-        }
-
-        AddString(ref count, ref size, WrpMsgPackKeys.SessionId.Length, sessionId);
-        size += CollectionHeaderSize(count);
-        if (size > MaxBytes)
-        {
-            return false;
-        }
-
-        var span = output.GetSpan((int)size)[..(int)size];
-        // Every write below fits: the keys, integers and payload are as sized, the strings are immutable (an ASCII
-        // one is as long as sized; any other stops the write), and each collection gets exactly its own size.
-        var at = WriteCollectionHeader(span, MapFix, MapHeader16, MapHeader32, count);
-        at = Write(span, at, WrpMsgPackKeys.MsgType);
-        at = WriteInteger(span, at, type);
-        if (!TryWriteString(span, ref at, WrpMsgPackKeys.Source, source)
-            || !TryWriteString(span, ref at, WrpMsgPackKeys.Dest, destination)
-            || !TryWriteString(span, ref at, WrpMsgPackKeys.TransactionUuid, transactionUuid)
-            || !TryWriteString(span, ref at, WrpMsgPackKeys.ContentType, contentType)
-            || !TryWriteString(span, ref at, WrpMsgPackKeys.Accept, accept))
-        {
-            return false;
-        }
-
-        if (status.HasValue)
-        {
-            at = Write(span, at, WrpMsgPackKeys.Status);
-            at = WriteInteger(span, at, status.GetValueOrDefault());
-        }
-
-        if (rdr.HasValue)
-        {
-            at = Write(span, at, WrpMsgPackKeys.Rdr);
-            at = WriteInteger(span, at, rdr.GetValueOrDefault());
-        }
-
-        if (headers is not null)
-        {
-            at = Write(span, at, WrpMsgPackKeys.Headers);
-            if (!TryWriteList(span.Slice(at, (int)headersSize), headers))
-            {
-                return false;
-            }
-
-            at += (int)headersSize;
-        }
-
-        if (metadata is not null)
-        {
-            at = Write(span, at, WrpMsgPackKeys.Metadata);
-            if (!TryWriteMetadata(span.Slice(at, (int)metadataSize), metadata))
-            {
-                return false;
-            }
-
-            at += (int)metadataSize;
-        }
-
-        if (!TryWriteString(span, ref at, WrpMsgPackKeys.Path, path))
-        {
-            return false;
-        }
-
-        if (payload is not null)
-        {
-            at = Write(span, at, WrpMsgPackKeys.Payload);
-            at = WriteBinHeader(span, at, payload.Length);
-            at = Write(span, at, payload);
-        }
-
-        if (!TryWriteString(span, ref at, WrpMsgPackKeys.ServiceName, serviceName)
-            || !TryWriteString(span, ref at, WrpMsgPackKeys.Url, url))
-        {
-            return false;
-        }
-
-        if (partnerIds is not null)
-        {
-            at = Write(span, at, WrpMsgPackKeys.PartnerIds);
-            if (!TryWriteList(span.Slice(at, (int)partnerIdsSize), partnerIds))
-            {
-                return false;
-            }
-
-            at += (int)partnerIdsSize;
-        }
-
-        if (!TryWriteString(span, ref at, WrpMsgPackKeys.SessionId, sessionId))
-        {
-            return false;
-        }
-
-        at = Write(span, at, WrpMsgPackKeys.Qos);
-        at = WriteInteger(span, at, qos);
-        output.Advance(at);
-        return true;
-    }
 
     private const byte MapFix = 0x80;
     private const byte MapHeader16 = 0xDE;
@@ -207,15 +39,122 @@ internal static class WrpMsgPackAsciiEncoder
     private const byte ArrayHeader16 = 0xDC;
     private const byte ArrayHeader32 = 0xDD;
 
-    /// <summary>A string field: written only when non-empty (a key, a str header and one byte per char).</summary>
-    private static void AddString(ref int count, ref long size, int keyLength, string? value)
+    /// <summary>Writes a message that was not decoded from msgpack, if all its strings are ASCII.</summary>
+    /// <param name="message">The message (<see cref="WrpMessage.HasWire"/> false).</param>
+    /// <param name="output">The destination; advanced only when the whole message was written.</param>
+    /// <returns>Whether the message was written; when not, nothing was committed to <paramref name="output"/>.</returns>
+    public static bool TryWrite(WrpMessage message, IBufferWriter<byte> output)
     {
-        if (!string.IsNullOrEmpty(value))
+        var fields = new Fields(message);
+        if (fields.Metadata is WrpWireMetadata)
         {
-            count++;
-            size += keyLength + StringSize(value.Length);
+            return false; // a decoded message's metadata in a new message: the general path copies its bytes
         }
+
+        var count = fields.Count(out var lowerBound);
+        var span = output.GetSpan(lowerBound);
+        if (!TryWrite(in fields, count, span, out var written))
+        {
+            // Either a string is not ASCII, or the message did not fit: then try once more with the exact size.
+            var size = Size(in fields, count);
+            if (size <= span.Length || size > MaxBytes)
+            {
+                return false;
+            }
+
+            span = output.GetSpan((int)size);
+            if (!TryWrite(in fields, count, span, out written))
+            {
+                return false;
+            }
+        }
+
+        output.Advance(written);
+        return true;
     }
+
+    /// <summary>The whole message into <paramref name="span"/>; false if it does not fit or a string is not ASCII.</summary>
+    private static bool TryWrite(in Fields f, int count, Span<byte> span, out int written)
+    {
+        written = 0;
+        if (span.Length < CollectionHeaderSize(count))
+        {
+            return false;
+        }
+
+        var at = WriteCollectionHeader(span, MapFix, MapHeader16, MapHeader32, count);
+        var ok = TryWriteInteger(span, ref at, WrpMsgPackKeys.MsgType, f.Type)
+            && TryWriteString(span, ref at, WrpMsgPackKeys.Source, f.Source)
+            && TryWriteString(span, ref at, WrpMsgPackKeys.Dest, f.Destination)
+            && TryWriteString(span, ref at, WrpMsgPackKeys.TransactionUuid, f.TransactionUuid)
+            && TryWriteString(span, ref at, WrpMsgPackKeys.ContentType, f.ContentType)
+            && TryWriteString(span, ref at, WrpMsgPackKeys.Accept, f.Accept)
+            && (!f.Status.HasValue || TryWriteInteger(span, ref at, WrpMsgPackKeys.Status, f.Status.GetValueOrDefault()))
+            && (!f.Rdr.HasValue || TryWriteInteger(span, ref at, WrpMsgPackKeys.Rdr, f.Rdr.GetValueOrDefault()))
+            && (f.Headers is null || TryWriteList(span, ref at, WrpMsgPackKeys.Headers, f.Headers))
+            && (f.Metadata is null || TryWriteMetadata(span, ref at, f.Metadata))
+            && TryWriteString(span, ref at, WrpMsgPackKeys.Path, f.Path)
+            && (f.Payload is null || TryWritePayload(span, ref at, f.Payload))
+            && TryWriteString(span, ref at, WrpMsgPackKeys.ServiceName, f.ServiceName)
+            && TryWriteString(span, ref at, WrpMsgPackKeys.Url, f.Url)
+            && (f.PartnerIds is null || TryWriteList(span, ref at, WrpMsgPackKeys.PartnerIds, f.PartnerIds))
+            && TryWriteString(span, ref at, WrpMsgPackKeys.SessionId, f.SessionId)
+            && TryWriteInteger(span, ref at, WrpMsgPackKeys.Qos, f.Qos);
+        written = at;
+        return ok;
+    }
+
+    /// <summary>The exact size of the message when all its strings are ASCII.</summary>
+    private static long Size(in Fields f, int count)
+    {
+        // msg_type and qos are always there.
+        var size = CollectionHeaderSize(count) + WrpMsgPackKeys.MsgType.Length + IntegerSize(f.Type)
+            + WrpMsgPackKeys.Qos.Length + IntegerSize(f.Qos)
+            + StringFieldSize(WrpMsgPackKeys.Source.Length, f.Source)
+            + StringFieldSize(WrpMsgPackKeys.Dest.Length, f.Destination)
+            + StringFieldSize(WrpMsgPackKeys.TransactionUuid.Length, f.TransactionUuid)
+            + StringFieldSize(WrpMsgPackKeys.ContentType.Length, f.ContentType)
+            + StringFieldSize(WrpMsgPackKeys.Accept.Length, f.Accept)
+            + StringFieldSize(WrpMsgPackKeys.Path.Length, f.Path)
+            + StringFieldSize(WrpMsgPackKeys.ServiceName.Length, f.ServiceName)
+            + StringFieldSize(WrpMsgPackKeys.Url.Length, f.Url)
+            + StringFieldSize(WrpMsgPackKeys.SessionId.Length, f.SessionId);
+        if (f.Status.HasValue)
+        {
+            size += WrpMsgPackKeys.Status.Length + IntegerSize(f.Status.GetValueOrDefault());
+        }
+
+        if (f.Rdr.HasValue)
+        {
+            size += WrpMsgPackKeys.Rdr.Length + IntegerSize(f.Rdr.GetValueOrDefault());
+        }
+
+        if (f.Headers is not null)
+        {
+            size += WrpMsgPackKeys.Headers.Length + ListSize(f.Headers);
+        }
+
+        if (f.Metadata is not null)
+        {
+            size += WrpMsgPackKeys.Metadata.Length + MetadataSize(f.Metadata);
+        }
+
+        if (f.Payload is not null)
+        {
+            size += WrpMsgPackKeys.Payload.Length + BinHeaderSize(f.Payload.Length) + f.Payload.Length;
+        }
+
+        if (f.PartnerIds is not null)
+        {
+            size += WrpMsgPackKeys.PartnerIds.Length + ListSize(f.PartnerIds);
+        }
+
+        return size;
+    }
+
+    /// <summary>A string field: a key, a str header and one byte per char when non-empty, else nothing.</summary>
+    private static long StringFieldSize(int keyLength, string? value) =>
+        string.IsNullOrEmpty(value) ? 0 : keyLength + StringSize(value.Length);
 
     /// <summary>A str of <paramref name="length"/> ASCII chars: header (msgp <c>AppendString</c>) and content.</summary>
     private static long StringSize(int length) => length switch
@@ -348,21 +287,55 @@ internal static class WrpMsgPackAsciiEncoder
         return 5;
     }
 
-    /// <summary>
-    /// An array of str into exactly <paramref name="span"/> (the size the first pass found); false if it does not fill
-    /// it exactly (a string that is not ASCII, or a list that changed).
-    /// </summary>
-    private static bool TryWriteList(Span<byte> span, IReadOnlyList<string> values)
+    /// <summary>An integer field (key and msgp integer) if it fits.</summary>
+    private static bool TryWriteInteger(Span<byte> span, ref int at, ReadOnlySpan<byte> key, long value)
     {
-        var count = values.Count;
-        if (span.Length < CollectionHeaderSize(count))
+        if (span.Length - at < key.Length + IntegerSize(value))
         {
             return false;
         }
 
-        var at = WriteCollectionHeader(span, ArrayFix, ArrayHeader16, ArrayHeader32, count);
+        at = WriteInteger(span, Write(span, at, key), value);
+        return true;
+    }
+
+    /// <summary>The payload field (key, bin header and bytes) if it fits.</summary>
+    private static bool TryWritePayload(Span<byte> span, ref int at, byte[] payload)
+    {
+        if (span.Length - at < WrpMsgPackKeys.Payload.Length + BinHeaderSize(payload.Length) + (long)payload.Length)
+        {
+            return false;
+        }
+
+        at = Write(span, at, WrpMsgPackKeys.Payload);
+        at = WriteBinHeader(span, at, payload.Length);
+        at = Write(span, at, payload);
+        return true;
+    }
+
+    /// <summary>A key and a map or array header for <paramref name="count"/> entries, if they fit.</summary>
+    private static bool TryWriteCollectionStart(Span<byte> span, ref int at, ReadOnlySpan<byte> key, byte fix, byte code16, byte code32, int count)
+    {
+        if (span.Length - at < key.Length + CollectionHeaderSize(count))
+        {
+            return false;
+        }
+
+        at = Write(span, at, key);
+        at += WriteCollectionHeader(span[at..], fix, code16, code32, count);
+        return true;
+    }
+
+    /// <summary>A list field (key and array of str); false if it does not fit or a string is not ASCII.</summary>
+    private static bool TryWriteList(Span<byte> span, ref int at, ReadOnlySpan<byte> key, IReadOnlyList<string> values)
+    {
         if (values is string[] array)
         {
+            if (!TryWriteCollectionStart(span, ref at, key, ArrayFix, ArrayHeader16, ArrayHeader32, array.Length))
+            {
+                return false;
+            }
+
             foreach (var value in array)
             {
                 if (!TryWriteStr(span, ref at, value))
@@ -370,31 +343,36 @@ internal static class WrpMsgPackAsciiEncoder
                     return false;
                 }
             }
-        }
-        else
-        {
-            for (var i = 0; i < count; i++)
-            {
-                if (!TryWriteStr(span, ref at, values[i]))
-                {
-                    return false;
-                }
-            }
+
+            return true;
         }
 
-        return at == span.Length;
-    }
-
-    /// <summary>The metadata map into exactly <paramref name="span"/>, in the dictionary's order, as <see cref="TryWriteList"/>.</summary>
-    private static bool TryWriteMetadata(Span<byte> span, IReadOnlyDictionary<string, string> metadata)
-    {
-        var count = metadata.Count;
-        if (span.Length < CollectionHeaderSize(count))
+        var count = values.Count;
+        if (!TryWriteCollectionStart(span, ref at, key, ArrayFix, ArrayHeader16, ArrayHeader32, count))
         {
             return false;
         }
 
-        var at = WriteCollectionHeader(span, MapFix, MapHeader16, MapHeader32, count);
+        for (var i = 0; i < count; i++)
+        {
+            if (!TryWriteStr(span, ref at, values[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The metadata field, entries in the dictionary's order; false if it does not fit or a string is not ASCII.</summary>
+    private static bool TryWriteMetadata(Span<byte> span, ref int at, IReadOnlyDictionary<string, string> metadata)
+    {
+        if (!TryWriteCollectionStart(span, ref at, WrpMsgPackKeys.Metadata, MapFix, MapHeader16, MapHeader32, metadata.Count))
+        {
+            return false;
+        }
+
+        // The concrete types enumerate with struct enumerators; the interface fallback boxes one enumerator.
         switch (metadata)
         {
             case Dictionary<string, string> dictionary:
@@ -406,7 +384,7 @@ internal static class WrpMsgPackAsciiEncoder
                     }
                 }
 
-                break;
+                return true;
             case OrderedDictionary<string, string> ordered:
                 foreach (var (key, value) in ordered)
                 {
@@ -416,7 +394,7 @@ internal static class WrpMsgPackAsciiEncoder
                     }
                 }
 
-                break;
+                return true;
             default:
                 foreach (var (key, value) in metadata)
                 {
@@ -426,10 +404,8 @@ internal static class WrpMsgPackAsciiEncoder
                     }
                 }
 
-                break;
+                return true;
         }
-
-        return at == span.Length;
     }
 
     private static int WriteBinHeader(Span<byte> span, int at, int length)
@@ -513,5 +489,46 @@ internal static class WrpMsgPackAsciiEncoder
 
         at += key.Length;
         return TryWriteStr(span, ref at, value);
+    }
+
+    /// <summary>The message's values, read once (a property of a message may do more than read a field).</summary>
+    private readonly struct Fields(WrpMessage message)
+    {
+        public readonly long Type = (long)message.Type;
+        public readonly string Source = message.Source;
+        public readonly string Destination = message.Destination;
+        public readonly string TransactionUuid = message.TransactionUuid;
+        public readonly string ContentType = message.ContentType;
+        public readonly string Accept = message.Accept;
+        public readonly long? Status = message.Status;
+        public readonly long? Rdr = message.RequestDeliveryResponse;
+        public readonly IReadOnlyList<string>? Headers = message.Headers;
+        public readonly IReadOnlyDictionary<string, string>? Metadata = message.Metadata;
+        public readonly string Path = message.Path;
+        public readonly byte[]? Payload = message.Payload;
+        public readonly string ServiceName = message.ServiceName;
+        public readonly string Url = message.Url;
+        public readonly IReadOnlyList<string>? PartnerIds = message.PartnerIds;
+        public readonly string SessionId = message.SessionId;
+        public readonly long Qos = message.QualityOfService;
+
+        /// <summary>
+        /// The number of top-level entries, and a lower bound of the encoded size: every entry takes at least 5 bytes
+        /// (the shortest key is 4), plus the string fields' chars and the payload's bytes.
+        /// </summary>
+        public int Count(out int lowerBound)
+        {
+            var count = 2 + Present(Source) + Present(Destination) + Present(TransactionUuid) + Present(ContentType)
+                + Present(Accept) + Present(Path) + Present(ServiceName) + Present(Url) + Present(SessionId)
+                + (Status.HasValue ? 1 : 0) + (Rdr.HasValue ? 1 : 0) + (Headers is null ? 0 : 1)
+                + (Metadata is null ? 0 : 1) + (Payload is null ? 0 : 1) + (PartnerIds is null ? 0 : 1);
+            var chars = (long)(Source?.Length ?? 0) + (Destination?.Length ?? 0) + (TransactionUuid?.Length ?? 0)
+                + (ContentType?.Length ?? 0) + (Accept?.Length ?? 0) + (Path?.Length ?? 0) + (ServiceName?.Length ?? 0)
+                + (Url?.Length ?? 0) + (SessionId?.Length ?? 0) + (Payload?.Length ?? 0);
+            lowerBound = (int)Math.Min(1 + (count * 5) + chars, MaxBytes);
+            return count;
+        }
+
+        private static int Present(string? value) => string.IsNullOrEmpty(value) ? 0 : 1;
     }
 }

@@ -166,13 +166,36 @@ public class WrpMsgPackAsciiEncoderTests
     }
 
     [Fact]
-    public void A_list_that_grows_between_the_passes_declines()
+    public void A_writer_that_offers_only_the_room_asked_for_gets_the_same_bytes()
     {
-        var headers = new GrowingList(["a", "b"]);
-        var message = new WrpMessage { Headers = headers };
-        var writer = new ArrayBufferWriter<byte>();
+        // The first span (for a lower bound of the size) is too small: the message is written again at its exact size.
+        var message = Full("x");
+        var writer = new ExactWriter();
+        Assert.True(WrpMsgPackAsciiEncoder.TryWrite(message, writer));
+        Assert.Equal(2, writer.Spans);
+        Assert.Equal(Convert.ToHexStringLower(General(message)), Convert.ToHexStringLower(writer.Written));
+
+        var nonAscii = new ExactWriter();
+        Assert.False(WrpMsgPackAsciiEncoder.TryWrite(Full("x", "metadata_value", "é"), nonAscii));
+        Assert.Empty(nonAscii.Written);
+    }
+
+    [Fact]
+    public void A_list_that_grows_between_the_two_passes_declines()
+    {
+        var message = new WrpMessage { Headers = new GrowingList(["a", "b"]) };
+        var writer = new ExactWriter();
         Assert.False(WrpMsgPackAsciiEncoder.TryWrite(message, writer));
-        Assert.Equal(0, writer.WrittenCount);
+        Assert.Empty(writer.Written);
+    }
+
+    [Fact]
+    public void A_large_message_goes_the_fast_way_when_the_writer_has_the_room()
+    {
+        var message = new WrpMessage { Source = new string('s', 100_000), Payload = new byte[100_000] };
+        var writer = new ArrayBufferWriter<byte>(300_000);
+        Assert.True(WrpMsgPackAsciiEncoder.TryWrite(message, writer));
+        Assert.Equal(General(message), writer.WrittenSpan.ToArray());
     }
 
     [Fact]
@@ -180,13 +203,20 @@ public class WrpMsgPackAsciiEncoderTests
     {
         var property = Prop.ForAll(AsciiMessages().ToArbitrary(), (WrpMessage message) =>
         {
-            var writer = new ArrayBufferWriter<byte>(16);
-            var fast = WrpMsgPackAsciiEncoder.TryWrite(message, writer);
+            // A writer with room to spare (one pass), and one that gives only the room asked for (two passes).
             var general = General(message);
-            Assert.Equal(general.Length <= WrpMsgPackAsciiEncoder.MaxBytes, fast);
-            if (fast)
+            var roomy = new ArrayBufferWriter<byte>(4096);
+            Assert.True(WrpMsgPackAsciiEncoder.TryWrite(message, roomy) || general.Length > WrpMsgPackAsciiEncoder.MaxBytes);
+            var exact = new ExactWriter();
+            Assert.Equal(general.Length <= WrpMsgPackAsciiEncoder.MaxBytes, WrpMsgPackAsciiEncoder.TryWrite(message, exact));
+            if (roomy.WrittenCount > 0)
             {
-                Assert.Equal(Convert.ToHexStringLower(general), Convert.ToHexStringLower(writer.WrittenSpan));
+                Assert.Equal(Convert.ToHexStringLower(general), Convert.ToHexStringLower(roomy.WrittenSpan));
+            }
+
+            if (exact.Written.Length > 0)
+            {
+                Assert.Equal(Convert.ToHexStringLower(general), Convert.ToHexStringLower(exact.Written));
             }
 
             Assert.Equal(general, WrpMsgPack.Encode(message));
@@ -287,7 +317,31 @@ public class WrpMsgPackAsciiEncoderTests
         return WrpMessageGen.Messages(numbers, text, numbers.Select(v => (long?)v), lists, maps, payloads, numbers);
     }
 
-    /// <summary>A list whose count goes up by one each time it is enumerated (a caller mutating it while encoding).</summary>
+    /// <summary>A writer whose spans are exactly as long as asked for (a fresh one each time).</summary>
+    private sealed class ExactWriter : IBufferWriter<byte>
+    {
+        private readonly List<byte> _written = [];
+        private byte[] _span = [];
+
+        public int Spans { get; private set; }
+
+        public byte[] Written => [.. _written];
+
+        public void Advance(int count) => _written.AddRange(_span.AsSpan(0, count));
+
+        public Memory<byte> GetMemory(int sizeHint = 0) => Next(sizeHint);
+
+        public Span<byte> GetSpan(int sizeHint = 0) => Next(sizeHint).Span;
+
+        private Memory<byte> Next(int sizeHint)
+        {
+            Spans++;
+            _span = new byte[Math.Max(sizeHint, 1)];
+            return _span;
+        }
+    }
+
+    /// <summary>A list whose count goes up by one each time it is read (a caller mutating it while encoding).</summary>
     private sealed class GrowingList(List<string> items) : IReadOnlyList<string>
     {
         private int _reads;
