@@ -106,6 +106,18 @@ public static class WrpMsgPack
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(writer);
+        if (message.CanonicalWire is { } wire)
+        {
+            // Decoded from bytes that are exactly what the encoder would write (the decoder checked): copy them.
+            writer.Write(wire);
+            return;
+        }
+
+        if (!message.HasWire && WrpMsgPackAsciiEncoder.TryWrite(message, writer))
+        {
+            return; // built in code with ASCII strings, the common case: one pass into one span
+        }
+
         var msgpack = new MessagePackWriter(writer);
         WrpMsgPackEncoder.Write(ref msgpack, message);
         msgpack.Flush();

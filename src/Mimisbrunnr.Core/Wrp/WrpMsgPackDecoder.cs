@@ -80,6 +80,16 @@ internal ref struct WrpMsgPackDecoder
     public static WrpMessage Decode(in ReadOnlySequence<byte> input, WrpMsgPackOptions options, out long consumed)
     {
         CheckInputLength(input.Length, options);
+        if (input.IsSingleSegment)
+        {
+            var fast = new WrpMsgPackSpanDecoder(input.FirstSpan, input.Length <= ushort.MaxValue);
+            if (fast.TryRead(out var length))
+            {
+                consumed = length;
+                return fast.Build(input.FirstSpan[..length].ToArray());
+            }
+        }
+
         var decoder = new WrpMsgPackDecoder(input, options);
         decoder.Read(out consumed);
         return decoder.Build(input.Slice(0, consumed).ToArray());
@@ -95,6 +105,27 @@ internal ref struct WrpMsgPackDecoder
     /// <returns>The message.</returns>
     /// <exception cref="WrpFormatException">The bytes are not a WRP message as wrp-go reads it, or exceed a limit.</exception>
     public static WrpMessage DecodeOwned(byte[] input, WrpMsgPackOptions options, out int consumed)
+    {
+        // The fast path reads what messages hold; anything else (unknown keys to skip, errors) is read again below.
+        var fast = new WrpMsgPackSpanDecoder(input, input.Length <= ushort.MaxValue);
+        if (fast.TryRead(out consumed))
+        {
+            return fast.Build(consumed == input.Length ? input : input.AsSpan(0, consumed).ToArray());
+        }
+
+        return DecodeWithReader(input, options, out consumed);
+    }
+
+    /// <summary>
+    /// <see cref="DecodeOwned"/> without the fast path: for what <see cref="WrpMsgPackSpanDecoder"/> leaves (unknown
+    /// keys, errors), and for tests that compare the two.
+    /// </summary>
+    /// <param name="input">The bytes, already checked against <see cref="WrpMsgPackOptions.MaxInputLength"/>.</param>
+    /// <param name="options">The limits.</param>
+    /// <param name="consumed">The number of bytes the message occupies.</param>
+    /// <returns>The message.</returns>
+    /// <exception cref="WrpFormatException">The bytes are not a WRP message as wrp-go reads it, or exceed a limit.</exception>
+    public static WrpMessage DecodeWithReader(byte[] input, WrpMsgPackOptions options, out int consumed)
     {
         var decoder = new WrpMsgPackDecoder(input, options);
         decoder.Read(out var length);

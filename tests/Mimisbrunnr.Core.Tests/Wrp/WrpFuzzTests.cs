@@ -303,7 +303,7 @@ public class WrpFuzzTests(ITestOutputHelper output)
     }
 
     /// <summary>The hand-derived vectors, plus every msgpack entry of the shared vectors when present.</summary>
-    private static List<byte[]> Seeds()
+    internal static List<byte[]> Seeds()
     {
         var seeds = new List<byte[]>(SpecVectors.All);
         foreach (var entry in VectorMessages.All.Values)
@@ -323,7 +323,7 @@ public class WrpFuzzTests(ITestOutputHelper output)
         return seeds;
     }
 
-    private static byte[] Generate(Random random, List<byte[]> seeds)
+    internal static byte[] Generate(Random random, List<byte[]> seeds)
     {
         var roll = random.Next(1000);
         if (roll < 60)
