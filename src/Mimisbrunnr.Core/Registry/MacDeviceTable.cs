@@ -59,25 +59,16 @@ internal sealed class MacDeviceTable
     public DeviceNorns Get(ulong key)
     {
         var slots = Volatile.Read(ref _slots);
-        var i = Start(key, slots.Length);
-        while (true)
+        var i = IndexOf(slots, key);
+        if (i < 0)
         {
-            ref var slot = ref slots[i];
-            var found = Volatile.Read(ref slot.Key);
-            if (found == key)
-            {
-                var before = Volatile.Read(ref slot.Plain);
-                var norns = Volatile.Read(ref slot.Norns);
-                return Read(before, norns, Volatile.Read(ref slot.Plain));
-            }
-
-            if (found == 0)
-            {
-                return default;
-            }
-
-            i = Next(i, slots.Length);
+            return default;
         }
+
+        ref var slot = ref slots[i];
+        var before = Volatile.Read(ref slot.Plain);
+        var norns = Volatile.Read(ref slot.Norns);
+        return Read(before, norns, Volatile.Read(ref slot.Plain));
     }
 
     /// <summary>
@@ -105,19 +96,26 @@ internal sealed class MacDeviceTable
     public object? GetStored(ulong key)
     {
         var slots = Volatile.Read(ref _slots);
+        var i = IndexOf(slots, key);
+        return i < 0 ? null : Volatile.Read(ref slots[i].Norns);
+    }
+
+    /// <summary>The slot of <paramref name="key"/> in <paramref name="slots"/>, or -1 when the device has none.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // the routing lookup
+    private static int IndexOf(Slot[] slots, ulong key)
+    {
         var i = Start(key, slots.Length);
         while (true)
         {
-            ref var slot = ref slots[i];
-            var found = Volatile.Read(ref slot.Key);
+            var found = Volatile.Read(ref slots[i].Key);
             if (found == key)
             {
-                return Volatile.Read(ref slot.Norns);
+                return i;
             }
 
             if (found == 0)
             {
-                return null;
+                return -1;
             }
 
             i = Next(i, slots.Length);
