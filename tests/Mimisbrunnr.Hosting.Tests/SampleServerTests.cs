@@ -32,12 +32,9 @@ public sealed class SampleServerTests : SinkAndDatabaseTest
         using var created = await client.PostAsync("norns", Json(TestNorns.HttpRequest("mac:112233445566", Sink.Url("/s"), ttl: 600, secret: TestNorns.Secret).ToJson()), TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
 
-        var body = WrpMsgPack.Encode(TestEvents.DeviceStatus("mac:112233445566"));
-        using var request = new HttpRequestMessage(HttpMethod.Post, "events") { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/msgpack");
-        EventSigning.SignEvent(request, "process-secret", body);
-        using var accepted = await client.SendAsync(request, TestContext.Current.CancellationToken);
+        using var accepted = await PostSignedEventAsync(client);
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+
         Assert.Single(await Sink.WaitForRequestsAsync(1, "/s"));
 
         using var anonymous = new HttpClient { BaseAddress = client.BaseAddress };
@@ -68,11 +65,7 @@ public sealed class SampleServerTests : SinkAndDatabaseTest
 
         for (var i = 0; i < 5; i++)
         {
-            var body = WrpMsgPack.Encode(TestEvents.DeviceStatus("mac:112233445566"));
-            using var request = new HttpRequestMessage(HttpMethod.Post, "events") { Content = new ByteArrayContent(body) };
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/msgpack");
-            EventSigning.SignEvent(request, "process-secret", body);
-            using var accepted = await client.SendAsync(request, TestContext.Current.CancellationToken);
+            using var accepted = await PostSignedEventAsync(client);
             Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         }
 
@@ -220,4 +213,14 @@ public sealed class SampleServerTests : SinkAndDatabaseTest
     }
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    /// <summary>Posts a device-status event of mac:112233445566 as msgpack, signed with the events secret these tests start the server with (process-secret).</summary>
+    private static async Task<HttpResponseMessage> PostSignedEventAsync(HttpClient client)
+    {
+        var body = WrpMsgPack.Encode(TestEvents.DeviceStatus("mac:112233445566"));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "events") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/msgpack");
+        EventSigning.SignEvent(request, "process-secret", body);
+        return await client.SendAsync(request, TestContext.Current.CancellationToken);
+    }
 }
