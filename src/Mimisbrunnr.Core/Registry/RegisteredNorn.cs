@@ -29,7 +29,7 @@ internal sealed partial class RegisteredNorn
     public RegisteredNorn(Norn norn)
     {
         ArgumentNullException.ThrowIfNull(norn);
-        if (!Wrp.DeviceId.TryParse(norn.DeviceId, out _))
+        if (!Wrp.DeviceId.TryScan(norn.DeviceId, out _, out _, out _, out _)) // the check of TryParse, without its allocations
         {
             throw new ArgumentException($"The norn {norn.Id} has an invalid device id.", nameof(norn));
         }
